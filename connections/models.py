@@ -1,0 +1,239 @@
+"""Connections to platform accounts, their credentials and their sync runs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from fernet_fields import EncryptedTextField
+
+from .platforms import registry
+from .platforms.base import PlatformContext
+
+
+def validate_platform(value):
+    try:
+        registry.get(value)
+    except LookupError:
+        raise ValidationError(f"{value!r} is not a platform the portal knows.") from None
+
+
+SYNC_INTERVAL_CHOICES = [
+    (15, "Every 15 minutes"),
+    (30, "Every 30 minutes"),
+    (60, "Every hour"),
+    (120, "Every 2 hours"),
+    (360, "Every 6 hours"),
+    (1440, "Once a day"),
+]
+
+
+class Connection(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONNECTED = "connected", "Connected"
+        SYNCING = "syncing", "Syncing"
+        NEEDS_ATTENTION = "needs_attention", "Needs attention"
+        PAUSED = "paused", "Paused"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    merchant = models.ForeignKey("portal.Merchant", on_delete=models.CASCADE, related_name="connections")
+    platform = models.CharField(max_length=40, validators=[validate_platform])
+    name = models.CharField(max_length=100, help_text="For NOTHS, the store shortcode.")
+    # Written by code only (sync engine, connect/pause/disconnect services).
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, editable=False)
+    base_url_override = models.URLField(
+        blank=True, help_text="Staff only: send this connection's API calls to another host (sandbox, staging)."
+    )
+
+    auto_sync = models.BooleanField(default=True)
+    sync_interval_minutes = models.PositiveIntegerField(default=30, choices=SYNC_INTERVAL_CHOICES)
+    import_statuses = models.JSONField(default=list, blank=True, help_text="Platform states to import.")
+    import_from = models.DateField(null=True, blank=True, help_text="Orders placed before this day are skipped.")
+    auto_accept = models.BooleanField(default=False)
+    push_tracking = models.BooleanField(default=True)
+    platform_options = models.JSONField(default=dict, blank=True)
+
+    cursor = models.JSONField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    account_facts = models.JSONField(default=dict, blank=True, editable=False)
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    webhook_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["merchant__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "platform", "name"], name="connection_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.adapter.short_name} {self.name}"
+
+    @property
+    def adapter(self):
+        return registry.get(self.platform)
+
+    @property
+    def base_url(self) -> str:
+        return self.base_url_override or self.adapter.default_base_url()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in (self.Status.PAUSED, self.Status.DISCONNECTED, self.Status.PENDING)
+
+    def context(self, credentials: dict[str, str] | None = None) -> PlatformContext:
+        """Everything an adapter call needs: the stored credentials (decrypted) unless others are given."""
+        if credentials is None:
+            credentials = self.stored_credentials()
+        return PlatformContext(
+            base_url=self.base_url,
+            credentials=credentials,
+            options=dict(self.platform_options or {}),
+            import_from=self.import_from,
+            label=f"connection {self.pk}",
+        )
+
+    def _credential_or_none(self) -> Credential | None:
+        if self.pk is None:
+            return None
+        try:
+            return self.credential
+        except Credential.DoesNotExist:
+            return None
+
+    def stored_credentials(self) -> dict[str, str]:
+        credential = self._credential_or_none()
+        return credential.values() if credential else {}
+
+    def credential_hints(self) -> dict[str, str]:
+        """Safe reminders of the stored credentials, e.g. {"token": "…a1b2"}."""
+        credential = self._credential_or_none()
+        return dict(credential.hints) if credential else {}
+
+    def schedule_next_sync(self, now=None):
+        """The next automatic sync time, or None when auto-sync is off or not active."""
+        now = now or timezone.now()
+        if self.auto_sync and self.is_active:
+            return now + timedelta(minutes=self.sync_interval_minutes)
+        return None
+
+
+class Credential(models.Model):
+    """A connection's credentials. The values are encrypted at rest and never shown back."""
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="credential")
+    secret = EncryptedTextField(help_text="JSON object of every credential value, encrypted with FERNET_KEYS.")
+    hints = models.JSONField(default=dict, blank=True, help_text="e.g. {'token': '\u2026a1b2'}, for display.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Credentials of {self.connection}"
+
+    def values(self) -> dict[str, str]:
+        return json.loads(self.secret)
+
+    def set_values(self, values: dict[str, str], secret_names) -> None:
+        self.secret = json.dumps(values)
+        self.hints = {name: hint(values.get(name, "")) for name in values if name in secret_names}
+        self.hints.update({name: values[name] for name in values if name not in secret_names})
+
+
+def hint(value: str) -> str:
+    """A short, safe reminder of a secret: its last four characters, only when long enough."""
+    if not value:
+        return ""
+    return f"\u2026{value[-4:]}" if len(value) >= 12 else "\u2026(set)"
+
+
+class SyncRun(models.Model):
+    """One fetch of a connection's orders: what the status page and progress bar read."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Fetch Orders"
+        SCHEDULED = "scheduled", "Schedule"
+        RETRY = "retry", "Retry after failure"
+        COMMAND = "command", "Command line"
+        ADMIN = "admin", "Staff (admin)"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
+    full_resync = models.BooleanField(default=False, help_text="Start from the import-from date, not the cursor.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    claims = models.PositiveIntegerField(default=0, help_text="How many times a worker took this run on.")
+
+    pages = models.PositiveIntegerField(default=0)
+    total_expected = models.PositiveIntegerField(null=True, blank=True)
+    orders_seen = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # {"reason": {"count": n, "examples": ["order number", ...]}}
+    skipped_reasons = models.JSONField(default=dict, blank=True)
+
+    # Where this run stands: the cursor stored with its last committed page.
+    cursor = models.JSONField(null=True, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    error_kind = models.CharField(max_length=20, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            # The database itself refuses a second active run for a connection.
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=Q(status__in=["queued", "running"]),
+                name="syncrun_one_active_per_connection",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Sync #{self.pk} of {self.connection} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+    @property
+    def progress_percent(self) -> int | None:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.total_expected:
+            return None
+        return min(99, int(100 * self.orders_seen / self.total_expected))

@@ -1,0 +1,218 @@
+"""The adapter contract: plain data in, plain data out.
+
+A platform module knows its API and nothing of our models. The sync engine, the
+ingest path and the pages talk to every platform through `Platform` and these
+dataclasses only.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from .errors import PlatformError
+
+
+class OrderStatus(enum.StrEnum):
+    """Our canonical order status; each adapter maps its platform's states onto it."""
+
+    PENDING = "pending"  # placed, waiting for the merchant to accept
+    ACCEPTED = "accepted"
+    READY = "ready"  # ready for pickup (quick commerce)
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"  # declined, expired or cancelled
+    REFUNDED = "refunded"
+    ARCHIVED = "archived"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One field of the add-account form that the platform needs."""
+
+    name: str
+    label: str
+    secret: bool = True
+    help_text: str = ""
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionField:
+    """A whole-number sync option particular to one platform (kept in platform_options)."""
+
+    name: str
+    label: str
+    default: int
+    min_value: int = 0
+    max_value: int = 60
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
+class PlatformContext:
+    """What an adapter call needs: where, with which credentials and options."""
+
+    base_url: str
+    credentials: dict[str, str]
+    options: dict[str, Any] = field(default_factory=dict)
+    import_from: date | None = None
+    label: str = ""  # for log lines, e.g. "connection 12"
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """What `check` learned: shown on the connection page after a Test connection."""
+
+    summary: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NormalizedItem:
+    external_id: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    total: Decimal
+    sku: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # variant and personalisation, in platform order
+    image_url: str = ""
+
+
+@dataclass(frozen=True)
+class NormalizedOrder:
+    external_id: str
+    number: str
+    status: OrderStatus
+    platform_status: str
+    placed_at: datetime | None
+    platform_updated_at: datetime | None
+    currency: str
+    total: Decimal
+    subtotal: Decimal = Decimal("0")
+    shipping_total: Decimal = Decimal("0")
+    discount_total: Decimal = Decimal("0")
+    customer_name: str = ""
+    customer_email: str = ""
+    customer_phone: str = ""
+    shipping_address: dict[str, str] = field(default_factory=dict)
+    items: tuple[NormalizedItem, ...] = ()
+    # Labelled facts shown on the order page (gift message, delivery service, ...).
+    notes: tuple[tuple[str, str], ...] = ()
+    # Platform flags that actions need (e.g. NOTHS dispatch_note_viewed, enquiry state).
+    flags: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InvalidRecord:
+    """A record the platform sent that could not be read as an order."""
+
+    reference: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """One page of a fetch. `cursor` is what to store once this page is committed."""
+
+    orders: list[NormalizedOrder]
+    cursor: dict[str, Any]
+    invalid: list[InvalidRecord] = field(default_factory=list)
+    total: int | None = None  # the platform's count for the whole fetch, when it says
+    page_size: int | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentRequest:
+    tracking_number: str = ""
+    tracking_url: str = ""
+    carrier: str = ""
+    estimated_delivery_date: date | None = None
+    resolve_enquiry: bool = False
+
+
+@dataclass(frozen=True)
+class AcceptRequest:
+    estimated_dispatch_date: date
+    estimated_delivery_date: date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """Outcome of an outbound action the platform accepted."""
+
+    message: str
+    already_done: bool = False
+
+
+class Platform:
+    """Base class of a platform adapter; one instance per platform, stateless."""
+
+    key: ClassVar[str]
+    name: ClassVar[str]  # "Not On The High Street"
+    short_name: ClassVar[str]  # "NOTHS"
+    base_url_setting: ClassVar[str]
+    credential_fields: ClassVar[tuple[CredentialField, ...]]
+    name_label: ClassVar[str] = "Connection Name"
+    name_help: ClassVar[str] = ""
+    # The platform's own order states (value, label) and which ones to import by default.
+    statuses: ClassVar[tuple[tuple[str, str], ...]] = ()
+    default_import_statuses: ClassVar[tuple[str, ...]] = ()
+    option_fields: ClassVar[tuple[OptionField, ...]] = ()
+    accept_label: ClassVar[str] = "Accept new orders automatically"
+    supports_accept: ClassVar[bool] = False
+    supports_shipment_push: ClassVar[bool] = False
+    supports_dispatch_note: ClassVar[bool] = False
+    # Said to the merchant when the platform rejects the credentials.
+    auth_help: ClassVar[str] = "Check the credentials and enter them again."
+
+    def default_base_url(self) -> str:
+        from django.conf import settings
+
+        return getattr(settings, self.base_url_setting)
+
+    def secret_values(self, ctx: PlatformContext) -> list[str]:
+        """Every credential value that must never reach a log or a message."""
+        secret_names = {f.name for f in self.credential_fields if f.secret}
+        return [v for k, v in ctx.credentials.items() if k in secret_names and v]
+
+    # -- the verbs ------------------------------------------------------------------
+    def check(self, ctx: PlatformContext) -> AccountFacts:
+        raise NotImplementedError
+
+    def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
+        raise NotImplementedError
+
+    def push_shipment(
+        self, ctx: PlatformContext, external_id: str, shipment: ShipmentRequest, *, retry: bool = False
+    ) -> ActionResult:
+        raise PlatformError(f"{self.short_name} does not take shipment updates from us.")
+
+    def accept_order(
+        self, ctx: PlatformContext, external_id: str, request: AcceptRequest, *, retry: bool = False
+    ) -> ActionResult:
+        raise PlatformError(f"{self.short_name} orders cannot be accepted from the portal.")
+
+    def fetch_order(self, ctx: PlatformContext, external_id: str) -> NormalizedOrder:
+        """One order as the platform holds it now (to refresh after an action)."""
+        raise NotImplementedError
+
+    def dispatch_note(self, ctx: PlatformContext, external_id: str) -> bytes:
+        raise PlatformError(f"{self.short_name} has no dispatch note.")
+
+    def explain(self, error: Exception) -> str:
+        """How the merchant gets out of this error, in plain words ('' when nothing to add)."""
+        from .errors import AuthError
+
+        if isinstance(error, AuthError):
+            return self.auth_help
+        return ""

@@ -1,0 +1,287 @@
+"""The one HTTP client every adapter uses.
+
+It puts a timeout on every request, retries what is safe to retry, and turns every
+failure into one of the four kinds in `errors` with a message in plain words that
+holds no secret. Adapters never catch `requests` exceptions themselves.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from django.conf import settings
+
+from . import scrub as scrubbing
+from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_MESSAGE_CHARS = 300
+DEFAULT_RETRY_AFTER = 60.0
+USER_AGENT = "order-integration-portal/1.0"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
+    if not value:
+        return DEFAULT_RETRY_AFTER
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+    if when is None:
+        return DEFAULT_RETRY_AFTER
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def platform_message(content: bytes, content_type: str = "") -> tuple[str, str]:
+    """The platform's own words (and error code) from an error body, whatever its shape.
+
+    Handles `{"errors": [{"code", "title"}]}`, a bare `{"code", "title"}`, `{"error": ...}`,
+    `{"message": ...}`, `{"detail": ...}`, a JSON string, plain text and an empty body.
+    """
+    text = content.decode("utf-8", errors="replace").strip()
+    if not text:
+        return "", ""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        if "html" in content_type.lower() or text.lstrip().startswith("<"):
+            return "(an HTML error page)", ""
+        return text[:MAX_MESSAGE_CHARS], ""
+    return _message_from_json(body)
+
+
+def _message_from_json(body: Any) -> tuple[str, str]:
+    if isinstance(body, str):
+        return body[:MAX_MESSAGE_CHARS], ""
+    if isinstance(body, list):
+        parts = [_message_from_json(item) for item in body[:5]]
+        words = "; ".join(p[0] for p in parts if p[0])
+        code = next((p[1] for p in parts if p[1]), "")
+        return words[:MAX_MESSAGE_CHARS], code
+    if not isinstance(body, dict):
+        return str(body)[:MAX_MESSAGE_CHARS], ""
+    for key in ("errors", "error"):
+        if body.get(key):
+            words, code = _message_from_json(body[key])
+            return words, code or str(body.get("code", "") or "")
+    code = str(body.get("code", "") or "")
+    for key in ("title", "message", "detail", "error_description", "description"):
+        if body.get(key):
+            return str(body[key])[:MAX_MESSAGE_CHARS], code
+    return (code or json.dumps(body)[:MAX_MESSAGE_CHARS]), code
+
+
+class PlatformClient:
+    """HTTP to one platform account. Build one per adapter call; it is cheap."""
+
+    def __init__(
+        self,
+        platform: str,
+        base_url: str,
+        *,
+        secrets=(),
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        auth=None,
+        session: requests.Session | None = None,
+        attempts: int | None = None,
+        max_inline_wait: float | None = None,
+        sleep=time.sleep,
+    ):
+        self.platform = platform
+        self.base_url = base_url.rstrip("/")
+        self.secrets = [s for s in secrets if s]
+        for secret in self.secrets:
+            scrubbing.remember(secret)
+        self.params = dict(params or {})
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
+        self.auth = auth
+        self.session = session or requests.Session()
+        self.attempts = attempts if attempts is not None else settings.PLATFORM_HTTP_ATTEMPTS
+        self.max_inline_wait = max_inline_wait if max_inline_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
+        self.timeout = (settings.PLATFORM_CONNECT_TIMEOUT, settings.PLATFORM_READ_TIMEOUT)
+        self.sleep = sleep
+
+    # -- public ---------------------------------------------------------------------
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._decode(self.request("GET", path, params=params))
+
+    def post_form(self, path: str, data: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
+        return self._decode(self.request("POST", path, params=params, data=data), allow_empty=True)
+
+    def post_json(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
+        return self._decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
+
+    def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        return self.request("GET", path, params=params).content
+
+    def request(self, method, path, *, params=None, data=None, json_body=None) -> Reply:
+        """Send one request with bounded retries; return a 2xx `Reply` or raise a `PlatformFailure`.
+
+        GETs are retried on timeouts, connection failures and 5xx. Other methods are
+        retried only when the request cannot have arrived (connect failure) or was
+        refused with 429, because a repeated POST might act twice.
+        """
+        method = method.upper()
+        query = {**self.params, **(params or {})}
+        url = f"{self.base_url}{path}"
+        safe = method in SAFE_METHODS
+        for attempt in range(1, self.attempts + 1):
+            last = attempt == self.attempts
+            try:
+                return self._send_once(method, url, query, data, json_body)
+            except RateLimited as exc:
+                if last or exc.retry_after > self.max_inline_wait:
+                    raise
+                self.sleep(exc.retry_after)
+            except _ConnectFailure as exc:
+                if last:
+                    raise exc.error from None
+                self.sleep(self._backoff(attempt))
+            except TransientError:
+                if last or not safe:
+                    raise
+                self.sleep(self._backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- internals ------------------------------------------------------------------
+    def _backoff(self, attempt: int) -> float:
+        return min(8.0, 0.5 * 2 ** (attempt - 1)) + random.uniform(0, 0.5)
+
+    def _display_url(self, url: str, query: dict[str, Any]) -> str:
+        shown = f"{url}?{urlencode(query)}" if query else url
+        return self._scrub(shown)
+
+    def _scrub(self, text: str) -> str:
+        return scrubbing.scrub(text, self.secrets)
+
+    def _send_once(self, method, url, query, data, json_body) -> Reply:
+        shown_url = self._display_url(url, query)
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=query,
+                data=data,
+                json=json_body,
+                headers=self.headers,
+                auth=self.auth,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise _ConnectFailure(
+                TransientError(
+                    f"Could not connect to {self.platform} at {self._host(url)} within {self.timeout[0]:g} seconds."
+                )
+            ) from None
+        except requests.exceptions.Timeout:
+            raise TransientError(f"{self.platform} did not answer within {self.timeout[1]:g} seconds.") from None
+        except requests.exceptions.ConnectionError as exc:
+            reason = self._scrub(_root_reason(exc))
+            raise _ConnectFailure(
+                TransientError(f"Could not reach {self.platform} at {self._host(url)}: {reason}")
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise TransientError(f"Request to {self.platform} failed: {self._scrub(str(exc))}") from None
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.info("%s %s %s -> %s in %.0f ms", self.platform, method, shown_url, response.status_code, elapsed_ms)
+        reply = Reply(response.status_code, dict(response.headers), response.content)
+        self._raise_for_status(reply)
+        return reply
+
+    def _raise_for_status(self, reply: Reply) -> None:
+        status = reply.status
+        if 200 <= status < 300:
+            return
+        words, code = platform_message(reply.content, reply.headers.get("Content-Type", ""))
+        words = self._scrub(words)
+        said = f": {words}" if words else " with an empty body"
+        kwargs = {"status": status, "code": code, "platform_message": words}
+        name = self.platform
+        if status in (401, 403):
+            verb = "rejected the credentials" if status == 401 else "refused access"
+            raise AuthError(f"{name} {verb} (HTTP {status}){said}.", **kwargs)
+        if status == 429:
+            wait = parse_retry_after(reply.headers.get("Retry-After"))
+            raise RateLimited(
+                f"{name} is limiting how fast we may call it (HTTP 429); it asked us to wait {wait:.0f} seconds.",
+                retry_after=wait,
+                **kwargs,
+            )
+        if status >= 500:
+            raise TransientError(f"{name} had a server error (HTTP {status}){said}.", **kwargs)
+        if 300 <= status < 400:
+            raise PlatformError(
+                f"{name} answered with a redirect (HTTP {status}) to "
+                f"{self._scrub(reply.headers.get('Location', '?'))}; check the API host.",
+                **kwargs,
+            )
+        raise PlatformError(f"{name} refused the request (HTTP {status}){said}.", **kwargs)
+
+    def _decode(self, reply: Reply, *, allow_empty: bool = False) -> Any:
+        if not reply.content.strip():
+            if allow_empty:
+                return None
+            raise TransientError(f"{self.platform} sent an empty answer (HTTP {reply.status}).", status=reply.status)
+        try:
+            return reply.json()
+        except ValueError:
+            snippet = self._scrub(reply.content[:60].decode("utf-8", errors="replace"))
+            raise TransientError(
+                f"{self.platform} sent an answer that is not valid JSON "
+                f"(HTTP {reply.status}, {len(reply.content)} bytes, starting {snippet!r}).",
+                status=reply.status,
+            ) from None
+
+    @staticmethod
+    def _host(url: str) -> str:
+        return urlsplit(url).netloc
+
+
+class _ConnectFailure(Exception):
+    """Internal: the request never reached the platform, so any method may be retried."""
+
+    def __init__(self, error: PlatformFailure):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _root_reason(exc: BaseException) -> str:
+    """The innermost cause of a requests ConnectionError, without the URL noise."""
+    seen = exc
+    while seen.__cause__ is not None or seen.__context__ is not None:
+        seen = seen.__cause__ or seen.__context__
+    text = str(seen) or type(seen).__name__
+    if "Connection refused" in text or "ECONNREFUSED" in text:
+        return "connection refused"
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "the host name does not resolve"
+    return text[:200]

@@ -1,0 +1,467 @@
+"""Not On The High Street (NOTHS) seller API, v1.
+
+Facts and their sources are in the shared `platforms/noths.md`. The points that shape
+this module:
+
+* The token rides in the query string of every request (`token=`), POSTs included,
+  so the shared client scrubs it from every URL it logs or reports.
+* Incremental sync reads `updated_at[from]/[to]` windows with offset paging. The
+  window's end is fixed before paging starts, so the set of matching orders can only
+  shrink while we page (an order updated meanwhile moves past the end). When the
+  reported total shrinks, the next request steps back by as much, so no order slides
+  past us unseen; re-reading a few is harmless because ingest upserts.
+* The cursor after each page says where to resume, so a sync killed mid-way resumes
+  from its last committed page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+
+from .base import (
+    AcceptRequest,
+    AccountFacts,
+    ActionResult,
+    CredentialField,
+    InvalidRecord,
+    NormalizedItem,
+    NormalizedOrder,
+    OptionField,
+    OrderPage,
+    OrderStatus,
+    Platform,
+    PlatformContext,
+    ShipmentRequest,
+)
+from .dates import business_days_from
+from .errors import AuthError, PlatformError, PlatformFailure, TransientError
+from .http import PlatformClient
+
+PAGE_SIZE_MAX = 250
+DEFAULT_IMPORT_DAYS = 30
+
+STATE_MAP = {
+    "placed": OrderStatus.PENDING,
+    "accepted": OrderStatus.ACCEPTED,
+    "dispatched": OrderStatus.SHIPPED,
+    "declined": OrderStatus.CANCELLED,
+    "expired": OrderStatus.CANCELLED,
+    "refunded": OrderStatus.REFUNDED,
+    "archived": OrderStatus.ARCHIVED,
+}
+
+# How the merchant gets past each dispatch/accept rejection. NOTHS's exact error codes
+# are not documented, so each rule matches the code or the words of the title.
+REJECTION_HELP = (
+    (
+        re.compile(r"dispatch.?note|not.?(been.?)?printed|NOT_VIEWED", re.I),
+        "NOTHS only lets an order be dispatched once its dispatch note has been printed. "
+        "Click Download dispatch note on this page (or print it in NOTHS), then Retry.",
+    ),
+    (
+        re.compile(r"enquir", re.I),
+        "The customer has an unresolved enquiry on this order. Tick "
+        "\u201cResolve the customer's enquiry\u201d and Retry, or answer the enquiry in NOTHS first.",
+    ),
+    (
+        re.compile(r"not.?accepted|must be accepted|NOT_ACCEPTED", re.I),
+        "The order has not been accepted yet. Accept it first (Accept order on this page), then Retry.",
+    ),
+    (
+        re.compile(r"not.?placed|already|NOT_PLACED|INVALID_STATE", re.I),
+        "The order is no longer in a state that allows this. Fetch Orders to see its current state in NOTHS.",
+    ),
+    (
+        re.compile(r"RESOURCE_NOT_FOUND|not.?found", re.I),
+        "NOTHS does not know this order for this token. Check that the connection uses the right store's token.",
+    ),
+)
+
+
+class NothsPlatform(Platform):
+    key = "noths"
+    name = "Not On The High Street"
+    short_name = "NOTHS"
+    base_url_setting = "NOTHS_BASE_URL"
+    credential_fields = (
+        CredentialField(
+            name="token",
+            label="Consumer Key",
+            secret=True,
+            help_text=(
+                "Your NOTHS API token. In your NOTHS admin go to Settings \u2192 API Tokens, click "
+                "Generate Token and copy the Token column. Paste it exactly; spaces are removed."
+            ),
+        ),
+    )
+    name_help = (
+        "Your NOTHS store shortcode: the first part of your NOTHS admin dashboard's address, "
+        "also shown as \u201cshortcode\u201d on your NOTHS settings page."
+    )
+    statuses = (
+        ("placed", "Placed (new, waiting for you to accept)"),
+        ("accepted", "Accepted"),
+        ("dispatched", "Dispatched"),
+        ("declined", "Declined"),
+        ("expired", "Expired"),
+        ("refunded", "Refunded"),
+        ("archived", "Archived"),
+    )
+    default_import_statuses = ("placed", "accepted")
+    option_fields = (
+        OptionField(
+            "estimated_dispatch_days",
+            "Estimated dispatch (working days after accepting)",
+            1,
+            0,
+            30,
+            "Sent to NOTHS when an order is accepted.",
+        ),
+        OptionField(
+            "estimated_delivery_days",
+            "Estimated delivery (working days after dispatch)",
+            3,
+            0,
+            30,
+            "Sent to NOTHS on acceptance and dispatch.",
+        ),
+    )
+    accept_label = "Accept new orders automatically"
+    supports_accept = True
+    supports_shipment_push = True
+    supports_dispatch_note = True
+    auth_help = (
+        "NOTHS did not accept this token. In your NOTHS admin go to Settings \u2192 API Tokens, "
+        "click Generate Token, and paste the new token into Consumer Key exactly, without spaces. "
+        "Check that its Expired column says false."
+    )
+
+    # -- helpers ------------------------------------------------------------------
+    def client(self, ctx: PlatformContext) -> PlatformClient:
+        token = ctx.credentials.get("token", "")
+        return PlatformClient(self.short_name, ctx.base_url, secrets=[token], params={"token": token})
+
+    @staticmethod
+    def page_size() -> int:
+        return max(1, min(PAGE_SIZE_MAX, settings.NOTHS_PAGE_SIZE))
+
+    # -- verbs ----------------------------------------------------------------------
+    def check(self, ctx: PlatformContext) -> AccountFacts:
+        body = self.client(ctx).get_json("/api/v1/orders", {"per_page": 0, "offset": 0})
+        total = _total(body)
+        return AccountFacts(
+            summary=f"NOTHS accepted the token; the account has {total} order{'s' if total != 1 else ''}.",
+            details={"orders_total": total},
+        )
+
+    def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
+        client = self.client(ctx)
+        window = (cursor or {}).get("window") or self._new_window(ctx, cursor)
+        per_page = self.page_size()
+        while True:
+            params = {
+                "updated_at[from]": window["from"],
+                "updated_at[to]": window["to"],
+                "offset": window["offset"],
+                "per_page": per_page,
+                "sort": "placed_at",
+                "dir": "asc",
+            }
+            body = client.get_json("/api/v1/orders", params)
+            total = _total(body)
+            records = body.get("data")
+            if not isinstance(records, list):
+                raise TransientError("NOTHS sent an order list without its \u201cdata\u201d array.")
+            orders, invalid = [], []
+            for record in records:
+                try:
+                    orders.append(normalize_order(record))
+                except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+                    invalid.append(InvalidRecord(_reference(record), f"unreadable NOTHS order: {exc}"))
+
+            offset = window["offset"]
+            if not records and offset < total:
+                raise TransientError(
+                    f"NOTHS reported {total} orders but sent an empty page at offset {offset}; will retry."
+                )
+            previous_total = window.get("total")
+            shrunk = previous_total - total if previous_total is not None and total < previous_total else 0
+            # Orders that left the window before our offset shifted the rest left: step back.
+            next_offset = max(0, offset - shrunk) if shrunk else offset + len(records)
+            if next_offset >= total or not records:
+                next_cursor = {"since": window["to"]}
+            else:
+                window = {**window, "offset": next_offset, "total": total}
+                next_cursor = {"since": (cursor or {}).get("since"), "window": window}
+            yield OrderPage(orders=orders, invalid=invalid, cursor=next_cursor, total=total, page_size=per_page)
+            if "window" not in next_cursor:
+                return
+
+    def accept_order(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
+        client = self.client(ctx)
+        if retry:
+            state = self._current_state(client, external_id)
+            if state != "placed":
+                if state in ("accepted", "dispatched"):
+                    return ActionResult(f"NOTHS already shows the order as {state}.", already_done=True)
+                raise PlatformError(f"NOTHS shows the order as {state}; it can no longer be accepted.")
+        data = {
+            "estimated_dispatch_at": request.estimated_dispatch_date.isoformat(),
+            "estimated_delivery_date": request.estimated_delivery_date.isoformat(),
+        }
+        if request.note:
+            data["confirmation_note"] = request.note
+        client.post_form(f"/api/v1/orders/{_path_id(external_id)}/accept", data)
+        return ActionResult(
+            "NOTHS took the acceptance (estimated dispatch "
+            f"{request.estimated_dispatch_date:%d %b}, delivery {request.estimated_delivery_date:%d %b}). "
+            "NOTHS may take a moment to show it as accepted."
+        )
+
+    def push_shipment(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
+        client = self.client(ctx)
+        if retry and self._current_state(client, external_id) == "dispatched":
+            return ActionResult("NOTHS already shows the order as dispatched.", already_done=True)
+        delivery = shipment.estimated_delivery_date or business_days_from(
+            date.today(), int(ctx.options.get("estimated_delivery_days", self.option_fields[1].default))
+        )
+        data: dict[str, Any] = {"estimated_delivery_date": delivery.isoformat()}
+        if shipment.tracking_number:
+            data["tracking_number"] = shipment.tracking_number
+        if shipment.tracking_url:
+            data["parcel_tracking_url"] = shipment.tracking_url
+        if shipment.resolve_enquiry:
+            data["resolve_enquiry"] = "true"
+        client.post_form(f"/api/v1/orders/{_path_id(external_id)}/dispatch", data)
+        tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
+        return ActionResult(f"NOTHS marked the order dispatched{tracking}.")
+
+    def fetch_order(self, ctx, external_id) -> NormalizedOrder:
+        body = self.client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}")
+        return normalize_order(_unwrap(body))
+
+    def dispatch_note(self, ctx, external_id) -> bytes:
+        return self.client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
+
+    def explain(self, error: Exception) -> str:
+        if isinstance(error, AuthError):
+            return self.auth_help
+        if isinstance(error, PlatformFailure) and not isinstance(error, TransientError):
+            said = f"{error.code} {error.platform_message} {error.message}"
+            for pattern, help_text in REJECTION_HELP:
+                if pattern.search(said):
+                    return help_text
+        return ""
+
+    # -- internals ------------------------------------------------------------------
+    def _new_window(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        since = (cursor or {}).get("since")
+        if since:
+            start = parse_datetime(since) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+        else:
+            first_day = ctx.import_from or (now - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
+            start = datetime.combine(first_day, time.min, tzinfo=UTC)
+        end = now - timedelta(seconds=settings.SYNC_SETTLE_SECONDS)
+        start = min(start, end)
+        return {"from": _iso(start), "to": _iso(end), "offset": 0, "total": None}
+
+    def _current_state(self, client: PlatformClient, external_id: str) -> str:
+        order = _unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+        if "state" not in order:
+            raise TransientError("NOTHS sent an order without its state.")
+        return str(order["state"])
+
+
+# -- reading NOTHS orders --------------------------------------------------------------
+
+
+def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
+    """One NOTHS Order (as the API returns it) in our shape. Unknown keys are ignored."""
+    if not isinstance(raw, dict):
+        raise TypeError("not an object")
+    order_id = raw["id"]
+    if order_id in (None, ""):
+        raise ValueError("missing id")
+    state = str(raw.get("state") or "")
+    total_money = raw.get("order_total") or {}
+    currency = _currency(total_money) or _first_currency(raw) or "GBP"
+    items = tuple(_normalize_item(i, currency) for i in (raw.get("items") or []))
+    subtotal = sum((i.total for i in items), Decimal("0"))
+    user = raw.get("user") or {}
+    address = raw.get("delivery_address") or {}
+    recipient = raw.get("delivery_recipient_name") or " ".join(
+        p for p in (raw.get("delivery_recipient_first_name"), raw.get("delivery_recipient_last_name")) if p
+    )
+    phone = " ".join(p for p in (user.get("telephone_country_code"), user.get("telephone")) if p)
+    placed_at = _datetime(raw.get("placed_at"))
+    updated_at = _datetime(raw.get("updated_at")) or _latest_timestamp(raw)
+    enquiry = raw.get("enquiry") or {}
+    order_detail = raw.get("order_detail") or {}
+    return NormalizedOrder(
+        external_id=str(order_id),
+        number=str(raw.get("number") or order_id),
+        status=STATE_MAP.get(state, OrderStatus.UNKNOWN),
+        platform_status=state,
+        placed_at=placed_at,
+        platform_updated_at=updated_at,
+        currency=currency,
+        total=_money(total_money),
+        subtotal=subtotal,
+        shipping_total=_money(raw.get("delivery_total")),
+        discount_total=_cents(raw.get("promotion_discount"), total_money),
+        customer_name=str(user.get("name") or ""),
+        customer_phone=phone,
+        shipping_address={
+            "name": str(recipient or ""),
+            "line1": str(address.get("address1") or ""),
+            "line2": str(address.get("address2") or ""),
+            "city": str(address.get("town") or ""),
+            "region": str(address.get("county") or ""),
+            "postcode": str(address.get("post_code") or ""),
+            "country": str(address.get("country") or ""),
+        },
+        items=items,
+        notes=_notes(raw),
+        flags={
+            "dispatch_note_viewed": bool(raw.get("dispatch_note_viewed")),
+            "has_enquiry": bool(raw.get("has_enquiry")),
+            "enquiry_state": str(enquiry.get("state") or "") if isinstance(enquiry, dict) else "",
+            "tracking_number": str(order_detail.get("tracking_number") or ""),
+            "tracking_url": str(order_detail.get("parcel_tracking_url") or ""),
+        },
+        raw=raw,
+    )
+
+
+def _normalize_item(raw: dict[str, Any], currency: str) -> NormalizedItem:
+    product = raw.get("product") or {}
+    quantity = int(raw.get("quantity") or 0)
+    total = _money(raw.get("listing_total_gross"))
+    # NOTHS gives only the line total; the unit price is derived (platforms/noths.md §4).
+    unit = (total / quantity).quantize(Decimal("0.0001")) if quantity else total
+    image = (product.get("image") or {}) if isinstance(product, dict) else {}
+    options = tuple(
+        (str(o.get("name") or ""), str(o.get("value") or "")) for o in (raw.get("options") or []) if isinstance(o, dict)
+    )
+    return NormalizedItem(
+        external_id=str(raw.get("id") or ""),
+        title=str(raw.get("item_title") or product.get("title") or ""),
+        quantity=quantity,
+        unit_price=unit,
+        total=total,
+        sku=str(product.get("sku") or ""),
+        options=options,
+        image_url=str(image.get("thumb_url") or image.get("normal_url") or ""),
+    )
+
+
+def _notes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    notes = []
+    service = raw.get("delivery_service") or {}
+    if service.get("name") or service.get("code"):
+        notes.append(("Delivery service", str(service.get("name") or service.get("code"))))
+    for key, label in (
+        ("confirm_by", "Accept by"),
+        ("estimated_dispatch_at", "Estimated dispatch"),
+        ("estimated_delivery_date", "Estimated delivery"),
+        ("customer_expected_delivery_date", "Customer expects delivery"),
+    ):
+        if raw.get(key):
+            notes.append((label, str(raw[key])))
+    if raw.get("gift"):
+        notes.append(("Gift", "yes" + (", gift wrapped" if raw.get("gift_wrap") else "")))
+    if raw.get("gift_message"):
+        notes.append(("Gift message", str(raw["gift_message"])))
+    if raw.get("delivery_note"):
+        notes.append(("Delivery note", str(raw["delivery_note"])))
+    enquiry = raw.get("enquiry")
+    if raw.get("has_enquiry") and isinstance(enquiry, dict):
+        notes.append(("Customer enquiry", str(enquiry.get("state") or "open")))
+    return tuple(notes)
+
+
+def _unwrap(body: Any) -> dict[str, Any]:
+    """One order from GET /orders/{id}: the spec says a bare Order; accept {"data": Order} too."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]
+    if not isinstance(body, dict):
+        raise TransientError("NOTHS sent something other than an order.")
+    return body
+
+
+def _total(body: Any) -> int:
+    try:
+        return int(body["query"]["total"])
+    except (TypeError, KeyError, ValueError):
+        raise TransientError("NOTHS sent an order list without its query.total count.") from None
+
+
+def _money(value: Any) -> Decimal:
+    if not isinstance(value, dict):
+        return Decimal("0")
+    currency = value.get("currency") or {}
+    subunit = int(currency.get("subunit_to_unit") or 100) if isinstance(currency, dict) else 100
+    return (Decimal(int(value.get("cents") or 0)) / subunit).quantize(Decimal("0.01"))
+
+
+def _cents(value: Any, money_like: Any) -> Decimal:
+    if value in (None, ""):
+        return Decimal("0")
+    return _money({"cents": value, "currency": (money_like or {}).get("currency") or {}})
+
+
+def _currency(money: Any) -> str:
+    if isinstance(money, dict) and isinstance(money.get("currency"), dict):
+        return str(money["currency"].get("iso_code") or "")
+    return ""
+
+
+def _first_currency(raw: dict[str, Any]) -> str:
+    for item in raw.get("items") or []:
+        if isinstance(item, dict) and (code := _currency(item.get("listing_total_gross"))):
+            return code
+    return ""
+
+
+def _datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValueError(f"unreadable time {value!r}")
+    if parsed.tzinfo is None:  # NOTHS works in London time; treat bare times as UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _latest_timestamp(raw: dict[str, Any]) -> datetime | None:
+    stamps = [
+        _datetime(raw.get(k))
+        for k in ("placed_at", "accepted_at", "declined_at", "expired_at", "dispatched_at", "archived_at")
+        if raw.get(k)
+    ]
+    return max(stamps) if stamps else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _reference(record: Any) -> str:
+    if isinstance(record, dict):
+        return str(record.get("number") or record.get("id") or "?")
+    return "?"
+
+
+def _path_id(external_id: str) -> str:
+    if not str(external_id).isdigit():
+        raise PlatformError(f"{external_id!r} is not a NOTHS order id.")
+    return str(external_id)

@@ -1,0 +1,23 @@
+"""The platforms the portal knows. Adding one is a module and a line here; no migration."""
+
+from __future__ import annotations
+
+from .base import Platform
+from .noths import NothsPlatform
+
+_PLATFORMS: dict[str, Platform] = {p.key: p for p in (NothsPlatform(),)}
+
+
+def get(key: str) -> Platform:
+    try:
+        return _PLATFORMS[key]
+    except KeyError:
+        raise LookupError(f"Unknown platform {key!r}") from None
+
+
+def all_platforms() -> list[Platform]:
+    return list(_PLATFORMS.values())
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(p.key, p.name) for p in _PLATFORMS.values()]

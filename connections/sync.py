@@ -1,0 +1,242 @@
+"""Fetching a connection's orders: queue a run, claim it, page through, record it.
+
+Rules this module keeps:
+
+* One active run per connection: a partial unique index on SyncRun refuses a second
+  queued/running run, so clicks, schedules and workers all converge on one run.
+* A run is claimed with a lease (a token and a heartbeat). Each page is ingested,
+  counted and its cursor stored in one transaction that also checks the lease, so a
+  worker that lost its lease cannot commit, and the cursor never runs ahead of the data.
+* A run whose heartbeat stopped (its worker was killed) is claimed again and resumes
+  from the cursor of its last committed page.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from orders.ingest import ImportPolicy, ingest_page, merge_skips
+
+from .models import Connection, SyncRun
+from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from .platforms.scrub import scrub
+
+log = logging.getLogger(__name__)
+
+# After this many failed runs in a row a connection needs attention, even for passing faults.
+FAILURES_BEFORE_ATTENTION = 3
+
+
+class SyncRefused(Exception):
+    """The connection cannot sync now (paused, disconnected, not yet connected)."""
+
+
+class LeaseLost(Exception):
+    """Another worker took this run over; this one must stop without writing."""
+
+
+# -- queueing -----------------------------------------------------------------------------
+
+
+def request_sync(
+    connection: Connection, *, trigger: str, user=None, full: bool = False, enqueue: bool = True
+) -> tuple[SyncRun, bool]:
+    """Queue a sync unless one is already active. Returns (run, created).
+
+    `enqueue=False` leaves the new run for the caller to execute in the foreground.
+    """
+    if not connection.is_active:
+        raise SyncRefused(
+            f"{connection} is {connection.get_status_display().lower()}; "
+            + ("resume it first." if connection.status == Connection.Status.PAUSED else "reconnect it first.")
+        )
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                connection=connection,
+                trigger=trigger,
+                full_resync=full,
+                requested_by=user if user is not None and user.is_authenticated else None,
+            )
+            if enqueue:
+                transaction.on_commit(lambda: enqueue_run(run.pk))
+        return run, True
+    except IntegrityError:
+        run = SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()
+        if run is None:  # finished between our insert and this read: try once more
+            return request_sync(connection, trigger=trigger, user=user, full=full, enqueue=enqueue)
+        if _is_stale(run):
+            enqueue_run(run.pk)
+        return run, False
+
+
+def enqueue_run(run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("connections.tasks.run_sync", run_id, task_name=f"sync-run-{run_id}", group="sync")
+
+
+def _stale_before():
+    return timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+
+
+def _is_stale(run: SyncRun) -> bool:
+    moment = run.heartbeat_at or run.queued_at
+    return moment < _stale_before()
+
+
+def stale_runs():
+    """Active runs nobody is working on: the worker died, or the queue lost the task."""
+    cutoff = _stale_before()
+    running_silent = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=cutoff)
+    queued_too_long = Q(status=SyncRun.Status.QUEUED, queued_at__lt=cutoff)
+    return SyncRun.objects.filter(running_silent | queued_too_long)
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def claim(run_id: int, token: uuid.UUID) -> bool:
+    """Take the run if it is queued, or running with an expired lease."""
+    now = timezone.now()
+    return bool(
+        SyncRun.objects.filter(pk=run_id)
+        .filter(Q(status=SyncRun.Status.QUEUED) | Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=_stale_before()))
+        .update(
+            status=SyncRun.Status.RUNNING,
+            lease_token=token,
+            heartbeat_at=now,
+            started_at=Coalesce(F("started_at"), now),
+            claims=F("claims") + 1,
+        )
+    )
+
+
+def execute(run_id: int) -> SyncRun | None:
+    """Run a queued sync to the end. Returns the finished run, or None if not ours to run."""
+    token = uuid.uuid4()
+    if not claim(run_id, token):
+        log.info("Sync run %s is finished or held by another worker; nothing to do.", run_id)
+        return None
+    run = SyncRun.objects.select_related("connection__merchant").get(pk=run_id)
+    connection = run.connection
+    if not connection.is_active:
+        _finish(run, token, failure=SyncRefused(f"The connection was {connection.get_status_display().lower()}."))
+        return SyncRun.objects.get(pk=run_id)
+    Connection.objects.filter(pk=connection.pk).update(status=Connection.Status.SYNCING)
+    try:
+        _page_through(run, connection, token)
+    except LeaseLost:
+        log.warning("Sync run %s was taken over by another worker; this worker stops.", run_id)
+        return None
+    except PlatformFailure as exc:
+        _finish(run, token, failure=exc)
+    except Exception as exc:
+        log.exception("Sync run %s failed with an unexpected error", run_id)
+        _finish(run, token, failure=exc)
+    else:
+        _finish(run, token)
+    return SyncRun.objects.get(pk=run_id)
+
+
+def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> None:
+    adapter = connection.adapter
+    context = connection.context()
+    policy = ImportPolicy.for_connection(connection)
+    # A resumed run continues from its own last page; a new one from the connection's cursor.
+    if run.cursor is not None:
+        cursor = run.cursor
+    else:
+        cursor = None if run.full_resync else connection.cursor
+    skipped_reasons = dict(run.skipped_reasons or {})
+    for page in adapter.fetch_orders(context, cursor):
+        with transaction.atomic():
+            result = ingest_page(connection, page.orders, page.invalid, policy)
+            merge_skips(skipped_reasons, result.skipped_reasons)
+            claimed = SyncRun.objects.filter(pk=run.pk, lease_token=token, status=SyncRun.Status.RUNNING).update(
+                pages=F("pages") + 1,
+                orders_seen=F("orders_seen") + result.seen,
+                created=F("created") + result.created,
+                updated=F("updated") + result.updated,
+                unchanged=F("unchanged") + result.unchanged,
+                skipped=F("skipped") + result.skipped,
+                skipped_reasons=skipped_reasons,
+                total_expected=page.total,
+                heartbeat_at=timezone.now(),
+                cursor=page.cursor,
+            )
+            if not claimed:
+                raise LeaseLost
+            Connection.objects.filter(pk=connection.pk).update(cursor=page.cursor)
+            if result.created_pending_ids and connection.auto_accept and adapter.supports_accept:
+                from orders.actions import queue_auto_accepts
+
+                queue_auto_accepts(connection, result.created_pending_ids)
+
+
+def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) -> None:
+    now = timezone.now()
+    connection = Connection.objects.get(pk=run.connection_id)
+    run_fields = {"finished_at": now, "heartbeat_at": now}
+    conn_fields: dict = {}
+    if failure is None:
+        run_fields.update(status=SyncRun.Status.SUCCEEDED, error="", error_kind="")
+        conn_fields.update(
+            last_success_at=now,
+            last_error="",
+            consecutive_failures=0,
+            next_sync_at=connection.schedule_next_sync(now),
+            status=Connection.Status.CONNECTED,
+        )
+    else:
+        message, kind = describe_failure(connection, failure)
+        failures = connection.consecutive_failures + 1
+        retry_at = _retry_time(failure, failures, now)
+        run_fields.update(status=SyncRun.Status.FAILED, error=message, error_kind=kind, retry_at=retry_at)
+        needs_attention = (
+            isinstance(failure, AuthError | PlatformError) or failures >= FAILURES_BEFORE_ATTENTION
+        ) and not isinstance(failure, SyncRefused)
+        conn_fields.update(last_error=message, last_error_at=now, consecutive_failures=failures, next_sync_at=retry_at)
+        if not isinstance(failure, SyncRefused):
+            conn_fields["status"] = (
+                Connection.Status.NEEDS_ATTENTION if needs_attention else Connection.Status.CONNECTED
+            )
+    with transaction.atomic():
+        if not SyncRun.objects.filter(pk=run.pk, lease_token=token).update(**run_fields):
+            return
+        # A pause or disconnect that came in during the run wins over the run's outcome.
+        Connection.objects.filter(pk=connection.pk).exclude(
+            status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED]
+        ).update(**conn_fields)
+
+
+def describe_failure(connection: Connection, failure: Exception) -> tuple[str, str]:
+    """The run's error in plain words with the way out, and its kind."""
+    if isinstance(failure, PlatformFailure):
+        help_text = connection.adapter.explain(failure)
+        message = failure.message + (f" {help_text}" if help_text else "")
+        if isinstance(failure, RateLimited | TransientError):
+            message += " The sync resumes by itself from the last saved page."
+        return message, failure.kind
+    if isinstance(failure, SyncRefused):
+        return str(failure), "refused"
+    return f"Internal error ({type(failure).__name__}): {scrub(str(failure))[:300]}", "internal"
+
+
+def _retry_time(failure: Exception, failures: int, now):
+    """When to try again: never for rejected credentials, else backoff with jitter."""
+    if isinstance(failure, AuthError | SyncRefused):
+        return None
+    delay = min(settings.SYNC_RETRY_MAX_SECONDS, settings.SYNC_RETRY_BASE_SECONDS * 2 ** (failures - 1))
+    if isinstance(failure, RateLimited):
+        delay = max(delay, failure.retry_after)
+    return now + timedelta(seconds=delay * random.uniform(1.0, 1.2))

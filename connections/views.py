@@ -1,0 +1,279 @@
+"""Merchant pages for connections: Order downloads, Manage Connection, a connection's page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.access import merchant_required
+from portal.models import Heartbeat
+from portal.tasks import TICK
+
+from . import services
+from .forms import AccountForm
+from .models import Connection, SyncRun
+from .platforms import registry
+from .sync import SyncRefused, request_sync
+
+RECENT_RUNS = 10
+# The tick runs every minute; past this the page warns that nothing is scheduling syncs.
+SCHEDULER_SILENT_AFTER = timedelta(minutes=5)
+
+
+def _connections(request):
+    return Connection.objects.filter(merchant=request.merchant)
+
+
+def _connection(request, pk) -> Connection:
+    return get_object_or_404(_connections(request).select_related("merchant"), pk=pk)
+
+
+def _adapter_or_404(key: str):
+    try:
+        return registry.get(key)
+    except LookupError:
+        raise Http404("No such platform") from None
+
+
+def _back(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+def _with_latest_run(queryset):
+    return queryset.prefetch_related(
+        Prefetch("sync_runs", queryset=SyncRun.objects.order_by("-queued_at", "-id"), to_attr="runs_newest_first")
+    )
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+
+@merchant_required
+@require_GET
+def downloads(request):
+    """Order downloads: every connection with its Fetch Orders button and progress."""
+    connections = list(_with_latest_run(_connections(request)))
+    for connection in connections:
+        connection.latest_run = connection.runs_newest_first[0] if connection.runs_newest_first else None
+    return render(request, "connections/downloads.html", {"connections": connections})
+
+
+@merchant_required
+@require_GET
+def manage(request):
+    """Manage Connection: the integrations with their Add Account, and the accounts added."""
+    return _render_manage(request)
+
+
+def _render_manage(request, *, open_form: AccountForm | None = None, failure=None, status=200):
+    forms = []
+    for adapter in registry.all_platforms():
+        if open_form is not None and open_form.adapter.key == adapter.key:
+            forms.append(open_form)
+        else:
+            forms.append(AccountForm(adapter, request.merchant, auto_id=f"id_{adapter.key}_%s"))
+    context = {
+        "account_forms": forms,
+        "open_platform": open_form.adapter.key if open_form is not None else "",
+        "failure": failure,
+        "connections": _connections(request),
+    }
+    return render(request, "connections/manage.html", context, status=status)
+
+
+@merchant_required
+def add_account(request, platform):
+    """The Add Account dialog's form: check the credentials, then save, or say what is wrong."""
+    adapter = _adapter_or_404(platform)
+    if request.method != "POST":
+        form = AccountForm(adapter, request.merchant, auto_id=f"id_{adapter.key}_%s")
+        return _render_manage(request, open_form=form)
+    form = AccountForm(adapter, request.merchant, request.POST, auto_id=f"id_{adapter.key}_%s")
+    if not form.is_valid():
+        return _render_manage(request, open_form=form, status=400)
+    try:
+        connection = services.create_connection(
+            request.merchant, adapter.key, form.cleaned_data["name"], form.credentials, form.options
+        )
+    except services.CheckFailed as failure:
+        return _render_manage(request, open_form=form, failure=failure, status=400)
+    messages.success(
+        request,
+        f"{adapter.short_name} account {connection.name} is connected. {connection.account_facts.get('summary', '')}",
+    )
+    return redirect("connections:detail", pk=connection.pk)
+
+
+@merchant_required
+@require_GET
+def detail(request, pk):
+    connection = _connection(request, pk)
+    runs = list(connection.sync_runs.all()[:RECENT_RUNS])
+    heartbeat = Heartbeat.objects.filter(name=TICK).first()
+    scheduler_silent = connection.auto_sync and (
+        heartbeat is None or heartbeat.at < timezone.now() - SCHEDULER_SILENT_AFTER
+    )
+    context = {
+        "connection": connection,
+        "adapter": connection.adapter,
+        "runs": runs,
+        "active_run": next((r for r in runs if r.is_active), None),
+        "hints": connection.credential_hints(),
+        "credential_labels": {f.name: f.label for f in connection.adapter.credential_fields},
+        "scheduler_heartbeat": heartbeat,
+        "scheduler_silent": scheduler_silent,
+    }
+    return render(request, "connections/detail.html", context)
+
+
+@merchant_required
+def edit(request, pk):
+    connection = _connection(request, pk)
+    adapter = connection.adapter
+    failure = None
+    if request.method == "POST":
+        form = AccountForm(adapter, request.merchant, request.POST, connection=connection)
+        if form.is_valid():
+            try:
+                services.update_connection(connection, form.cleaned_data["name"], form.credentials, form.options)
+            except services.CheckFailed as exc:
+                failure = exc
+                connection.refresh_from_db()
+            else:
+                messages.success(request, f"Saved the changes to {connection.name}.")
+                return redirect("connections:detail", pk=connection.pk)
+    else:
+        form = AccountForm(adapter, request.merchant, connection=connection)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "connections/edit.html", {"connection": connection, "form": form, "failure": failure}, status=status
+    )
+
+
+@merchant_required
+@require_GET
+def run_detail(request, pk, run_id):
+    connection = _connection(request, pk)
+    run = get_object_or_404(connection.sync_runs, pk=run_id)
+    return render(request, "connections/run.html", {"connection": connection, "run": run})
+
+
+@merchant_required
+@require_GET
+def progress(request, pk):
+    """The latest run of a connection, for the progress bars (polled while a run is active)."""
+    connection = _connection(request, pk)
+    run = connection.sync_runs.order_by("-queued_at", "-id").first()
+    return JsonResponse(
+        {
+            "connection": {
+                "id": connection.pk,
+                "status": connection.status,
+                "status_label": connection.get_status_display(),
+                "last_error": connection.last_error,
+            },
+            "run": run_progress(run),
+        }
+    )
+
+
+def run_progress(run: SyncRun | None) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "status_label": run.get_status_display(),
+        "active": run.is_active,
+        "pages": run.pages,
+        "orders_seen": run.orders_seen,
+        "total_expected": run.total_expected,
+        "percent": run.progress_percent,
+        "created": run.created,
+        "updated": run.updated,
+        "unchanged": run.unchanged,
+        "skipped": run.skipped,
+        "error": run.error,
+    }
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+
+@merchant_required
+@require_POST
+def fetch(request, pk):
+    """Fetch Orders: queue a sync, or point at the one already running."""
+    connection = _connection(request, pk)
+    back = _back(request, reverse("connections:detail", args=[pk]))
+    try:
+        run, created = request_sync(
+            connection, trigger=SyncRun.Trigger.MANUAL, user=request.user, full=request.POST.get("full") == "1"
+        )
+    except SyncRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    if created:
+        messages.info(request, f"Fetching orders from {connection}.")
+    else:
+        since = timezone.localtime(run.started_at or run.queued_at)
+        messages.info(request, f"A fetch of {connection} is already under way (since {since:%H:%M}).")
+    return redirect(back)
+
+
+@merchant_required
+@require_POST
+def test(request, pk):
+    connection = _connection(request, pk)
+    if not connection.stored_credentials():
+        messages.error(request, "This connection has no credentials. Edit it to enter them.")
+        return redirect("connections:detail", pk=pk)
+    try:
+        facts = services.test_connection(connection)
+    except services.CheckFailed as failure:
+        messages.error(request, f"Test failed. {failure}")
+    else:
+        messages.success(request, f"Test passed. {facts.summary}")
+    return redirect("connections:detail", pk=pk)
+
+
+@merchant_required
+@require_POST
+def pause(request, pk):
+    connection = _connection(request, pk)
+    services.pause(connection)
+    messages.info(request, f"{connection} is paused: no automatic imports or pushes until you resume it.")
+    return redirect(_back(request, reverse("connections:detail", args=[pk])))
+
+
+@merchant_required
+@require_POST
+def resume(request, pk):
+    connection = _connection(request, pk)
+    services.resume(connection)
+    messages.success(request, f"{connection} is resumed.")
+    return redirect(_back(request, reverse("connections:detail", args=[pk])))
+
+
+@merchant_required
+def disconnect(request, pk):
+    connection = _connection(request, pk)
+    if request.method == "POST":
+        services.disconnect(connection)
+        messages.info(
+            request,
+            f"{connection} is disconnected and its credentials are deleted. Its orders stay in the portal.",
+        )
+        return redirect("connections:detail", pk=pk)
+    return render(request, "connections/disconnect.html", {"connection": connection})

@@ -1,0 +1,283 @@
+"""Telling a platform what the merchant did: accept an order, push a dispatch.
+
+Each is an OutboundAction row. A worker claims it, makes one attempt, and records
+the attempt. Passing faults (timeouts, 5xx, 429) are retried with backoff by the
+scheduler's tick; a refusal is shown in the platform's words with the way out;
+rejected credentials mark the connection as needing attention.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from connections.models import Connection
+from connections.platforms.base import AcceptRequest, ShipmentRequest
+from connections.platforms.dates import business_days_from
+from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from connections.services import record_platform_failure
+
+from .ingest import ingest_page
+from .models import ActionAttempt, Order, OrderEvent, OutboundAction, Shipment
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DISPATCH_DAYS = 1
+DEFAULT_DELIVERY_DAYS = 3
+# An action claimed this long ago without finishing belongs to a dead worker.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+class ActionRefused(Exception):
+    """The action cannot be queued (platform cannot do it, connection inactive, ...)."""
+
+
+# -- queueing -------------------------------------------------------------------------------
+
+
+def accept_dates(connection: Connection, today: date | None = None) -> AcceptRequest:
+    """Estimated dispatch and delivery dates from the connection's working-day settings."""
+    today = today or timezone.localdate()
+    options = connection.platform_options or {}
+    dispatch = business_days_from(today, int(options.get("estimated_dispatch_days", DEFAULT_DISPATCH_DAYS)))
+    delivery = business_days_from(dispatch, int(options.get("estimated_delivery_days", DEFAULT_DELIVERY_DAYS)))
+    return AcceptRequest(estimated_dispatch_date=dispatch, estimated_delivery_date=delivery)
+
+
+def _accept_payload(request: AcceptRequest) -> dict:
+    return {
+        "estimated_dispatch_date": request.estimated_dispatch_date.isoformat(),
+        "estimated_delivery_date": request.estimated_delivery_date.isoformat(),
+        "note": request.note,
+    }
+
+
+def queue_accept(order: Order, user=None, request: AcceptRequest | None = None) -> tuple[OutboundAction, bool]:
+    """Queue the acceptance of a pending order; a second click returns the open one."""
+    connection = order.connection
+    _require(connection, connection.adapter.supports_accept, "accept orders")
+    payload = _accept_payload(request or accept_dates(connection))
+    try:
+        with transaction.atomic():
+            action = OutboundAction.objects.create(
+                order=order, kind=OutboundAction.Kind.ACCEPT, payload=payload, created_by=_user(user)
+            )
+            transaction.on_commit(lambda: enqueue_action(action.pk))
+        return action, True
+    except IntegrityError:
+        return order.actions.get(kind=OutboundAction.Kind.ACCEPT, state__in=OutboundAction.OPEN), False
+
+
+def queue_auto_accepts(connection: Connection, order_ids: list[int]) -> None:
+    """Accept newly imported pending orders; runs inside the sync's page transaction."""
+    payload = _accept_payload(accept_dates(connection))
+    OutboundAction.objects.bulk_create(
+        [OutboundAction(order_id=pk, kind=OutboundAction.Kind.ACCEPT, payload=payload) for pk in order_ids],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(lambda: enqueue_connection_actions(connection.pk))
+
+
+def record_shipment(order: Order, user=None, **details) -> Shipment:
+    """Record a dispatch; push it to the platform when the connection pushes tracking."""
+    connection = order.connection
+    push = connection.push_tracking and connection.adapter.supports_shipment_push
+    with transaction.atomic():
+        shipment = Shipment.objects.create(order=order, created_by=_user(user), **details)
+        tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
+        if push:
+            _require(connection, True, "take dispatch updates")
+            action = OutboundAction.objects.create(
+                order=order, kind=OutboundAction.Kind.SHIPMENT, shipment=shipment, created_by=_user(user)
+            )
+            message = f"Dispatch recorded{tracking}; sending it to {connection.adapter.short_name}."
+            transaction.on_commit(lambda: enqueue_action(action.pk))
+        else:
+            message = (
+                f"Dispatch recorded{tracking}. Push tracking is off for this connection, "
+                f"so {connection.adapter.short_name} was not told."
+            )
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.NOTE, message=message, actor=_user(user))
+    return shipment
+
+
+def retry_action(action: OutboundAction, user=None) -> OutboundAction:
+    """Send a refused or abandoned action again (after the merchant fixed the cause)."""
+    if action.is_open:
+        return action
+    _require(action.order.connection, True, "be retried")
+    OutboundAction.objects.filter(pk=action.pk).update(
+        state=OutboundAction.State.QUEUED, next_attempt_at=None, last_error="", help_text=""
+    )
+    OrderEvent.objects.create(
+        order=action.order,
+        kind=OrderEvent.Kind.NOTE,
+        actor=_user(user),
+        message=f"{action.get_kind_display()}: retry requested.",
+    )
+    transaction.on_commit(lambda: enqueue_action(action.pk))
+    action.refresh_from_db()
+    return action
+
+
+def enqueue_action(action_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.run_action", action_id, task_name=f"action-{action_id}", group="actions")
+
+
+def enqueue_connection_actions(connection_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.run_connection_actions", connection_id, group="actions")
+
+
+def due_actions():
+    """Actions a tick should (re)start: retries whose time came, and claims left by dead workers."""
+    now = timezone.now()
+    return OutboundAction.objects.filter(
+        Q(state=OutboundAction.State.RETRYING, next_attempt_at__lte=now)
+        | Q(state=OutboundAction.State.QUEUED, created_at__lt=now - timedelta(minutes=2))
+        | Q(state=OutboundAction.State.RUNNING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    )
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def claim_action(action_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        OutboundAction.objects.filter(pk=action_id)
+        .filter(
+            Q(state=OutboundAction.State.QUEUED)
+            | Q(state=OutboundAction.State.RETRYING, next_attempt_at__lte=now)
+            | Q(state=OutboundAction.State.RUNNING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .update(state=OutboundAction.State.RUNNING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+
+
+def run_action(action_id: int) -> OutboundAction | None:
+    """One attempt at an action, if it is ours to attempt now."""
+    if not claim_action(action_id):
+        return None
+    action = OutboundAction.objects.select_related("order__connection", "shipment").get(pk=action_id)
+    order, connection = action.order, action.order.connection
+    attempt = ActionAttempt.objects.create(action=action, number=action.attempts, outcome="running")
+    try:
+        if not connection.is_active:
+            raise PlatformError(f"The connection is {connection.get_status_display().lower()}; resume it first.")
+        outcome = _call_platform(action, connection)
+    except PlatformFailure as exc:
+        _record_failure(action, attempt, exc)
+        record_platform_failure(connection, exc)
+        return OutboundAction.objects.get(pk=action_id)
+    now = timezone.now()
+    with transaction.atomic():
+        ActionAttempt.objects.filter(pk=attempt.pk).update(outcome="done", message=outcome.message, finished_at=now)
+        OutboundAction.objects.filter(pk=action.pk).update(
+            state=OutboundAction.State.DONE, result=outcome.message, last_error="", help_text="", finished_at=now
+        )
+        OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.ACTION, message=outcome.message)
+    _refresh_order(connection, order)
+    return OutboundAction.objects.get(pk=action_id)
+
+
+def run_connection_actions(connection_id: int, limit: int = 500) -> int:
+    """Work through a connection's queued actions (auto-accepts after a sync page)."""
+    done = 0
+    ids = OutboundAction.objects.filter(
+        order__connection_id=connection_id, state=OutboundAction.State.QUEUED
+    ).values_list("pk", flat=True)[:limit]
+    for action_id in list(ids):
+        if run_action(action_id) is not None:
+            done += 1
+    return done
+
+
+def _call_platform(action: OutboundAction, connection: Connection):
+    adapter, ctx = connection.adapter, connection.context()
+    retry = action.attempts > 1
+    if action.kind == OutboundAction.Kind.ACCEPT:
+        payload = action.payload
+        request = AcceptRequest(
+            estimated_dispatch_date=date.fromisoformat(payload["estimated_dispatch_date"]),
+            estimated_delivery_date=date.fromisoformat(payload["estimated_delivery_date"]),
+            note=payload.get("note", ""),
+        )
+        return adapter.accept_order(ctx, action.order.external_id, request, retry=retry)
+    shipment = action.shipment
+    request = ShipmentRequest(
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        carrier=shipment.carrier,
+        estimated_delivery_date=shipment.estimated_delivery_date,
+        resolve_enquiry=shipment.resolve_enquiry,
+    )
+    return adapter.push_shipment(ctx, action.order.external_id, request, retry=retry)
+
+
+def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: PlatformFailure) -> None:
+    connection = action.order.connection
+    help_text = connection.adapter.explain(error)
+    now = timezone.now()
+    passing = isinstance(error, RateLimited | TransientError)
+    if passing and action.attempts < settings.ACTION_MAX_ATTEMPTS:
+        state = OutboundAction.State.RETRYING
+        delay = settings.ACTION_RETRY_BASE_SECONDS * 2 ** (action.attempts - 1) * random.uniform(1.0, 1.2)
+        if isinstance(error, RateLimited):
+            delay = max(delay, error.retry_after)
+        next_attempt = now + timedelta(seconds=delay)
+        outcome_words = f" Retrying automatically at {timezone.localtime(next_attempt):%H:%M}."
+    else:
+        state = OutboundAction.State.REJECTED if not passing else OutboundAction.State.FAILED
+        next_attempt = None
+        outcome_words = "" if not passing else f" Gave up after {action.attempts} attempts."
+    if isinstance(error, AuthError):
+        state = OutboundAction.State.FAILED
+    with transaction.atomic():
+        ActionAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=error.kind, message=error.message, http_status=error.status, finished_at=now
+        )
+        OutboundAction.objects.filter(pk=action.pk).update(
+            state=state,
+            last_error=error.message,
+            help_text=help_text,
+            next_attempt_at=next_attempt,
+            finished_at=now if next_attempt is None else None,
+        )
+        OrderEvent.objects.create(
+            order=action.order,
+            kind=OrderEvent.Kind.ACTION_FAILED,
+            message=f"{action.get_kind_display()} (attempt {action.attempts}): {error.message}{outcome_words}",
+        )
+
+
+def _refresh_order(connection: Connection, order: Order) -> None:
+    """Best effort: read the order back so the page shows the platform's new state."""
+    try:
+        fresh = connection.adapter.fetch_order(connection.context(), order.external_id)
+        ingest_page(connection, [fresh])
+    except (PlatformFailure, NotImplementedError) as exc:
+        log.info("Could not refresh order %s after an action: %s", order.pk, exc)
+
+
+def _require(connection: Connection, capable: bool, what: str) -> None:
+    if not capable:
+        raise ActionRefused(f"{connection.adapter.short_name} cannot {what} from the portal.")
+    if not connection.is_active:
+        raise ActionRefused(
+            f"The connection {connection.name} is {connection.get_status_display().lower()}; "
+            "resume or reconnect it first."
+        )
+
+
+def _user(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None

@@ -1,0 +1,265 @@
+"""The one path by which orders enter the database, whatever brought them.
+
+`ingest_page` upserts a page of normalized orders for one connection in a constant
+number of queries, whatever the page size: lock the connection, read the stored
+fingerprints, one upsert for new and changed orders, one delete and one insert for
+their items, one insert for their timeline events. An order is unique per
+(connection, external id); an unchanged order costs nothing but the read; an order
+older than the copy we hold never overwrites it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from connections.models import Connection
+from connections.platforms.base import InvalidRecord, NormalizedOrder, OrderStatus
+
+from .models import STATUS_LABELS, Order, OrderEvent, OrderItem
+
+MAX_EXAMPLES = 10
+ORDER_FIELDS_FROM_PLATFORM = (
+    "number",
+    "status",
+    "platform_status",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "shipping_address",
+    "currency",
+    "subtotal",
+    "shipping_total",
+    "discount_total",
+    "total",
+    "placed_at",
+    "platform_updated_at",
+    "notes",
+    "flags",
+    "raw",
+    "content_hash",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class ImportPolicy:
+    """Which orders a connection wants, decided only when an order is first seen."""
+
+    statuses: frozenset[str] = frozenset()  # platform states; empty means all
+    import_from: date | None = None
+
+    @classmethod
+    def for_connection(cls, connection: Connection) -> ImportPolicy:
+        return cls(statuses=frozenset(connection.import_statuses or ()), import_from=connection.import_from)
+
+    def skip_reason(self, order: NormalizedOrder) -> str:
+        if self.statuses and order.platform_status not in self.statuses:
+            return f"status \u201c{order.platform_status or 'none'}\u201d is not selected for import"
+        if self.import_from and order.placed_at and order.placed_at.astimezone(UTC).date() < self.import_from:
+            return f"placed before the import-from date ({self.import_from:%d %b %Y})"
+        return ""
+
+
+@dataclass
+class IngestResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    # {"reason": {"count": n, "examples": [order numbers]}}
+    skipped_reasons: dict[str, dict] = field(default_factory=dict)
+    created_pending_ids: list[int] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped
+
+    def skip(self, reason: str, reference: str) -> None:
+        self.skipped += 1
+        add_skip(self.skipped_reasons, reason, reference)
+
+
+def add_skip(reasons: dict[str, dict], reason: str, reference: str, count: int = 1) -> None:
+    entry = reasons.setdefault(reason, {"count": 0, "examples": []})
+    entry["count"] += count
+    if reference and len(entry["examples"]) < MAX_EXAMPLES and reference not in entry["examples"]:
+        entry["examples"].append(reference)
+
+
+def merge_skips(into: dict[str, dict], other: dict[str, dict]) -> dict[str, dict]:
+    for reason, entry in other.items():
+        add_skip(into, reason, "", entry["count"])
+        for example in entry["examples"]:
+            add_skip(into, reason, example, 0)
+    return into
+
+
+def fingerprint(order: NormalizedOrder) -> str:
+    """Hash of the platform's own document: equal hashes mean nothing changed."""
+    return hashlib.sha256(json.dumps(order.raw, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def ingest_page(
+    connection: Connection,
+    orders: Sequence[NormalizedOrder],
+    invalid: Iterable[InvalidRecord] = (),
+    policy: ImportPolicy | None = None,
+) -> IngestResult:
+    """Upsert one page of orders for `connection`; joins the caller's transaction if any."""
+    policy = policy or ImportPolicy.for_connection(connection)
+    result = IngestResult()
+    for record in invalid:
+        result.skip(f"invalid data: {record.reason}", record.reference)
+    latest = _latest_per_id(orders)
+    if not latest:
+        return result
+
+    with transaction.atomic(savepoint=False):
+        # Serialises ingests of one connection (sync, webhook, action refresh) on PostgreSQL;
+        # SQLite's IMMEDIATE transactions already serialise every writer.
+        Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").first()
+        stored = {
+            row[1]: row
+            for row in Order.objects.filter(connection=connection, external_id__in=list(latest)).values_list(
+                "pk", "external_id", "content_hash", "platform_updated_at", "status"
+            )
+        }
+        now = timezone.now()
+        to_write: list[tuple[NormalizedOrder, str, tuple | None]] = []
+        for external_id, order in latest.items():
+            digest = fingerprint(order)
+            row = stored.get(external_id)
+            if row is None:
+                reason = policy.skip_reason(order)
+                if reason:
+                    result.skip(reason, order.number)
+                    continue
+            elif row[2] == digest:
+                result.unchanged += 1
+                continue
+            elif _is_older(order.platform_updated_at, row[3]):
+                result.skip("older than the copy already imported", order.number)
+                continue
+            to_write.append((order, digest, row))
+        if to_write:
+            _write(connection, to_write, now, result)
+    return result
+
+
+def _latest_per_id(orders: Sequence[NormalizedOrder]) -> dict[str, NormalizedOrder]:
+    """A page may carry one order twice; keep the most recently updated copy."""
+    latest: dict[str, NormalizedOrder] = {}
+    for order in orders:
+        held = latest.get(order.external_id)
+        if held is None or not _is_older(order.platform_updated_at, held.platform_updated_at):
+            latest[order.external_id] = order
+    return latest
+
+
+def _is_older(incoming: datetime | None, held: datetime | None) -> bool:
+    return incoming is not None and held is not None and incoming < held
+
+
+def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
+    rows = [_order_row(connection, order, digest, now) for order, digest, _ in to_write]
+    Order.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["connection", "external_id"],
+        update_fields=list(ORDER_FIELDS_FROM_PLATFORM),
+    )
+    changed_pks = [stored[0] for _, _, stored in to_write if stored is not None]
+    if changed_pks:
+        OrderItem.objects.filter(order_id__in=changed_pks).delete()
+    items, events = [], []
+    platform_name = connection.adapter.short_name
+    for (order, _, stored), row in zip(to_write, rows, strict=True):
+        pk = stored[0] if stored is not None else row.pk
+        items.extend(_item_rows(pk, order))
+        if stored is None:
+            result.created += 1
+            events.append(
+                OrderEvent(
+                    order_id=pk,
+                    kind=OrderEvent.Kind.IMPORTED,
+                    at=now,
+                    message=(
+                        f"Imported from {platform_name} ({platform_name} state: {order.platform_status or 'unknown'})."
+                    ),
+                )
+            )
+            if order.status == OrderStatus.PENDING:
+                result.created_pending_ids.append(pk)
+        else:
+            result.updated += 1
+            events.append(_update_event(pk, stored[4], order, platform_name, now))
+    OrderItem.objects.bulk_create(items)
+    OrderEvent.objects.bulk_create(events)
+
+
+def _order_row(connection: Connection, order: NormalizedOrder, digest: str, now) -> Order:
+    return Order(
+        connection_id=connection.pk,
+        merchant_id=connection.merchant_id,
+        external_id=order.external_id,
+        number=order.number[:100],
+        status=order.status.value,
+        platform_status=order.platform_status[:50],
+        customer_name=order.customer_name[:200],
+        customer_email=order.customer_email[:254],
+        customer_phone=order.customer_phone[:50],
+        shipping_address=order.shipping_address,
+        currency=order.currency[:3],
+        subtotal=order.subtotal,
+        shipping_total=order.shipping_total,
+        discount_total=order.discount_total,
+        total=order.total,
+        placed_at=order.placed_at,
+        platform_updated_at=order.platform_updated_at,
+        notes=[list(note) for note in order.notes],
+        flags=order.flags,
+        raw=order.raw,
+        content_hash=digest,
+        first_seen_at=now,
+        updated_at=now,
+    )
+
+
+def _item_rows(order_pk: int, order: NormalizedOrder) -> list[OrderItem]:
+    return [
+        OrderItem(
+            order_id=order_pk,
+            position=position,
+            external_id=item.external_id[:100],
+            sku=item.sku[:100],
+            title=item.title[:500],
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            total=item.total,
+            options=[list(option) for option in item.options],
+            image_url=item.image_url[:500],
+        )
+        for position, item in enumerate(order.items)
+    ]
+
+
+def _update_event(pk: int, old_status: str, order: NormalizedOrder, platform_name: str, now) -> OrderEvent:
+    if old_status != order.status.value:
+        old_label = STATUS_LABELS.get(OrderStatus(old_status), old_status) if old_status else "none"
+        return OrderEvent(
+            order_id=pk,
+            kind=OrderEvent.Kind.STATUS,
+            at=now,
+            message=(
+                f"Status changed on {platform_name}: {old_label} \u2192 {STATUS_LABELS[order.status]} "
+                f"({platform_name} state: {order.platform_status})."
+            ),
+        )
+    return OrderEvent(order_id=pk, kind=OrderEvent.Kind.UPDATED, at=now, message=f"Updated on {platform_name}.")

@@ -1,0 +1,197 @@
+"""Orders as they came from the platforms, and what we did with them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from connections.platforms.base import OrderStatus
+
+STATUS_LABELS = {
+    OrderStatus.PENDING: "Awaiting acceptance",
+    OrderStatus.ACCEPTED: "Accepted",
+    OrderStatus.READY: "Ready for pickup",
+    OrderStatus.SHIPPED: "Dispatched",
+    OrderStatus.DELIVERED: "Delivered",
+    OrderStatus.CANCELLED: "Cancelled",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.ARCHIVED: "Archived",
+    OrderStatus.UNKNOWN: "Unknown",
+}
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in OrderStatus]
+
+
+class Order(models.Model):
+    connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="orders")
+    # Denormalised from the connection so every merchant-scoped query is one indexed filter.
+    merchant = models.ForeignKey("portal.Merchant", on_delete=models.CASCADE, related_name="orders")
+    external_id = models.CharField(max_length=100)
+    number = models.CharField(max_length=100, db_index=True)
+    status = models.CharField(max_length=20, choices=STATUS_CHOICES, db_index=True)
+    platform_status = models.CharField(max_length=50, blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_phone = models.CharField(max_length=50, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    platform_updated_at = models.DateTimeField(null=True, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    flags = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="order_unique_per_connection"),
+        ]
+        indexes = [models.Index(fields=["merchant", "-placed_at"], name="order_merchant_placed")]
+
+    def __str__(self):
+        return f"Order {self.number}"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(OrderStatus(self.status), self.status) if self.status else ""
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(default=0)
+    external_id = models.CharField(max_length=100, blank=True)
+    sku = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    quantity = models.IntegerField(default=0)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=4, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    options = models.JSONField(default=list, blank=True, help_text="[[name, value], ...]: variant and personalisation")
+    image_url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["order", "position"]
+
+    def __str__(self):
+        return f"{self.quantity} \u00d7 {self.title}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: what happened to it, on the platform and here."""
+
+    class Kind(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        UPDATED = "updated", "Updated"
+        STATUS = "status", "Status changed"
+        ACTION = "action", "Sent to platform"
+        ACTION_FAILED = "action_failed", "Platform refused"
+        NOTE = "note", "Note"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return self.message
+
+
+class Shipment(models.Model):
+    """A dispatch the merchant recorded; its push to the platform is its `action`."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    estimated_delivery_date = models.DateField(null=True, blank=True)
+    resolve_enquiry = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Shipment {self.tracking_number or '(no tracking)'} of {self.order}"
+
+
+class OutboundAction(models.Model):
+    """Something we must tell a platform (accept an order, push a shipment), with its attempts.
+
+    Our own row, not the task broker, decides whether it is done: a task that runs
+    twice finds the action already claimed or finished.
+    """
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "Accept order"
+        SHIPMENT = "shipment", "Push dispatch"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Sending"
+        RETRYING = "retrying", "Will retry"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Refused by platform"
+        FAILED = "failed", "Gave up"
+
+    OPEN = (State.QUEUED, State.RUNNING, State.RETRYING)
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    shipment = models.OneToOneField(Shipment, null=True, blank=True, on_delete=models.CASCADE, related_name="action")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    help_text = models.TextField(blank=True)
+    result = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open acceptance per order, however many clicks.
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(state__in=["queued", "running", "retrying"], kind="accept"),
+                name="action_one_open_accept_per_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.order} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN
+
+
+class ActionAttempt(models.Model):
+    action = models.ForeignKey(OutboundAction, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20)  # done / rejected / transient / auth / rate_limited
+    message = models.TextField(blank=True)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["action", "number"]
+
+    def __str__(self):
+        return f"Attempt {self.number}: {self.outcome}"

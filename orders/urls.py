@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+urlpatterns = [
+    path("", views.order_list, name="list"),
+    path("<int:pk>/", views.order_detail, name="detail"),
+    path("<int:pk>/accept/", views.accept, name="accept"),
+    path("<int:pk>/dispatch/", views.dispatch, name="dispatch"),
+    path("<int:pk>/dispatch-note/", views.dispatch_note, name="dispatch_note"),
+    path("<int:pk>/actions/<int:action_id>/retry/", views.retry, name="retry"),
+]

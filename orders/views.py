@@ -1,0 +1,156 @@
+"""Merchant pages for orders: the list, one order, and what can be done to it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from connections.platforms.base import OrderStatus
+from connections.platforms.errors import PlatformFailure
+from connections.services import record_platform_failure
+from portal.access import merchant_required
+
+from . import actions
+from .forms import DispatchForm, OrderFilterForm
+from .models import Order, OutboundAction
+
+PAGE_SIZE = 50
+CLOSED_STATUSES = {
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.CANCELLED,
+    OrderStatus.REFUNDED,
+    OrderStatus.ARCHIVED,
+}
+
+
+def _orders(request):
+    return Order.objects.filter(merchant=request.merchant)
+
+
+def _order(request, pk) -> Order:
+    return get_object_or_404(_orders(request).select_related("connection"), pk=pk)
+
+
+@merchant_required
+@require_GET
+def order_list(request):
+    form = OrderFilterForm(request.merchant, request.GET or None)
+    orders = form.apply(_orders(request).select_related("connection")).order_by("-placed_at", "-id")
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "orders/list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@merchant_required
+@require_GET
+def order_detail(request, pk):
+    order = _order(request, pk)
+    return _render_detail(request, order, DispatchForm())
+
+
+def _render_detail(request, order: Order, dispatch_form: DispatchForm, status: int = 200):
+    adapter = order.connection.adapter
+    shipments = list(order.shipments.select_related("action"))
+    last_refused = next(
+        (
+            s
+            for s in shipments
+            if getattr(s, "action", None) and not s.action.is_open and s.action.state != OutboundAction.State.DONE
+        ),
+        None,
+    )
+    if last_refused is not None and not dispatch_form.is_bound:
+        dispatch_form = DispatchForm(
+            initial={
+                "tracking_number": last_refused.tracking_number,
+                "tracking_url": last_refused.tracking_url,
+                "carrier": last_refused.carrier,
+                "estimated_delivery_date": last_refused.estimated_delivery_date,
+            }
+        )
+    context = {
+        "order": order,
+        "adapter": adapter,
+        "items": order.items.all(),
+        "events": order.events.select_related("actor")[:100],
+        "shipments": shipments,
+        "accept_actions": order.actions.filter(kind=OutboundAction.Kind.ACCEPT),
+        "dispatch_form": dispatch_form,
+        "can_accept": adapter.supports_accept and order.status == OrderStatus.PENDING,
+        "can_dispatch": order.status not in CLOSED_STATUSES,
+        "show_raw": request.user.is_staff,
+    }
+    return render(request, "orders/detail.html", context, status=status)
+
+
+@merchant_required
+@require_POST
+def accept(request, pk):
+    order = _order(request, pk)
+    try:
+        action, created = actions.queue_accept(order, request.user)
+    except actions.ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if created:
+            messages.info(request, f"Accepting order {order.number} on {order.connection.adapter.short_name}.")
+        else:
+            messages.info(request, f"Order {order.number} is already being accepted ({action.get_state_display()}).")
+    return redirect("orders:detail", pk=pk)
+
+
+@merchant_required
+@require_POST
+def dispatch(request, pk):
+    order = _order(request, pk)
+    form = DispatchForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, order, form, status=400)
+    try:
+        actions.record_shipment(order, request.user, **form.cleaned_data)
+    except actions.ActionRefused as exc:
+        messages.error(request, str(exc))
+        return _render_detail(request, order, form, status=400)
+    messages.success(request, f"Dispatch of order {order.number} recorded.")
+    return redirect("orders:detail", pk=pk)
+
+
+@merchant_required
+@require_POST
+def retry(request, pk, action_id):
+    order = _order(request, pk)
+    action = get_object_or_404(order.actions, pk=action_id)
+    try:
+        actions.retry_action(action, request.user)
+    except actions.ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, f"{action.get_kind_display()} for order {order.number} sent again.")
+    return redirect("orders:detail", pk=pk)
+
+
+@merchant_required
+@require_GET
+def dispatch_note(request, pk):
+    """Download the platform's dispatch note; NOTHS then allows the order to be dispatched."""
+    order = _order(request, pk)
+    connection = order.connection
+    adapter = connection.adapter
+    if not adapter.supports_dispatch_note:
+        messages.error(request, f"{adapter.short_name} has no dispatch notes.")
+        return redirect("orders:detail", pk=pk)
+    try:
+        pdf = adapter.dispatch_note(connection.context(), order.external_id)
+    except PlatformFailure as exc:
+        record_platform_failure(connection, exc)
+        messages.error(request, f"Could not download the dispatch note. {exc.message} {adapter.explain(exc)}")
+        return redirect("orders:detail", pk=pk)
+    Order.objects.filter(pk=order.pk).update(flags={**order.flags, "dispatch_note_viewed": True})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="dispatch-note-{order.number}.pdf"'
+    return response

@@ -1,0 +1,52 @@
+"""Create the demo merchant, a second merchant, a staff user and the sandbox accounts.
+
+Idempotent: run it on every start. Passwords are reset to the printed ones so the
+printed sign-ins always work. For local demos only; it refuses to run without the sandbox.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.models import Membership, Merchant
+
+DEMO_USERS = (
+    # username, password, merchant name, staff
+    ("demo", "demo-portal-pass", "Demo Gifts Ltd", False),
+    ("other", "other-portal-pass", "Other Crafts Co", False),
+    ("staff", "staff-portal-pass", None, True),
+)
+
+
+class Command(BaseCommand):
+    help = "Create the demo merchants, users and sandbox accounts (local demos only)."
+
+    def handle(self, **options):
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError("seed_demo is for local demos: set SANDBOX_ENABLED=true.")
+        from sandbox.noths_data import DEMO_ACCOUNTS, ensure_demo_accounts
+
+        with transaction.atomic():
+            for username, password, merchant_name, staff in DEMO_USERS:
+                ensure_user(username, password, merchant_name, staff)
+            ensure_demo_accounts()
+        self.stdout.write("Sign in with:")
+        for username, password, merchant_name, staff in DEMO_USERS:
+            role = "staff (Django admin)" if staff else f"merchant {merchant_name}"
+            self.stdout.write(f"  {username} / {password}   ({role})")
+        self.stdout.write("Sandbox NOTHS tokens (paste one into Consumer Key):")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {account.token:<32} shortcode {account.shortcode:<12} {account.description}")
+
+
+def ensure_user(username: str, password: str, merchant_name: str | None, staff: bool):
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+    user.set_password(password)
+    user.is_staff = user.is_superuser = staff
+    user.save()
+    if merchant_name:
+        merchant, _ = Merchant.objects.get_or_create(name=merchant_name)
+        Membership.objects.update_or_create(user=user, defaults={"merchant": merchant, "role": Membership.Role.OWNER})
+    return user

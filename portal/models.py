@@ -1,0 +1,46 @@
+"""Merchants and the people who sign in for them."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+
+TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+
+
+class Merchant(models.Model):
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, default="Europe/London", choices=TIMEZONE_CHOICES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user signs in for exactly one merchant."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user} @ {self.merchant}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (the scheduler's tick), so pages can tell if it stopped."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,207 @@
+"""Settings, read only from the environment (see .env.example for every variable)."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY")
+# Credentials are encrypted with these keys, never with SECRET_KEY. The first key
+# encrypts, every key decrypts: to rotate, put a new key first, run
+# `manage.py rotate_fernet_keys`, then drop the old key.
+FERNET_KEYS = env.list("FERNET_KEYS")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# The fake platforms (NOTHS, ...) live in the `sandbox` app; never on in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "django_q",
+    "portal",
+    "connections",
+    "orders",
+]
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("sandbox")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.middleware.MerchantMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions take SQLite's write lock at BEGIN, so two writers queue
+    # behind the busy timeout instead of failing half-way with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+    DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test.sqlite3"))}
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# django-q2. A task's timeout stays below `retry` so a task is never run twice at once
+# by the broker; our own tables (SyncRun leases, OutboundAction states) decide what is done.
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=1800)
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="portal"),
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": Q_TIMEOUT,
+    "retry": env.int("Q_RETRY", default=Q_TIMEOUT + 300),
+    "max_attempts": 3,
+    "save_limit": 500,
+    "catch_up": False,
+    "sync": env.bool("Q_SYNC", default=False),
+    "poll": 0.5,
+    "guard_cycle": 0.5,
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+X_FRAME_OPTIONS = "DENY"
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+
+# --- Platforms -------------------------------------------------------------------
+# Each platform's API host; staff can override it per connection (sandbox, staging).
+NOTHS_BASE_URL = env.str("NOTHS_BASE_URL", default="https://api.notonthehighstreet.com")
+NOTHS_PAGE_SIZE = env.int("NOTHS_PAGE_SIZE", default=250)  # NOTHS allows up to 250
+# Every outbound request has a (connect, read) timeout in seconds.
+PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
+PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)
+# Retries inside one request for timeouts and 5xx, and the longest Retry-After we
+# wait in-process; longer waits end the run and the scheduler resumes it later.
+PLATFORM_HTTP_ATTEMPTS = env.int("PLATFORM_HTTP_ATTEMPTS", default=3)
+PLATFORM_MAX_INLINE_WAIT = env.float("PLATFORM_MAX_INLINE_WAIT", default=5.0)
+
+# --- Sync engine -------------------------------------------------------------------
+# A running sync refreshes its lease after every page; a run whose lease is older than
+# this is taken to be dead (worker killed) and is resumed from its last committed page.
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+# Incremental windows start this long before the previous window's end ...
+SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=600)
+# ... and end this long before "now", so late-arriving platform writes are not missed.
+SYNC_SETTLE_SECONDS = env.int("SYNC_SETTLE_SECONDS", default=60)
+# Backoff after a failed run: base * 2**(failures-1), capped, with jitter.
+SYNC_RETRY_BASE_SECONDS = env.int("SYNC_RETRY_BASE_SECONDS", default=60)
+SYNC_RETRY_MAX_SECONDS = env.int("SYNC_RETRY_MAX_SECONDS", default=3600)
+# Outbound actions (accept, dispatch push): attempts before giving up on transient errors.
+ACTION_MAX_ATTEMPTS = env.int("ACTION_MAX_ATTEMPTS", default=6)
+ACTION_RETRY_BASE_SECONDS = env.int("ACTION_RETRY_BASE_SECONDS", default=30)
+
+# Address the sandbox is reachable at, used by `seed_demo` to point demo accounts at it.
+SANDBOX_PUBLIC_URL = env.str("SANDBOX_PUBLIC_URL", default="http://127.0.0.1:8000")
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Order integration portal API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"scrub_secrets": {"()": "connections.platforms.scrub.ScrubSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_secrets"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # urllib3 logs full request URLs at DEBUG; NOTHS puts its token in the query.
+        "urllib3": {"level": "WARNING"},
+        "django.db.backends": {"level": "INFO"},
+    },
+}

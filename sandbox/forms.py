@@ -1,0 +1,50 @@
+"""Forms of the sandbox control pages."""
+
+import secrets
+
+from django import forms
+
+from .models import NOTHS_STATES, SandboxAccount
+
+
+class AccountForm(forms.ModelForm):
+    token = forms.CharField(max_length=100, required=False, help_text="Leave empty for a random one.")
+
+    class Meta:
+        model = SandboxAccount
+        fields = ["platform", "shortcode", "name", "currency", "token"]
+
+    def clean_token(self):
+        """A blank token becomes a random one; the model's unique check catches clashes."""
+        platform = self.cleaned_data.get("platform") or "noths"
+        return self.cleaned_data["token"] or f"{platform}-{secrets.token_hex(8)}"
+
+
+class FaultForm(forms.ModelForm):
+    class Meta:
+        model = SandboxAccount
+        fields = ["fault_rate_limit", "retry_after_seconds", "fault_server_error", "fault_malformed_json", "slow_ms"]
+        labels = {
+            "fault_rate_limit": "429 next N",
+            "retry_after_seconds": "Retry-After (s)",
+            "fault_server_error": "500 next N",
+            "fault_malformed_json": "Bad JSON next N",
+            "slow_ms": "Delay (ms)",
+        }
+
+
+class GenerateForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=100_000, initial=100)
+    items = forms.IntegerField(min_value=1, max_value=20, initial=3, label="Items per order")
+    state = forms.ChoiceField(choices=[("mixed", "mixed")] + [(s, s) for s in NOTHS_STATES], initial="mixed")
+
+
+class TouchForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=10_000, initial=10)
+    new_state = forms.ChoiceField(
+        choices=[("", "keep state")] + [(s, s) for s in NOTHS_STATES], required=False, label="Move to"
+    )
+
+
+class EnquiryForm(forms.Form):
+    message = forms.CharField(max_length=500, initial="Has my order been sent yet?")

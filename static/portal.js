@@ -1,0 +1,57 @@
+// Dialogs (Add Account) and live progress bars. The pages work without it, only less live.
+(function () {
+  "use strict";
+
+  function setUpDialogs() {
+    document.querySelectorAll("[data-open-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var dialog = document.getElementById(button.getAttribute("data-open-dialog"));
+        if (dialog) dialog.showModal();
+      });
+    });
+    document.querySelectorAll("[data-close-dialog]").forEach(function (button) {
+      button.addEventListener("click", function () { button.closest("dialog").close(); });
+    });
+    document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) { dialog.showModal(); });
+  }
+
+  function render(box, data) {
+    var run = data.run;
+    if (!run) return;
+    var bar = box.querySelector(".bar span");
+    if (bar) bar.style.width = (run.percent || 0) + "%";
+    var status = box.querySelector(".run-status");
+    if (status) status.textContent = run.status_label;
+    var counts = box.querySelector(".run-counts");
+    if (counts) {
+      counts.textContent = run.orders_seen + (run.total_expected ? " of " + run.total_expected : "") +
+        " orders read, " + run.created + " new, " + run.updated + " updated, " + run.unchanged +
+        " unchanged, " + run.skipped + " skipped";
+    }
+    var error = box.querySelector(".run-error");
+    if (error) { error.textContent = run.error || ""; error.hidden = !run.error; }
+    box.dataset.runStatus = run.status;
+  }
+
+  function poll(box) {
+    fetch(box.dataset.progressUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        render(box, data);
+        if (data.run && data.run.active) {
+          setTimeout(function () { poll(box); }, 1000);
+        } else {
+          // Finished: reload once so counts, statuses and messages are the server's own.
+          window.location.reload();
+        }
+      })
+      .catch(function () { setTimeout(function () { poll(box); }, 5000); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpDialogs();
+    document.querySelectorAll(".progress[data-active]").forEach(function (box) {
+      setTimeout(function () { poll(box); }, 500);
+    });
+  });
+})();

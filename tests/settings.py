@@ -1,0 +1,32 @@
+"""Test settings: the production settings module, with the environment a test run needs.
+
+Everything still comes from the environment; these are only defaults, so CI can point
+DATABASE_URL at PostgreSQL and REDIS_URL at Redis and run the very same suite.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# Two fixed keys: tests rotate between them.
+os.environ.setdefault(
+    "FERNET_KEYS",
+    "tests-fernet-key-one-0123456789abcdef,tests-fernet-key-two-0123456789abcdef",
+)
+os.environ.setdefault("SANDBOX_ENABLED", "true")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("Q_SYNC", "true")
+# Our own queue name, so a developer's running worker never takes a test's tasks (Redis).
+os.environ.setdefault("Q_CLUSTER_NAME", f"portal-test-{os.getpid()}")
+os.environ.setdefault("PLATFORM_READ_TIMEOUT", "5")
+os.environ.setdefault("PLATFORM_CONNECT_TIMEOUT", "2")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made there
+# are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from portal.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Serve static files from the finders; tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,100 @@
+"""One merchant never sees another's connections, runs or orders: 404 on every route."""
+
+import pytest
+from django.urls import reverse
+
+from connections.models import Connection, SyncRun
+from orders.models import Order, OutboundAction
+from tests.factories import ConnectionFactory
+
+SECRET_NAME = "their-private-shop"
+
+
+@pytest.fixture
+def theirs(other_merchant):
+    connection = ConnectionFactory(merchant=other_merchant, name=SECRET_NAME)
+    run = SyncRun.objects.create(connection=connection, status=SyncRun.Status.SUCCEEDED)
+    order = Order.objects.create(
+        connection=connection,
+        merchant=other_merchant,
+        external_id="1",
+        number="THEIR-ORDER-1",
+        status="accepted",
+        customer_name="Their Customer",
+    )
+    action = OutboundAction.objects.create(
+        order=order, kind=OutboundAction.Kind.ACCEPT, state=OutboundAction.State.REJECTED
+    )
+    return {"connection": connection, "run": run, "order": order, "action": action}
+
+
+ROUTES = [
+    ("get", "connections:detail", lambda t: [t["connection"].pk]),
+    ("get", "connections:edit", lambda t: [t["connection"].pk]),
+    ("post", "connections:edit", lambda t: [t["connection"].pk]),
+    ("post", "connections:test", lambda t: [t["connection"].pk]),
+    ("post", "connections:fetch", lambda t: [t["connection"].pk]),
+    ("post", "connections:pause", lambda t: [t["connection"].pk]),
+    ("post", "connections:resume", lambda t: [t["connection"].pk]),
+    ("get", "connections:disconnect", lambda t: [t["connection"].pk]),
+    ("post", "connections:disconnect", lambda t: [t["connection"].pk]),
+    ("get", "connections:progress", lambda t: [t["connection"].pk]),
+    ("get", "connections:run", lambda t: [t["connection"].pk, t["run"].pk]),
+    ("get", "orders:detail", lambda t: [t["order"].pk]),
+    ("post", "orders:accept", lambda t: [t["order"].pk]),
+    ("post", "orders:dispatch", lambda t: [t["order"].pk]),
+    ("get", "orders:dispatch_note", lambda t: [t["order"].pk]),
+    ("post", "orders:retry", lambda t: [t["order"].pk, t["action"].pk]),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "args"), ROUTES, ids=[f"{m} {n}" for m, n, _ in ROUTES])
+def test_another_merchants_object_is_404(member_client, theirs, method, name, args):
+    url = reverse(name, args=args(theirs))
+    response = getattr(member_client, method)(url, {"tracking_number": "X"} if method == "post" else None)
+    assert response.status_code == 404
+    # ... and nothing happened to it
+    connection = Connection.objects.get(pk=theirs["connection"].pk)
+    assert connection.status == Connection.Status.CONNECTED
+    assert connection.sync_runs.count() == 1
+    assert theirs["order"].shipments.count() == 0
+    assert OutboundAction.objects.get(pk=theirs["action"].pk).state == OutboundAction.State.REJECTED
+
+
+def test_a_run_of_my_connection_under_their_connection_id_is_404(member_client, merchant, theirs):
+    mine = ConnectionFactory(merchant=merchant)
+    my_run = SyncRun.objects.create(connection=mine, status=SyncRun.Status.SUCCEEDED)
+    assert member_client.get(reverse("connections:run", args=[theirs["connection"].pk, my_run.pk])).status_code == 404
+    assert member_client.get(reverse("connections:run", args=[mine.pk, theirs["run"].pk])).status_code == 404
+
+
+def test_an_action_of_their_order_under_my_order_is_404(member_client, merchant, theirs):
+    mine = ConnectionFactory(merchant=merchant)
+    my_order = Order.objects.create(
+        connection=mine, merchant=merchant, external_id="9", number="MINE", status="pending"
+    )
+    url = reverse("orders:retry", args=[my_order.pk, theirs["action"].pk])
+    assert member_client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["connections:downloads", "connections:manage", "orders:list"])
+def test_lists_show_only_my_own(member_client, theirs, name):
+    body = member_client.get(reverse(name)).content.decode()
+    assert SECRET_NAME not in body
+    assert "THEIR-ORDER-1" not in body
+
+
+def test_filtering_orders_by_their_connection_shows_nothing_of_theirs(member_client, theirs):
+    body = member_client.get(reverse("orders:list"), {"connection": theirs["connection"].pk}).content.decode()
+    assert "THEIR-ORDER-1" not in body
+
+
+@pytest.mark.parametrize("name", ["connections:downloads", "connections:manage", "orders:list"])
+def test_signed_out_visitors_are_sent_to_sign_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_staff_without_a_merchant_get_403_on_merchant_pages(admin_client):
+    assert admin_client.get(reverse("orders:list")).status_code == 403
+    assert admin_client.get(reverse("home")).url == reverse("admin:index")
