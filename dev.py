@@ -105,15 +105,19 @@ def command_run(args) -> None:
     say("Migrating the database (SQLite: db.sqlite3)")
     run(*manage, "migrate", "--noinput", env=env)
     say("Creating the demo merchant and the sandbox accounts")
-    run(*manage, "seed_demo", env=env)
+    seeded = subprocess.run(
+        [str(a) for a in (*manage, "seed_demo")], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
     processes = [
-        subprocess.Popen([str(a) for a in (*manage, "runserver", f"127.0.0.1:{port}", "--noreload")], cwd=ROOT,
-                         env=env),
+        subprocess.Popen(
+            [str(a) for a in (*manage, "runserver", f"127.0.0.1:{port}", "--noreload")], cwd=ROOT, env=env
+        ),
         subprocess.Popen([str(a) for a in (*manage, "qcluster")], cwd=ROOT, env=env),
     ]
     time.sleep(2)
     say(f"The portal is running at http://127.0.0.1:{port}/ (sandbox platforms at http://127.0.0.1:{port}/sandbox/)")
-    print("    A django-q2 worker (qcluster) is running beside it. Press Ctrl-C to stop both.", flush=True)
+    print(seeded, flush=True)
+    print("A django-q2 worker (qcluster) is running beside it. Press Ctrl-C to stop both.", flush=True)
 
     def stop(*_):
         for process in processes:
@@ -156,8 +160,14 @@ def command_test(args) -> None:
     (ROOT / "var").mkdir(exist_ok=True)
     say("ruff check")
     run(PYTHON, "-m", "ruff", "check", ".")
-    say("pytest" + (f" (DATABASE_URL={_redacted_url(os.environ['DATABASE_URL'])})"
-                    if os.environ.get("DATABASE_URL") else " (SQLite, ORM broker)"))
+    say(
+        "pytest"
+        + (
+            f" (DATABASE_URL={_redacted_url(os.environ['DATABASE_URL'])})"
+            if os.environ.get("DATABASE_URL")
+            else " (SQLite, ORM broker)"
+        )
+    )
     result = run(PYTHON, "-m", "pytest", *args.pytest_args, check=False)
     sys.exit(result.returncode)
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.html import format_html
 
 from . import services
-from .models import Connection, Credential, SyncRun
+from .models import SYNC_OPTION_FIELDS, Connection, Credential, SyncRun
 from .sync import SyncRefused, request_sync
 
 
@@ -62,17 +62,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         (None, {"fields": ("merchant", "platform", "name", "status", "base_url_override")}),
         (
             "Sync options",
-            {
-                "fields": (
-                    "auto_sync",
-                    "sync_interval_minutes",
-                    "import_statuses",
-                    "import_from",
-                    "auto_accept",
-                    "push_tracking",
-                    "platform_options",
-                )
-            },
+            {"fields": (*SYNC_OPTION_FIELDS, "platform_options")},
         ),
         ("State (written by the portal)", {"fields": readonly_fields[1:]}),
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from .models import SYNC_INTERVAL_CHOICES, Connection
+from .models import SYNC_INTERVAL_CHOICES, SYNC_OPTION_FIELDS, Connection
 from .platforms.base import Platform
 
 # Tokens and keys never contain whitespace; a paste often brings some along
@@ -43,14 +43,7 @@ class AccountForm(forms.Form):
     Editing: secret fields may be left blank to keep the stored value; their hint is shown.
     """
 
-    OPTION_FIELDS = (
-        "auto_sync",
-        "sync_interval_minutes",
-        "import_statuses",
-        "import_from",
-        "auto_accept",
-        "push_tracking",
-    )
+    OPTION_FIELDS = SYNC_OPTION_FIELDS
 
     def __init__(self, adapter: Platform, merchant, *args, connection: Connection | None = None, **kwargs):
         self.adapter = adapter

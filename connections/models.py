@@ -34,6 +34,17 @@ SYNC_INTERVAL_CHOICES = [
 ]
 
 
+# The options a merchant chooses for a connection (the form and admin show these).
+SYNC_OPTION_FIELDS = (
+    "auto_sync",
+    "sync_interval_minutes",
+    "import_statuses",
+    "import_from",
+    "auto_accept",
+    "push_tracking",
+)
+
+
 class Connection(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

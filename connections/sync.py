@@ -132,7 +132,9 @@ def execute(run_id: int) -> SyncRun | None:
     if not connection.is_active:
         _finish(run, token, failure=SyncRefused(f"The connection was {connection.get_status_display().lower()}."))
         return SyncRun.objects.get(pk=run_id)
-    Connection.objects.filter(pk=connection.pk).update(status=Connection.Status.SYNCING)
+    Connection.objects.filter(pk=connection.pk).exclude(
+        status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED]
+    ).update(status=Connection.Status.SYNCING)
     try:
         _page_through(run, connection, token)
     except LeaseLost:

@@ -21,8 +21,9 @@ def point_noths_at_the_sandbox(settings, noths_url):
     settings.SYNC_SETTLE_SECONDS = 0
 
 
-def add_account(client, token, name="itest", **extra):
-    data = {
+def account_form(token, name="itest", **extra) -> dict:
+    """What a merchant submits in the Add Account dialog or on Edit."""
+    return {
         "name": name,
         "token": token,
         "auto_sync": "on",
@@ -34,7 +35,10 @@ def add_account(client, token, name="itest", **extra):
         "push_tracking": "on",
         **extra,
     }
-    return client.post(reverse("connections:add", args=["noths"]), data)
+
+
+def add_account(client, token, name="itest", **extra):
+    return client.post(reverse("connections:add", args=["noths"]), account_form(token, name, **extra))
 
 
 # -- Add Account --------------------------------------------------------------------------------
@@ -101,17 +105,14 @@ def test_edit_keeps_the_stored_token_unless_a_new_one_is_typed(member_client, sa
     url = reverse("connections:edit", args=[sandbox_connection.pk])
     form = member_client.get(url).content.decode()
     assert "Stored: \u2026" in form and SANDBOX_TOKEN not in form
-    data = {
-        "name": "renamed",
-        "token": "",
-        "auto_sync": "on",
-        "sync_interval_minutes": "60",
-        "import_statuses": ["placed"],
-        "import_from": "2026-01-01",
-        "estimated_dispatch_days": "2",
-        "estimated_delivery_days": "4",
-        "push_tracking": "on",
-    }
+    data = account_form(
+        "",
+        name="renamed",
+        sync_interval_minutes="60",
+        import_statuses=["placed"],
+        estimated_dispatch_days="2",
+        estimated_delivery_days="4",
+    )
     assert member_client.post(url, data).status_code == 302
     connection = Connection.objects.get(pk=sandbox_connection.pk)
     assert (connection.name, connection.sync_interval_minutes, connection.import_statuses) == (
@@ -135,17 +136,7 @@ def test_fixing_a_rejected_token_through_edit_reconnects(member_client, sandbox_
     page = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
     assert "Invalid or expired token" in page and "Edit" in page
 
-    data = {
-        "name": "itest",
-        "token": " the-new-token-abcdef123456 ",
-        "auto_sync": "on",
-        "sync_interval_minutes": "30",
-        "import_statuses": ["placed", "accepted"],
-        "import_from": "2026-01-01",
-        "estimated_dispatch_days": "1",
-        "estimated_delivery_days": "3",
-        "push_tracking": "on",
-    }
+    data = account_form(" the-new-token-abcdef123456 ")
     member_client.post(reverse("connections:edit", args=[connection.pk]), data)
     connection.refresh_from_db()
     assert connection.status == Connection.Status.CONNECTED and connection.last_error == ""

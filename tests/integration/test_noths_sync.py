@@ -277,3 +277,31 @@ def test_a_paused_connection_does_not_sync(sandbox_connection):
     services.pause(sandbox_connection)
     with pytest.raises(sync_module.SyncRefused, match="paused"):
         request_sync(Connection.objects.get(pk=sandbox_connection.pk), trigger=SyncRun.Trigger.MANUAL)
+
+
+def test_no_log_line_shows_the_token_even_at_debug(sandbox_connection, sandbox_account):
+    """What the configured console handler writes, with urllib3 chattering at DEBUG."""
+    import io
+    import logging
+
+    from connections.platforms.scrub import ScrubSecretsFilter
+
+    handler = next(h for h in logging.getLogger().handlers if any(isinstance(f, ScrubSecretsFilter) for f in h.filters))
+    stream, previous = io.StringIO(), handler.stream
+    handler.setStream(stream)
+    urllib3_logger = logging.getLogger("urllib3")
+    levels = (logging.getLogger().level, urllib3_logger.level)
+    logging.getLogger().setLevel(logging.DEBUG)
+    urllib3_logger.setLevel(logging.DEBUG)
+    try:
+        generate_orders(sandbox_account, 60, seed=8)
+        fetch(sandbox_connection)
+        SandboxAccount.objects.filter(pk=sandbox_account.pk).update(fault_server_error=-1)
+        fetch(Connection.objects.get(pk=sandbox_connection.pk))
+    finally:
+        handler.setStream(previous)
+        logging.getLogger().setLevel(levels[0])
+        urllib3_logger.setLevel(levels[1])
+    written = stream.getvalue()
+    assert "GET /sandbox/noths/api/v1/orders?token=[redacted]" in written  # urllib3's own line, scrubbed
+    assert sandbox_account.token not in written
