@@ -45,6 +45,8 @@ class AccountForm(forms.Form):
 
     OPTION_FIELDS = SYNC_OPTION_FIELDS
 
+    label_suffix = ""
+
     def __init__(self, adapter: Platform, merchant, *args, connection: Connection | None = None, **kwargs):
         self.adapter = adapter
         self.merchant = merchant
@@ -70,7 +72,7 @@ class AccountForm(forms.Form):
         self.fields["import_from"] = forms.DateField(
             label="Import orders placed from",
             initial=timezone.localdate() - timedelta(days=DEFAULT_IMPORT_DAYS),
-            widget=forms.DateInput(attrs={"type": "date"}),
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         )
         if adapter.supports_accept:
             self.fields["auto_accept"] = forms.BooleanField(label=adapter.accept_label, required=False)
@@ -141,6 +143,11 @@ class AccountForm(forms.Form):
         if self.connection is not None:
             options["platform_options"] = {**(self.connection.platform_options or {}), **options["platform_options"]}
         return options
+
+    def focus_credentials(self) -> None:
+        """After the platform refused them, the first credential field is where to start."""
+        first = self.adapter.credential_fields[0].name
+        self.fields[first].widget.attrs["autofocus"] = True
 
     def credential_bound_fields(self):
         return [self[spec.name] for spec in self.adapter.credential_fields]

@@ -91,7 +91,7 @@ class Connection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.adapter.short_name} {self.name}"
+        return f"{self.adapter.short_name} \u00b7 {self.name}"
 
     @property
     def adapter(self):

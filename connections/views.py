@@ -107,6 +107,7 @@ def add_account(request, platform):
             request.merchant, adapter.key, form.cleaned_data["name"], form.credentials, form.options
         )
     except services.CheckFailed as failure:
+        form.focus_credentials()
         return _render_manage(request, open_form=form, failure=failure, status=400)
     messages.success(
         request,
@@ -149,6 +150,7 @@ def edit(request, pk):
                 services.update_connection(connection, form.cleaned_data["name"], form.credentials, form.options)
             except services.CheckFailed as exc:
                 failure = exc
+                form.focus_credentials()
                 connection.refresh_from_db()
             else:
                 messages.success(request, f"Saved the changes to {connection.name}.")

@@ -178,7 +178,11 @@ def run_action(action_id: int) -> OutboundAction | None:
     except PlatformFailure as exc:
         _record_failure(action, attempt, exc)
         record_platform_failure(connection, exc)
+        if isinstance(exc, PlatformError):
+            _refresh_order(connection, order)  # the refusal may reflect news we have not seen (an enquiry)
         return OutboundAction.objects.get(pk=action_id)
+    # Read the order back first, so "done" never shows beside a stale status.
+    _refresh_order(connection, order)
     now = timezone.now()
     with transaction.atomic():
         ActionAttempt.objects.filter(pk=attempt.pk).update(outcome="done", message=outcome.message, finished_at=now)
@@ -186,7 +190,6 @@ def run_action(action_id: int) -> OutboundAction | None:
             state=OutboundAction.State.DONE, result=outcome.message, last_error="", help_text="", finished_at=now
         )
         OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.ACTION, message=outcome.message)
-    _refresh_order(connection, order)
     return OutboundAction.objects.get(pk=action_id)
 
 

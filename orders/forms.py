@@ -6,6 +6,7 @@ from .models import STATUS_CHOICES
 
 
 class OrderFilterForm(forms.Form):
+    label_suffix = ""
     q = forms.CharField(
         label="Search",
         required=False,
@@ -35,6 +36,7 @@ class OrderFilterForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
+    label_suffix = ""
     tracking_number = forms.CharField(label="Tracking number", max_length=100, required=False)
     tracking_url = forms.URLField(label="Tracking URL", max_length=500, required=False, assume_scheme="https")
     carrier = forms.CharField(
@@ -46,10 +48,15 @@ class DispatchForm(forms.Form):
     estimated_delivery_date = forms.DateField(
         label="Estimated delivery date",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Left blank: worked out from the connection's estimated delivery days.",
     )
     resolve_enquiry = forms.BooleanField(label="Resolve the customer's enquiry", required=False)
+
+    def __init__(self, *args, unresolved_enquiry: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not unresolved_enquiry:
+            del self.fields["resolve_enquiry"]
 
     def clean_tracking_number(self):
         return "".join(self.cleaned_data["tracking_number"].split())

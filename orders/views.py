@@ -18,6 +18,7 @@ from .forms import DispatchForm, OrderFilterForm
 from .models import Order, OutboundAction
 
 PAGE_SIZE = 50
+GIVEN_UP = (OutboundAction.State.REJECTED, OutboundAction.State.FAILED)
 CLOSED_STATUSES = {
     OrderStatus.SHIPPED,
     OrderStatus.DELIVERED,
@@ -50,39 +51,45 @@ def order_list(request):
 @require_GET
 def order_detail(request, pk):
     order = _order(request, pk)
-    return _render_detail(request, order, DispatchForm())
+    return _render_detail(request, order)
 
 
-def _render_detail(request, order: Order, dispatch_form: DispatchForm, status: int = 200):
+def _dispatch_form(order: Order, data=None, initial=None) -> DispatchForm:
+    return DispatchForm(data, initial=initial, unresolved_enquiry=bool(order.flags.get("unresolved_enquiry")))
+
+
+def _render_detail(request, order: Order, dispatch_form: DispatchForm | None = None, status: int = 200):
     adapter = order.connection.adapter
     shipments = list(order.shipments.select_related("action"))
-    last_refused = next(
-        (
-            s
-            for s in shipments
-            if getattr(s, "action", None) and not s.action.is_open and s.action.state != OutboundAction.State.DONE
-        ),
-        None,
-    )
-    if last_refused is not None and not dispatch_form.is_bound:
-        dispatch_form = DispatchForm(
-            initial={
-                "tracking_number": last_refused.tracking_number,
-                "tracking_url": last_refused.tracking_url,
-                "carrier": last_refused.carrier,
-                "estimated_delivery_date": last_refused.estimated_delivery_date,
+    actions_list = list(order.actions.all())
+    latest = shipments[0] if shipments else None
+    # Dispatching again is offered only when nothing was recorded yet or the platform refused it.
+    refused = latest is not None and hasattr(latest, "action") and latest.action.state in GIVEN_UP
+    if dispatch_form is None:
+        initial = None
+        if refused:  # come back filled in, ready to correct and send again
+            initial = {
+                "tracking_number": latest.tracking_number,
+                "tracking_url": latest.tracking_url,
+                "carrier": latest.carrier,
+                "estimated_delivery_date": latest.estimated_delivery_date,
             }
-        )
+        dispatch_form = _dispatch_form(order, initial=initial)
+    accepts = [a for a in actions_list if a.kind == OutboundAction.Kind.ACCEPT]
     context = {
         "order": order,
         "adapter": adapter,
         "items": order.items.all(),
         "events": order.events.select_related("actor")[:100],
         "shipments": shipments,
-        "accept_actions": order.actions.filter(kind=OutboundAction.Kind.ACCEPT),
+        "accept_actions": accepts,
+        # While the worker is sending something, the page reloads itself to show the outcome.
+        "busy": any(a.state in (OutboundAction.State.QUEUED, OutboundAction.State.RUNNING) for a in actions_list),
         "dispatch_form": dispatch_form,
-        "can_accept": adapter.supports_accept and order.status == OrderStatus.PENDING,
-        "can_dispatch": order.status not in CLOSED_STATUSES,
+        "can_accept": adapter.supports_accept
+        and order.status == OrderStatus.PENDING
+        and all(a.state in GIVEN_UP for a in accepts),
+        "can_dispatch": order.status not in CLOSED_STATUSES and (latest is None or refused),
         "show_raw": request.user.is_staff,
     }
     return render(request, "orders/detail.html", context, status=status)
@@ -108,7 +115,7 @@ def accept(request, pk):
 @require_POST
 def dispatch(request, pk):
     order = _order(request, pk)
-    form = DispatchForm(request.POST)
+    form = _dispatch_form(order, request.POST)
     if not form.is_valid():
         return _render_detail(request, order, form, status=400)
     try:

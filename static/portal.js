@@ -1,4 +1,5 @@
-// Dialogs (Add Account) and live progress bars. The pages work without it, only less live.
+// Dialogs (Add Account), live progress bars and self-refreshing pages.
+// Every page works without it, only less live.
 (function () {
   "use strict";
 
@@ -15,11 +16,28 @@
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) { dialog.showModal(); });
   }
 
+  function setFetchButtons(connectionId, busy) {
+    document.querySelectorAll('form[action$="/connections/' + connectionId + '/fetch/"] button').forEach(function (b) {
+      b.disabled = busy;
+      b.textContent = busy ? "Fetching…" : "Fetch Orders";
+    });
+  }
+
   function render(box, data) {
     var run = data.run;
+    if (data.connection) {
+      document.querySelectorAll('[data-connection-status="' + data.connection.id + '"]').forEach(function (badge) {
+        badge.textContent = data.connection.status_label;
+        badge.className = "status status-" + data.connection.status;
+      });
+    }
     if (!run) return;
-    var bar = box.querySelector(".bar span");
-    if (bar) bar.style.width = (run.percent || 0) + "%";
+    var bar = box.querySelector(".bar");
+    if (bar) {
+      bar.querySelector("span").style.width = (run.percent || 0) + "%";
+      if (run.percent === null) bar.removeAttribute("aria-valuenow");
+      else bar.setAttribute("aria-valuenow", run.percent);
+    }
     var status = box.querySelector(".run-status");
     if (status) status.textContent = run.status_label;
     var counts = box.querySelector(".run-counts");
@@ -38,6 +56,7 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         render(box, data);
+        if (data.connection) setFetchButtons(data.connection.id, Boolean(data.run && data.run.active));
         if (data.run && data.run.active) {
           setTimeout(function () { poll(box); }, 1000);
         } else {
@@ -53,5 +72,8 @@
     document.querySelectorAll(".progress[data-active]").forEach(function (box) {
       setTimeout(function () { poll(box); }, 500);
     });
+    // A page showing work in progress (an order being sent to its platform) refreshes itself.
+    var reload = document.querySelector("[data-reload-after]");
+    if (reload) setTimeout(function () { window.location.reload(); }, Number(reload.dataset.reloadAfter));
   });
 })();

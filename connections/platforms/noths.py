@@ -334,6 +334,7 @@ def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
             "dispatch_note_viewed": bool(raw.get("dispatch_note_viewed")),
             "has_enquiry": bool(raw.get("has_enquiry")),
             "enquiry_state": str(enquiry.get("state") or "") if isinstance(enquiry, dict) else "",
+            "unresolved_enquiry": _unresolved_enquiry(raw),
             "tracking_number": str(order_detail.get("tracking_number") or ""),
             "tracking_url": str(order_detail.get("parcel_tracking_url") or ""),
         },
@@ -363,19 +364,38 @@ def _normalize_item(raw: dict[str, Any], currency: str) -> NormalizedItem:
     )
 
 
+UNRESOLVED_ENQUIRY_STATES = ("opened", "acknowledged", "overdue")
+
+
+def _unresolved_enquiry(raw: dict[str, Any]) -> bool:
+    enquiry = raw.get("enquiry")
+    state = enquiry.get("state") if isinstance(enquiry, dict) else None
+    return bool(raw.get("has_enquiry")) and (state is None or state in UNRESOLVED_ENQUIRY_STATES)
+
+
+def _readable_time(value: Any, *, with_time: bool) -> str:
+    try:
+        moment = _datetime(value)
+    except ValueError:
+        return str(value)
+    if moment is None:
+        return ""
+    return moment.strftime("%-d %b %Y, %H:%M UTC") if with_time else moment.strftime("%-d %b %Y")
+
+
 def _notes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     notes = []
     service = raw.get("delivery_service") or {}
     if service.get("name") or service.get("code"):
         notes.append(("Delivery service", str(service.get("name") or service.get("code"))))
-    for key, label in (
-        ("confirm_by", "Accept by"),
-        ("estimated_dispatch_at", "Estimated dispatch"),
-        ("estimated_delivery_date", "Estimated delivery"),
-        ("customer_expected_delivery_date", "Customer expects delivery"),
+    for key, label, with_time in (
+        ("confirm_by", "Accept by", True),
+        ("estimated_dispatch_at", "Estimated dispatch", False),
+        ("estimated_delivery_date", "Estimated delivery", False),
+        ("customer_expected_delivery_date", "Customer expects delivery", False),
     ):
         if raw.get(key):
-            notes.append((label, str(raw[key])))
+            notes.append((label, _readable_time(raw[key], with_time=with_time)))
     if raw.get("gift"):
         notes.append(("Gift", "yes" + (", gift wrapped" if raw.get("gift_wrap") else "")))
     if raw.get("gift_message"):

@@ -78,7 +78,9 @@ class Worker:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            # The cluster's main process stops its children; signalling the whole group
+            # wedges django-q2's shutdown until its own timeout.
+            os.kill(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
