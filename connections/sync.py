@@ -162,7 +162,7 @@ def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> Non
     skipped_reasons = dict(run.skipped_reasons or {})
     for page in adapter.fetch_orders(context, cursor):
         with transaction.atomic():
-            result = ingest_page(connection, page.orders, page.invalid, policy)
+            result = ingest_page(connection, page.records, page.invalid, policy)
             merge_skips(skipped_reasons, result.skipped_reasons)
             claimed = SyncRun.objects.filter(pk=run.pk, lease_token=token, status=SyncRun.Status.RUNNING).update(
                 pages=F("pages") + 1,

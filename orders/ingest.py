@@ -1,26 +1,27 @@
 """The one path by which orders enter the database, whatever brought them.
 
-`ingest_page` upserts a page of normalized orders for one connection in a constant
-number of queries, whatever the page size: lock the connection, read the stored
-fingerprints, one upsert for new and changed orders, one delete and one insert for
-their items, one insert for their timeline events. An order is unique per
-(connection, external id); an unchanged order costs nothing but the read; an order
-older than the copy we hold never overwrites it.
+`ingest_page` upserts a page of orders for one connection in a constant number of
+queries, whatever the page size: lock the connection, read the stored fingerprints,
+one upsert for new and changed orders, one delete and one insert for their items,
+one insert for their timeline events. An order is unique per (connection, external
+id); an unchanged order is recognised by the fingerprint of the platform's document
+and costs neither normalizing nor writing; an order older than the copy we hold
+never overwrites it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
 from connections.models import Connection
-from connections.platforms.base import InvalidRecord, NormalizedOrder, OrderStatus
+from connections.platforms.base import InvalidRecord, NormalizedOrder, OrderRecord, OrderStatus, UnreadableRecord
 
 from .models import STATUS_LABELS, Order, OrderEvent, OrderItem
 
@@ -101,14 +102,14 @@ def merge_skips(into: dict[str, dict], other: dict[str, dict]) -> dict[str, dict
     return into
 
 
-def fingerprint(order: NormalizedOrder) -> str:
+def fingerprint(raw: dict) -> str:
     """Hash of the platform's own document: equal hashes mean nothing changed."""
-    return hashlib.sha256(json.dumps(order.raw, sort_keys=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 
 def ingest_page(
     connection: Connection,
-    orders: Sequence[NormalizedOrder],
+    records: Sequence[OrderRecord | NormalizedOrder],
     invalid: Iterable[InvalidRecord] = (),
     policy: ImportPolicy | None = None,
 ) -> IngestResult:
@@ -117,7 +118,7 @@ def ingest_page(
     result = IngestResult()
     for record in invalid:
         result.skip(f"invalid data: {record.reason}", record.reference)
-    latest = _latest_per_id(orders)
+    latest = _latest_per_id([r if isinstance(r, OrderRecord) else OrderRecord.of(r) for r in records], result)
     if not latest:
         return result
 
@@ -133,17 +134,22 @@ def ingest_page(
         }
         now = timezone.now()
         to_write: list[tuple[NormalizedOrder, str, tuple | None]] = []
-        for external_id, order in latest.items():
-            digest = fingerprint(order)
+        for external_id, record in latest.items():
+            digest = fingerprint(record.raw)
             row = stored.get(external_id)
+            if row is not None and row[2] == digest:
+                result.unchanged += 1
+                continue
+            try:
+                order = record.order()
+            except UnreadableRecord as exc:
+                result.skip(f"invalid data: {exc}", external_id)
+                continue
             if row is None:
                 reason = policy.skip_reason(order)
                 if reason:
                     result.skip(reason, order.number)
                     continue
-            elif row[2] == digest:
-                result.unchanged += 1
-                continue
             elif _is_older(order.platform_updated_at, row[3]):
                 result.skip("older than the copy already imported", order.number)
                 continue
@@ -153,13 +159,24 @@ def ingest_page(
     return result
 
 
-def _latest_per_id(orders: Sequence[NormalizedOrder]) -> dict[str, NormalizedOrder]:
-    """A page may carry one order twice; keep the most recently updated copy."""
-    latest: dict[str, NormalizedOrder] = {}
-    for order in orders:
-        held = latest.get(order.external_id)
-        if held is None or not _is_older(order.platform_updated_at, held.platform_updated_at):
-            latest[order.external_id] = order
+def _latest_per_id(records: Sequence[OrderRecord], result: IngestResult) -> dict[str, OrderRecord]:
+    """A page may carry one order twice; keep the most recently updated copy.
+
+    Only the duplicates are normalized, to compare their times.
+    """
+    latest: dict[str, OrderRecord] = {}
+    for record in records:
+        held = latest.get(record.external_id)
+        if held is None:
+            latest[record.external_id] = record
+            continue
+        try:
+            newer = not _is_older(record.order().platform_updated_at, held.order().platform_updated_at)
+        except UnreadableRecord as exc:
+            result.skip(f"invalid data: {exc}", record.external_id)
+            continue
+        if newer:
+            latest[record.external_id] = record
     return latest
 
 

@@ -7,7 +7,14 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
-from connections.platforms.base import InvalidRecord, NormalizedItem, NormalizedOrder, OrderStatus
+from connections.platforms.base import (
+    InvalidRecord,
+    NormalizedItem,
+    NormalizedOrder,
+    OrderRecord,
+    OrderStatus,
+    UnreadableRecord,
+)
 from orders.ingest import ImportPolicy, ingest_page
 from orders.models import Order, OrderEvent, OrderItem
 from tests.factories import ConnectionFactory
@@ -119,6 +126,34 @@ def test_an_imported_order_keeps_updating_after_leaving_the_import_states(conn):
     result = ingest_page(conn, [make_order(1, state="dispatched", updated=T0 + timedelta(days=1))], policy=policy)
     assert result.updated == 1
     assert Order.objects.get().status == "shipped"
+
+
+def test_unchanged_orders_are_never_normalized(conn):
+    calls = []
+
+    def normalize(raw):
+        calls.append(raw["id"])
+        return make_order(raw["id"])
+
+    def page():
+        return [OrderRecord(str(n), make_order(n).raw, normalize) for n in (1, 2, 3)]
+
+    ingest_page(conn, page())
+    assert calls == [1, 2, 3]
+    calls.clear()
+    assert ingest_page(conn, page()).unchanged == 3
+    assert calls == []
+
+
+def test_an_unreadable_record_is_skipped_with_its_reason(conn):
+    def broken(raw):
+        raise UnreadableRecord("unreadable NOTHS order: unreadable time 'soon'")
+
+    result = ingest_page(conn, [OrderRecord("9", {"id": 9}, broken), make_order(1)])
+    assert (result.created, result.skipped) == (1, 1)
+    assert result.skipped_reasons == {
+        "invalid data: unreadable NOTHS order: unreadable time 'soon'": {"count": 1, "examples": ["9"]}
+    }
 
 
 def test_orders_are_unique_per_connection_not_globally(merchant):

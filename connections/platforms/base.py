@@ -8,7 +8,7 @@ dataclasses only.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -111,6 +111,39 @@ class NormalizedOrder:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+class UnreadableRecord(ValueError):
+    """A record the platform sent cannot be read as an order (the message says why)."""
+
+
+class OrderRecord:
+    """One order as the platform sent it, normalized only when ingest needs it.
+
+    Most orders of a re-sync are unchanged; ingest recognises them by the fingerprint
+    of `raw` and never pays for normalizing them.
+    """
+
+    __slots__ = ("_normalize", "_order", "external_id", "raw")
+
+    def __init__(self, external_id: str, raw: dict[str, Any], normalize: Callable[[dict], NormalizedOrder]):
+        self.external_id = external_id
+        self.raw = raw
+        self._normalize = normalize
+        self._order: NormalizedOrder | None = None
+
+    @classmethod
+    def of(cls, order: NormalizedOrder) -> OrderRecord:
+        """A record for an order already normalized (a single fetch, a test)."""
+        record = cls(order.external_id, order.raw, lambda raw: order)
+        record._order = order
+        return record
+
+    def order(self) -> NormalizedOrder:
+        """The normalized order; raises UnreadableRecord when the record cannot be read."""
+        if self._order is None:
+            self._order = self._normalize(self.raw)
+        return self._order
+
+
 @dataclass(frozen=True)
 class InvalidRecord:
     """A record the platform sent that could not be read as an order."""
@@ -123,7 +156,7 @@ class InvalidRecord:
 class OrderPage:
     """One page of a fetch. `cursor` is what to store once this page is committed."""
 
-    orders: list[NormalizedOrder]
+    records: list[OrderRecord]
     cursor: dict[str, Any]
     invalid: list[InvalidRecord] = field(default_factory=list)
     total: int | None = None  # the platform's count for the whole fetch, when it says

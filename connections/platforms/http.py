@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import orjson
 import requests
 from django.conf import settings
 
@@ -37,7 +38,7 @@ class Reply:
     content: bytes
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        return orjson.loads(self.content)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float:

@@ -35,10 +35,12 @@ from .base import (
     NormalizedOrder,
     OptionField,
     OrderPage,
+    OrderRecord,
     OrderStatus,
     Platform,
     PlatformContext,
     ShipmentRequest,
+    UnreadableRecord,
 )
 from .dates import business_days_from
 from .errors import AuthError, PlatformError, PlatformFailure, TransientError
@@ -181,10 +183,10 @@ class NothsPlatform(Platform):
                 raise TransientError("NOTHS sent an order list without its \u201cdata\u201d array.")
             orders, invalid = [], []
             for record in records:
-                try:
-                    orders.append(normalize_order(record))
-                except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-                    invalid.append(InvalidRecord(_reference(record), f"unreadable NOTHS order: {exc}"))
+                if isinstance(record, dict) and record.get("id") not in (None, ""):
+                    orders.append(OrderRecord(str(record["id"]), record, normalize_order))
+                else:
+                    invalid.append(InvalidRecord(_reference(record), "unreadable NOTHS order: no id"))
 
             offset = window["offset"]
             if not records and offset < total:
@@ -200,7 +202,7 @@ class NothsPlatform(Platform):
             else:
                 window = {**window, "offset": next_offset, "total": total}
                 next_cursor = {"since": (cursor or {}).get("since"), "window": window}
-            yield OrderPage(orders=orders, invalid=invalid, cursor=next_cursor, total=total, page_size=per_page)
+            yield OrderPage(records=orders, invalid=invalid, cursor=next_cursor, total=total, page_size=per_page)
             if "window" not in next_cursor:
                 return
 
@@ -284,7 +286,17 @@ class NothsPlatform(Platform):
 
 
 def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    """One NOTHS Order (as the API returns it) in our shape. Unknown keys are ignored."""
+    """One NOTHS Order (as the API returns it) in our shape. Unknown keys are ignored.
+
+    Raises UnreadableRecord when a field it needs cannot be read.
+    """
+    try:
+        return _normalize_order(raw)
+    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+        raise UnreadableRecord(f"unreadable NOTHS order: {exc}") from None
+
+
+def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
     if not isinstance(raw, dict):
         raise TypeError("not an object")
     order_id = raw["id"]

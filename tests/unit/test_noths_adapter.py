@@ -10,7 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from connections.platforms.base import AcceptRequest, OrderStatus, PlatformContext, ShipmentRequest
+from connections.platforms.base import (
+    AcceptRequest,
+    OrderStatus,
+    PlatformContext,
+    ShipmentRequest,
+    UnreadableRecord,
+)
 from connections.platforms.errors import AuthError, PlatformError, TransientError
 from connections.platforms.noths import NothsPlatform, normalize_order
 
@@ -146,7 +152,8 @@ def test_first_fetch_pages_a_window_from_the_import_date(settings):
     responses.get(LIST, json=page_body([order(1), order(2)], 3))
     responses.get(LIST, json=page_body([order(3)], 3))
     pages = list(noths.fetch_orders(ctx(import_from=date(2026, 10, 1)), None))
-    assert [[o.external_id for o in p.orders] for p in pages] == [["1", "2"], ["3"]]
+    assert [[r.external_id for r in p.records] for p in pages] == [["1", "2"], ["3"]]
+    assert pages[0].records[1].order().number == "R2"
     first, second = (query_of(c) for c in responses.calls)
     assert first["updated_at[from]"] == "2026-10-01T00:00:00+00:00"
     assert (first["offset"], second["offset"], first["per_page"]) == ("0", "2", "2")
@@ -183,7 +190,7 @@ def test_when_orders_leave_the_window_the_scan_steps_back(settings):
     responses.get(LIST, json=page_body([order(1), order(2)], 4))
     responses.get(LIST, json=page_body([order(4)], 3))  # what offset 2 holds after the shift
     responses.get(LIST, json=page_body([order(3), order(4)], 3))  # re-read from offset 1
-    seen = [o.external_id for p in noths.fetch_orders(ctx(), None) for o in p.orders]
+    seen = [r.external_id for p in noths.fetch_orders(ctx(), None) for r in p.records]
     offsets = [query_of(c)["offset"] for c in responses.calls]
     assert offsets == ["0", "2", "1"]
     assert {"1", "2", "3", "4"} <= set(seen)
@@ -204,9 +211,11 @@ def test_an_empty_page_before_the_total_is_reached_is_an_error_not_the_end(setti
 def test_an_unreadable_order_is_reported_not_fatal():
     responses.get(LIST, json=page_body([order(1), {"number": "R-broken"}, order(3, placed_at="not a date")], 3))
     (page,) = noths.fetch_orders(ctx(), None)
-    assert [o.external_id for o in page.orders] == ["1"]
-    assert [r.reference for r in page.invalid] == ["R-broken", "R3"]
+    assert [r.external_id for r in page.records] == ["1", "3"]  # read lazily, when ingest needs them
+    assert [r.reference for r in page.invalid] == ["R-broken"]
     assert "unreadable NOTHS order" in page.invalid[0].reason
+    with pytest.raises(UnreadableRecord, match="unreadable NOTHS order: unreadable time 'not a date'"):
+        page.records[1].order()
 
 
 @responses.activate
