@@ -74,6 +74,14 @@ class ConnectionAdmin(admin.ModelAdmin):
         # Connections are added through the merchant's Add Account flow, which checks credentials.
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        # Orders carry their merchant: a connection never moves to another merchant or platform.
+        return ("merchant", "platform", *self.readonly_fields)
+
+    def save_model(self, request, obj, form, change):
+        # Only what staff may edit is written, so a run's outcome or a pause is never overwritten.
+        obj.save(update_fields=["name", "base_url_override", *SYNC_OPTION_FIELDS, "platform_options", "updated_at"])
+
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return format_html('<span class="status status-{}">{}</span>', obj.status, obj.get_status_display())

@@ -9,12 +9,11 @@ from django import forms
 from django.utils import timezone
 
 from .models import SYNC_INTERVAL_CHOICES, SYNC_OPTION_FIELDS, Connection
-from .platforms.base import Platform
+from .platforms.base import DEFAULT_IMPORT_DAYS, Platform
 
 # Tokens and keys never contain whitespace; a paste often brings some along
 # (spaces, tabs, line breaks, non-breaking and zero-width spaces).
 _WHITESPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-DEFAULT_IMPORT_DAYS = 30
 
 
 def remove_whitespace(value: str) -> str:
@@ -97,7 +96,7 @@ class AccountForm(forms.Form):
             return forms.ChoiceField(label=spec.label, choices=spec.choices, help_text=help_text)
         if not spec.secret:
             return PastedValueField(label=spec.label, help_text=help_text, max_length=500)
-        required = spec.required and not editing
+        required = spec.required and not (editing and hint)  # stored already: blank keeps it
         if editing and hint:
             help_text = f"Stored: {hint}. Leave blank to keep it. {help_text}"
         return SecretField(label=spec.label, help_text=help_text, required=required, max_length=2000)
@@ -117,10 +116,11 @@ class AccountForm(forms.Form):
         if self.connection is not None:
             taken = taken.exclude(pk=self.connection.pk)
         if taken.exists():
-            raise forms.ValidationError(
-                f"You already have a {self.adapter.short_name} connection named \u201c{name}\u201d."
-            )
+            raise forms.ValidationError(self.name_taken_message(name))
         return name
+
+    def name_taken_message(self, name: str) -> str:
+        return f"You already have a {self.adapter.short_name} connection named \u201c{name}\u201d."
 
     # -- results --------------------------------------------------------------------------
     @property

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from fernet_fields import EncryptedTextField
 
@@ -43,6 +44,16 @@ SYNC_OPTION_FIELDS = (
     "auto_accept",
     "push_tracking",
 )
+
+
+class ConnectionQuerySet(models.QuerySet):
+    def live(self):
+        """Connections the portal may act for: not paused, not disconnected.
+
+        Every automatic write of state goes through this, so a pause or disconnect that
+        lands while a sync or push is under way always wins.
+        """
+        return self.exclude(status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED])
 
 
 class Connection(models.Model):
@@ -84,10 +95,12 @@ class Connection(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ConnectionQuerySet.as_manager()
+
     class Meta:
         ordering = ["merchant__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "platform", "name"], name="connection_unique_name"),
+            models.UniqueConstraint(Lower("name"), "merchant", "platform", name="connection_unique_name"),
         ]
 
     def __str__(self):
@@ -177,6 +190,7 @@ class SyncRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Stopped"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Fetch Orders"
@@ -195,6 +209,9 @@ class SyncRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     queued_at = models.DateTimeField(default=timezone.now)
+    # When the task was last handed to the broker; the tick hands it over again only
+    # when this is older than the lease, so a busy queue never fills with copies.
+    enqueued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -1,7 +1,9 @@
 """What merchants and staff do to a connection: add, edit, test, pause, resume, disconnect.
 
 Pages and admin call these; they hold the rules (check before saving, nothing
-half-made, status written by code only) so both surfaces behave the same.
+half-made, status written by code only) so both surfaces behave the same. A
+connection's state is only ever changed by conditional updates, never by saving a
+copy read earlier, so an edit cannot undo a pause or a run's outcome.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Connection, Credential
+from .models import SYNC_OPTION_FIELDS, Connection, Credential
 from .platforms import registry
 from .platforms.base import AccountFacts
 from .platforms.errors import AuthError, PlatformFailure
@@ -30,6 +32,15 @@ class CheckFailed(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.help_text}".strip()
+
+    @property
+    def details_may_be_right(self) -> bool:
+        """The platform did not answer properly: the merchant's details are not in question."""
+        return self.kind in ("transient", "rate_limited")
+
+
+class NameTaken(Exception):
+    """Another connection of this merchant and platform already has the name."""
 
 
 def check_credentials(connection: Connection, credentials: dict) -> AccountFacts:
@@ -52,45 +63,50 @@ def create_connection(merchant, platform_key: str, name: str, credentials: dict,
     """Check the credentials, then save connection and credential together, connected.
 
     `options` holds the Connection fields chosen in the form (auto_sync, import_statuses, ...).
-    Raises CheckFailed, in which case nothing is written.
+    Raises CheckFailed or NameTaken, in which case nothing is written.
     """
     connection = Connection(merchant=merchant, platform=platform_key, name=name, **options)
     facts = check_credentials(connection, credentials)
     now = timezone.now()
-    with transaction.atomic():
-        _mark_checked(connection, facts, now)
-        # The first import starts at the scheduler's next tick when auto-sync is on.
-        connection.next_sync_at = now if connection.auto_sync else None
-        connection.save()
-        credential = Credential(connection=connection)
-        credential.set_values(credentials, secret_names(platform_key))
-        credential.save()
+    connection.status = Connection.Status.CONNECTED
+    connection.account_facts = _facts(facts)
+    connection.last_checked_at = now
+    # The first import starts at the scheduler's next tick when auto-sync is on.
+    connection.next_sync_at = now if connection.auto_sync else None
+    try:
+        with transaction.atomic():
+            connection.save()
+            _store_credentials(connection, credentials)
+    except IntegrityError:
+        raise NameTaken(name) from None
     return connection
 
 
 def update_connection(connection: Connection, name: str, new_credentials: dict, options: dict) -> Connection:
-    """Save an edit. Blank secrets keep the stored ones; changed credentials are checked first."""
+    """Save an edit. Blank secrets keep the stored ones; new or repaired credentials are checked first."""
     stored = connection.stored_credentials()
     credentials = {**stored, **{k: v for k, v in new_credentials.items() if v}}
     for field_name, value in options.items():
         setattr(connection, field_name, value)
     connection.name = name
-    now = timezone.now()
-    facts = None
     repairing = connection.status in (Connection.Status.NEEDS_ATTENTION, Connection.Status.DISCONNECTED)
-    if credentials != stored or repairing:
-        facts = check_credentials(connection, credentials)
-    with transaction.atomic():
-        if facts is not None:  # credentials new or repaired: sync soon
-            _mark_checked(connection, facts, now)
-            connection.next_sync_at = now if connection.auto_sync else None
-        elif connection.is_active:
-            connection.next_sync_at = connection.schedule_next_sync(now)
-        connection.save()
-        if credentials != stored:
-            credential, _ = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
-            credential.set_values(credentials, secret_names(connection.platform))
-            credential.save()
+    facts = check_credentials(connection, credentials) if credentials != stored or repairing else None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            connection.save(update_fields=["name", *SYNC_OPTION_FIELDS, "platform_options", "updated_at"])
+            if credentials != stored:
+                _store_credentials(connection, credentials)
+            if facts is not None:
+                _record_check(connection, facts, now)
+            else:
+                # New options take effect from now, unless a run is under way (its end reschedules).
+                Connection.objects.filter(
+                    pk=connection.pk, status__in=[Connection.Status.CONNECTED, Connection.Status.NEEDS_ATTENTION]
+                ).update(next_sync_at=connection.schedule_next_sync(now))
+    except IntegrityError:
+        raise NameTaken(name) from None
+    connection.refresh_from_db()
     return connection
 
 
@@ -99,20 +115,40 @@ def test_connection(connection: Connection) -> AccountFacts:
     try:
         facts = check_credentials(connection, connection.stored_credentials())
     except CheckFailed as failure:
-        record_failure(connection, f"{failure.message} {failure.help_text}".strip(), auth=failure.kind == "auth")
+        record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
         raise
-    now = timezone.now()
-    fields = {"account_facts": {"summary": facts.summary, **facts.details}, "last_checked_at": now}
-    if connection.status in (Connection.Status.NEEDS_ATTENTION, Connection.Status.PENDING):
-        fields.update(
-            status=Connection.Status.CONNECTED,
-            last_error="",
-            consecutive_failures=0,
-            next_sync_at=now if connection.auto_sync else None,
-        )
-    Connection.objects.filter(pk=connection.pk).update(**fields)
+    _record_check(connection, facts, timezone.now())
     connection.refresh_from_db()
     return facts
+
+
+def _record_check(connection: Connection, facts: AccountFacts, now) -> None:
+    """The platform accepted the credentials: note what it said, and lift a failure state."""
+    Connection.objects.filter(pk=connection.pk).update(account_facts=_facts(facts), last_checked_at=now)
+    Connection.objects.filter(
+        pk=connection.pk,
+        status__in=[
+            Connection.Status.NEEDS_ATTENTION,
+            Connection.Status.PENDING,
+            Connection.Status.DISCONNECTED,
+            Connection.Status.CONNECTED,
+        ],
+    ).update(
+        status=Connection.Status.CONNECTED,
+        last_error="",
+        consecutive_failures=0,
+        next_sync_at=now if connection.auto_sync else None,  # credentials good again: sync soon
+    )
+
+
+def _facts(facts: AccountFacts) -> dict:
+    return {"summary": facts.summary, **facts.details}
+
+
+def _store_credentials(connection: Connection, credentials: dict) -> None:
+    credential, _ = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
+    credential.set_values(credentials, secret_names(connection.platform))
+    credential.save()
 
 
 def record_failure(connection: Connection, message: str, *, auth: bool) -> None:
@@ -120,46 +156,42 @@ def record_failure(connection: Connection, message: str, *, auth: bool) -> None:
     fields = {"last_error": message, "last_error_at": timezone.now()}
     if auth:
         fields.update(status=Connection.Status.NEEDS_ATTENTION, next_sync_at=None)
-    Connection.objects.filter(pk=connection.pk).exclude(
-        status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED]
-    ).update(**fields)
+    Connection.objects.live().filter(pk=connection.pk).update(**fields)
 
 
 def record_platform_failure(connection: Connection, error: PlatformFailure) -> None:
     if isinstance(error, AuthError):
-        record_failure(connection, f"{error.message} {connection.adapter.explain(error)}".strip(), auth=True)
+        record_failure(connection, connection.adapter.describe(error), auth=True)
 
 
 def pause(connection: Connection) -> None:
+    """No automatic imports or pushes until resumed; a run under way stops at its next page."""
     Connection.objects.filter(pk=connection.pk).exclude(status=Connection.Status.DISCONNECTED).update(
         status=Connection.Status.PAUSED, next_sync_at=None
     )
 
 
 def resume(connection: Connection) -> None:
-    now = timezone.now()
+    """Back to work: sync soon, and send the pushes that waited."""
+    from orders.actions import resume_actions
+
     connection.refresh_from_db()
     if connection.status != Connection.Status.PAUSED:
         return
     status = Connection.Status.NEEDS_ATTENTION if connection.last_error else Connection.Status.CONNECTED
-    connection.status = status
-    Connection.objects.filter(pk=connection.pk, status=Connection.Status.PAUSED).update(
-        status=status, next_sync_at=now if connection.auto_sync else None
-    )
+    if Connection.objects.filter(pk=connection.pk, status=Connection.Status.PAUSED).update(
+        status=status, next_sync_at=timezone.now() if connection.auto_sync else None
+    ):
+        resume_actions(connection)
 
 
 def disconnect(connection: Connection) -> None:
-    """Stop syncing and destroy the credentials; orders already imported stay."""
+    """Stop syncing and destroy the credentials; orders already imported stay.
+
+    A run under way stops at its next page (it finds the connection no longer live).
+    """
     with transaction.atomic():
         Credential.objects.filter(connection=connection).delete()
         Connection.objects.filter(pk=connection.pk).update(
             status=Connection.Status.DISCONNECTED, next_sync_at=None, cursor=None
         )
-
-
-def _mark_checked(connection: Connection, facts: AccountFacts, now) -> None:
-    connection.status = Connection.Status.CONNECTED
-    connection.account_facts = {"summary": facts.summary, **facts.details}
-    connection.last_checked_at = now
-    connection.last_error = ""
-    connection.consecutive_failures = 0

@@ -5,16 +5,17 @@ Rules this module keeps:
 * One active run per connection: a partial unique index on SyncRun refuses a second
   queued/running run, so clicks, schedules and workers all converge on one run.
 * A run is claimed with a lease (a token and a heartbeat). Each page is ingested,
-  counted and its cursor stored in one transaction that also checks the lease, so a
-  worker that lost its lease cannot commit, and the cursor never runs ahead of the data.
+  counted and its cursor stored in one transaction that also checks the lease and that
+  the connection is still live, so a worker that lost its lease cannot commit, a pause
+  or disconnect stops the run at its next page, and the cursor never runs ahead of the
+  data.
 * A run whose heartbeat stopped (its worker was killed) is claimed again and resumes
-  from the cursor of its last committed page.
+  from the cursor of its last committed page, at most MAX_CLAIMS times.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import uuid
 from datetime import timedelta
 
@@ -27,13 +28,15 @@ from django.utils import timezone
 from orders.ingest import ImportPolicy, ingest_page, merge_skips
 
 from .models import Connection, SyncRun
+from .platforms.backoff import backoff_seconds
 from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
-from .platforms.scrub import scrub
 
 log = logging.getLogger(__name__)
 
 # After this many failed runs in a row a connection needs attention, even for passing faults.
 FAILURES_BEFORE_ATTENTION = 3
+# A run whose worker died this many times is not resumed again by itself.
+MAX_CLAIMS = 5
 
 
 class SyncRefused(Exception):
@@ -42,6 +45,10 @@ class SyncRefused(Exception):
 
 class LeaseLost(Exception):
     """Another worker took this run over; this one must stop without writing."""
+
+
+class Stopped(Exception):
+    """The connection was paused or disconnected while the run was under way."""
 
 
 # -- queueing -----------------------------------------------------------------------------
@@ -55,10 +62,7 @@ def request_sync(
     `enqueue=False` leaves the new run for the caller to execute in the foreground.
     """
     if not connection.is_active:
-        raise SyncRefused(
-            f"{connection} is {connection.get_status_display().lower()}; "
-            + ("resume it first." if connection.status == Connection.Status.PAUSED else "reconnect it first.")
-        )
+        raise SyncRefused(not_active_reason(connection))
     try:
         with transaction.atomic():
             run = SyncRun.objects.create(
@@ -67,6 +71,8 @@ def request_sync(
                 full_resync=full,
                 requested_by=user if user is not None and user.is_authenticated else None,
             )
+            # The schedule is set again when the run ends; until then the tick leaves it be.
+            Connection.objects.filter(pk=connection.pk).update(next_sync_at=None)
             if enqueue:
                 transaction.on_commit(lambda: enqueue_run(run.pk))
         return run, True
@@ -74,9 +80,15 @@ def request_sync(
         run = SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()
         if run is None:  # finished between our insert and this read: try once more
             return request_sync(connection, trigger=trigger, user=user, full=full, enqueue=enqueue)
-        if _is_stale(run):
-            enqueue_run(run.pk)
+        if run in stale_runs():
+            requeue(run)
         return run, False
+
+
+def not_active_reason(connection: Connection) -> str:
+    if connection.status == Connection.Status.PAUSED:
+        return f"{connection} is paused; resume it first."
+    return f"{connection} is {connection.get_status_display().lower()}; Edit it and enter its credentials to connect."
 
 
 def enqueue_run(run_id: int) -> None:
@@ -85,21 +97,58 @@ def enqueue_run(run_id: int) -> None:
     async_task("connections.tasks.run_sync", run_id, task_name=f"sync-run-{run_id}", group="sync")
 
 
+def requeue(run: SyncRun) -> None:
+    """Hand a run that nobody is working on to the broker again."""
+    SyncRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now())
+    enqueue_run(run.pk)
+
+
 def _stale_before():
     return timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
 
 
-def _is_stale(run: SyncRun) -> bool:
-    moment = run.heartbeat_at or run.queued_at
-    return moment < _stale_before()
-
-
 def stale_runs():
-    """Active runs nobody is working on: the worker died, or the queue lost the task."""
+    """Active runs nobody is working on (the worker died, or the queue lost the task),
+    not handed to the broker within the lease either."""
     cutoff = _stale_before()
     running_silent = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=cutoff)
-    queued_too_long = Q(status=SyncRun.Status.QUEUED, queued_at__lt=cutoff)
-    return SyncRun.objects.filter(running_silent | queued_too_long)
+    queued_too_long = Q(status=SyncRun.Status.QUEUED)
+    return SyncRun.objects.filter(running_silent | queued_too_long, enqueued_at__lt=cutoff)
+
+
+def recover_stale_runs() -> int:
+    """The tick's part: resume silent runs; give up on one that killed its worker too often."""
+    recovered = 0
+    for run in stale_runs().select_related("connection"):
+        if run.claims >= MAX_CLAIMS:
+            _give_up(run)
+            continue
+        log.warning("Sync run %s lost its worker; queueing it to resume from its last page.", run.pk)
+        requeue(run)
+        recovered += 1
+    return recovered
+
+
+def _give_up(run: SyncRun) -> None:
+    message = (
+        f"The fetch stopped {run.claims} times at the same point because the worker running it died. "
+        "It will not be retried by itself; staff have the worker logs. Fetch Orders tries again."
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        if SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE).update(
+            status=SyncRun.Status.FAILED, error=message, error_kind="internal", finished_at=now
+        ):
+            Connection.objects.live().filter(pk=run.connection_id).update(
+                status=Connection.Status.NEEDS_ATTENTION, last_error=message, last_error_at=now, next_sync_at=None
+            )
+    log.error("Sync run %s abandoned after %s claims.", run.pk, run.claims)
+
+
+def repair_stuck_connections() -> int:
+    """A connection shown as syncing with no active run (its run was abandoned) is idle again."""
+    stuck = Connection.objects.filter(status=Connection.Status.SYNCING).exclude(sync_runs__status__in=SyncRun.ACTIVE)
+    return stuck.update(status=Connection.Status.CONNECTED)
 
 
 # -- running ------------------------------------------------------------------------------
@@ -108,9 +157,10 @@ def stale_runs():
 def claim(run_id: int, token: uuid.UUID) -> bool:
     """Take the run if it is queued, or running with an expired lease."""
     now = timezone.now()
+    takeover = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=_stale_before(), claims__lt=MAX_CLAIMS)
     return bool(
         SyncRun.objects.filter(pk=run_id)
-        .filter(Q(status=SyncRun.Status.QUEUED) | Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=_stale_before()))
+        .filter(Q(status=SyncRun.Status.QUEUED) | takeover)
         .update(
             status=SyncRun.Status.RUNNING,
             lease_token=token,
@@ -129,18 +179,15 @@ def execute(run_id: int) -> SyncRun | None:
         return None
     run = SyncRun.objects.select_related("connection__merchant").get(pk=run_id)
     connection = run.connection
-    if not connection.is_active:
-        _finish(run, token, failure=SyncRefused(f"The connection was {connection.get_status_display().lower()}."))
+    if not Connection.objects.live().filter(pk=connection.pk).update(status=Connection.Status.SYNCING):
+        _finish(run, token, failure=Stopped(f"The connection was {connection.get_status_display().lower()}."))
         return SyncRun.objects.get(pk=run_id)
-    Connection.objects.filter(pk=connection.pk).exclude(
-        status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED]
-    ).update(status=Connection.Status.SYNCING)
     try:
         _page_through(run, connection, token)
     except LeaseLost:
         log.warning("Sync run %s was taken over by another worker; this worker stops.", run_id)
         return None
-    except PlatformFailure as exc:
+    except (PlatformFailure, Stopped) as exc:
         _finish(run, token, failure=exc)
     except Exception as exc:
         log.exception("Sync run %s failed with an unexpected error", run_id)
@@ -162,6 +209,8 @@ def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> Non
     skipped_reasons = dict(run.skipped_reasons or {})
     for page in adapter.fetch_orders(context, cursor):
         with transaction.atomic():
+            if not Connection.objects.live().filter(pk=connection.pk).update(cursor=page.cursor):
+                raise Stopped(f"Stopped: {connection} was paused or disconnected during the fetch.")
             result = ingest_page(connection, page.records, page.invalid, policy)
             merge_skips(skipped_reasons, result.skipped_reasons)
             claimed = SyncRun.objects.filter(pk=run.pk, lease_token=token, status=SyncRun.Status.RUNNING).update(
@@ -178,11 +227,6 @@ def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> Non
             )
             if not claimed:
                 raise LeaseLost
-            Connection.objects.filter(pk=connection.pk).update(cursor=page.cursor)
-            if result.created_pending_ids and connection.auto_accept and adapter.supports_accept:
-                from orders.actions import queue_auto_accepts
-
-                queue_auto_accepts(connection, result.created_pending_ids)
 
 
 def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) -> None:
@@ -199,46 +243,49 @@ def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) ->
             next_sync_at=connection.schedule_next_sync(now),
             status=Connection.Status.CONNECTED,
         )
+    elif isinstance(failure, Stopped):
+        # What was committed stays; the pause or disconnect itself set the connection's state.
+        run_fields.update(status=SyncRun.Status.CANCELLED, error=str(failure), error_kind="stopped")
     else:
-        message, kind = describe_failure(connection, failure)
+        message, kind = describe_failure(connection, failure, run)
         failures = connection.consecutive_failures + 1
         retry_at = _retry_time(failure, failures, now)
         run_fields.update(status=SyncRun.Status.FAILED, error=message, error_kind=kind, retry_at=retry_at)
-        needs_attention = (
-            isinstance(failure, AuthError | PlatformError) or failures >= FAILURES_BEFORE_ATTENTION
-        ) and not isinstance(failure, SyncRefused)
-        conn_fields.update(last_error=message, last_error_at=now, consecutive_failures=failures, next_sync_at=retry_at)
-        if not isinstance(failure, SyncRefused):
-            conn_fields["status"] = (
-                Connection.Status.NEEDS_ATTENTION if needs_attention else Connection.Status.CONNECTED
-            )
+        needs_attention = isinstance(failure, AuthError | PlatformError) or failures >= FAILURES_BEFORE_ATTENTION
+        conn_fields.update(
+            last_error=message,
+            last_error_at=now,
+            consecutive_failures=failures,
+            next_sync_at=retry_at,
+            status=Connection.Status.NEEDS_ATTENTION if needs_attention else Connection.Status.CONNECTED,
+        )
     with transaction.atomic():
         if not SyncRun.objects.filter(pk=run.pk, lease_token=token).update(**run_fields):
             return
-        # A pause or disconnect that came in during the run wins over the run's outcome.
-        Connection.objects.filter(pk=connection.pk).exclude(
-            status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED]
-        ).update(**conn_fields)
+        if conn_fields:
+            # A pause or disconnect that came in during the run wins over the run's outcome.
+            Connection.objects.live().filter(pk=connection.pk).update(**conn_fields)
 
 
-def describe_failure(connection: Connection, failure: Exception) -> tuple[str, str]:
+def describe_failure(connection: Connection, failure: Exception, run: SyncRun) -> tuple[str, str]:
     """The run's error in plain words with the way out, and its kind."""
     if isinstance(failure, PlatformFailure):
-        help_text = connection.adapter.explain(failure)
-        message = failure.message + (f" {help_text}" if help_text else "")
+        message = connection.adapter.describe(failure)
         if isinstance(failure, RateLimited | TransientError):
             message += " The sync resumes by itself from the last saved page."
         return message, failure.kind
-    if isinstance(failure, SyncRefused):
-        return str(failure), "refused"
-    return f"Internal error ({type(failure).__name__}): {scrub(str(failure))[:300]}", "internal"
+    return (
+        f"Something went wrong on our side during this fetch (run #{run.pk}); it is retried by itself from "
+        "the last saved page, and staff can see the details in the logs.",
+        "internal",
+    )
 
 
 def _retry_time(failure: Exception, failures: int, now):
     """When to try again: never for rejected credentials, else backoff with jitter."""
-    if isinstance(failure, AuthError | SyncRefused):
+    if isinstance(failure, AuthError):
         return None
-    delay = min(settings.SYNC_RETRY_MAX_SECONDS, settings.SYNC_RETRY_BASE_SECONDS * 2 ** (failures - 1))
+    delay = backoff_seconds(failures, base=settings.SYNC_RETRY_BASE_SECONDS, cap=settings.SYNC_RETRY_MAX_SECONDS)
     if isinstance(failure, RateLimited):
         delay = max(delay, failure.retry_after)
-    return now + timedelta(seconds=delay * random.uniform(1.0, 1.2))
+    return now + timedelta(seconds=delay)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.access import merchant_required
 from portal.models import Heartbeat
-from portal.tasks import TICK
 
 from . import services
 from .forms import AccountForm
@@ -50,10 +49,14 @@ def _back(request, default: str) -> str:
     return default
 
 
-def _with_latest_run(queryset):
-    return queryset.prefetch_related(
-        Prefetch("sync_runs", queryset=SyncRun.objects.order_by("-queued_at", "-id"), to_attr="runs_newest_first")
-    )
+def _with_latest_run(connections) -> list[Connection]:
+    """The connections, each with `latest_run` (or None), in two queries."""
+    newest = SyncRun.objects.filter(connection=OuterRef("pk")).order_by("-queued_at", "-id").values("pk")[:1]
+    connections = list(connections.annotate(latest_run_id=Subquery(newest)))
+    runs = SyncRun.objects.in_bulk([c.latest_run_id for c in connections if c.latest_run_id])
+    for connection in connections:
+        connection.latest_run = runs.get(connection.latest_run_id)
+    return connections
 
 
 # -- pages ------------------------------------------------------------------------------------
@@ -63,9 +66,7 @@ def _with_latest_run(queryset):
 @require_GET
 def downloads(request):
     """Order downloads: every connection with its Fetch Orders button and progress."""
-    connections = list(_with_latest_run(_connections(request)))
-    for connection in connections:
-        connection.latest_run = connection.runs_newest_first[0] if connection.runs_newest_first else None
+    connections = _with_latest_run(_connections(request))
     return render(request, "connections/downloads.html", {"connections": connections})
 
 
@@ -109,6 +110,9 @@ def add_account(request, platform):
     except services.CheckFailed as failure:
         form.focus_credentials()
         return _render_manage(request, open_form=form, failure=failure, status=400)
+    except services.NameTaken:
+        form.add_error("name", form.name_taken_message(form.cleaned_data["name"]))
+        return _render_manage(request, open_form=form, status=400)
     messages.success(
         request,
         f"{adapter.short_name} account {connection.name} is connected. {connection.account_facts.get('summary', '')}",
@@ -121,7 +125,7 @@ def add_account(request, platform):
 def detail(request, pk):
     connection = _connection(request, pk)
     runs = list(connection.sync_runs.all()[:RECENT_RUNS])
-    heartbeat = Heartbeat.objects.filter(name=TICK).first()
+    heartbeat = Heartbeat.objects.filter(name=Heartbeat.TICK).first()
     scheduler_silent = connection.auto_sync and (
         heartbeat is None or heartbeat.at < timezone.now() - SCHEDULER_SILENT_AFTER
     )
@@ -151,6 +155,9 @@ def edit(request, pk):
             except services.CheckFailed as exc:
                 failure = exc
                 form.focus_credentials()
+                connection.refresh_from_db()
+            except services.NameTaken:
+                form.add_error("name", form.name_taken_message(form.cleaned_data["name"]))
                 connection.refresh_from_db()
             else:
                 messages.success(request, f"Saved the changes to {connection.name}.")
@@ -239,7 +246,8 @@ def fetch(request, pk):
 def test(request, pk):
     connection = _connection(request, pk)
     if not connection.stored_credentials():
-        messages.error(request, "This connection has no credentials. Edit it to enter them.")
+        label = connection.adapter.credential_fields[0].label
+        messages.error(request, f"This connection has no {label} stored. Click Edit to enter it.")
         return redirect("connections:detail", pk=pk)
     try:
         facts = services.test_connection(connection)

@@ -3,13 +3,13 @@
 Each is an OutboundAction row. A worker claims it, makes one attempt, and records
 the attempt. Passing faults (timeouts, 5xx, 429) are retried with backoff by the
 scheduler's tick; a refusal is shown in the platform's words with the way out;
-rejected credentials mark the connection as needing attention.
+rejected credentials mark the connection as needing attention. While a connection
+is paused its actions wait, untouched, and go out when it is resumed.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -18,39 +18,38 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connections.models import Connection
-from connections.platforms.base import AcceptRequest, ShipmentRequest
-from connections.platforms.dates import business_days_from
+from connections.platforms.backoff import backoff_seconds
+from connections.platforms.base import AcceptRequest, OrderStatus, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 from connections.services import record_platform_failure
 
-from .ingest import ingest_page
 from .models import ActionAttempt, Order, OrderEvent, OutboundAction, Shipment
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DISPATCH_DAYS = 1
-DEFAULT_DELIVERY_DAYS = 3
 # An action claimed this long ago without finishing belongs to a dead worker.
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# A queued action not started this long after it was handed to the broker is handed over again.
+QUEUE_TIMEOUT = timedelta(minutes=2)
+CLOSED_STATUSES = {
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.CANCELLED,
+    OrderStatus.REFUNDED,
+    OrderStatus.ARCHIVED,
+}
+GIVEN_UP = (OutboundAction.State.REJECTED, OutboundAction.State.FAILED)
 
 
 class ActionRefused(Exception):
-    """The action cannot be queued (platform cannot do it, connection inactive, ...)."""
+    """The action cannot be queued (platform cannot do it, connection inactive, order closed, ...)."""
 
 
 # -- queueing -------------------------------------------------------------------------------
 
 
-def accept_dates(connection: Connection, today: date | None = None) -> AcceptRequest:
-    """Estimated dispatch and delivery dates from the connection's working-day settings."""
-    today = today or timezone.localdate()
-    options = connection.platform_options or {}
-    dispatch = business_days_from(today, int(options.get("estimated_dispatch_days", DEFAULT_DISPATCH_DAYS)))
-    delivery = business_days_from(dispatch, int(options.get("estimated_delivery_days", DEFAULT_DELIVERY_DAYS)))
-    return AcceptRequest(estimated_dispatch_date=dispatch, estimated_delivery_date=delivery)
-
-
-def _accept_payload(request: AcceptRequest) -> dict:
+def _accept_payload(connection: Connection, request: AcceptRequest | None = None) -> dict:
+    request = request or connection.adapter.accept_request(connection.platform_options or {}, timezone.localdate())
     return {
         "estimated_dispatch_date": request.estimated_dispatch_date.isoformat(),
         "estimated_delivery_date": request.estimated_delivery_date.isoformat(),
@@ -62,11 +61,15 @@ def queue_accept(order: Order, user=None, request: AcceptRequest | None = None) 
     """Queue the acceptance of a pending order; a second click returns the open one."""
     connection = order.connection
     _require(connection, connection.adapter.supports_accept, "accept orders")
-    payload = _accept_payload(request or accept_dates(connection))
+    if order.status != OrderStatus.PENDING:
+        raise ActionRefused(f"Order {order.number} is {order.status_label.lower()}; only new orders can be accepted.")
     try:
         with transaction.atomic():
             action = OutboundAction.objects.create(
-                order=order, kind=OutboundAction.Kind.ACCEPT, payload=payload, created_by=_user(user)
+                order=order,
+                kind=OutboundAction.Kind.ACCEPT,
+                payload=_accept_payload(connection, request),
+                created_by=_user(user),
             )
             transaction.on_commit(lambda: enqueue_action(action.pk))
         return action, True
@@ -75,8 +78,8 @@ def queue_accept(order: Order, user=None, request: AcceptRequest | None = None) 
 
 
 def queue_auto_accepts(connection: Connection, order_ids: list[int]) -> None:
-    """Accept newly imported pending orders; runs inside the sync's page transaction."""
-    payload = _accept_payload(accept_dates(connection))
+    """Accept newly imported pending orders; runs inside the ingest's transaction."""
+    payload = _accept_payload(connection)
     OutboundAction.objects.bulk_create(
         [OutboundAction(order_id=pk, kind=OutboundAction.Kind.ACCEPT, payload=payload) for pk in order_ids],
         ignore_conflicts=True,
@@ -85,14 +88,25 @@ def queue_auto_accepts(connection: Connection, order_ids: list[int]) -> None:
 
 
 def record_shipment(order: Order, user=None, **details) -> Shipment:
-    """Record a dispatch; push it to the platform when the connection pushes tracking."""
+    """Record a dispatch; push it to the platform when the connection pushes tracking.
+
+    An order is dispatched once: a second dispatch is refused unless the platform
+    refused the first one.
+    """
     connection = order.connection
     push = connection.push_tracking and connection.adapter.supports_shipment_push
     with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if OrderStatus(order.status) in CLOSED_STATUSES:
+            raise ActionRefused(f"Order {order.number} is {order.status_label.lower()}; it cannot be dispatched.")
+        latest = order.shipments.select_related("action").first()
+        if latest is not None and not (hasattr(latest, "action") and latest.action.state in GIVEN_UP):
+            raise ActionRefused(f"Order {order.number} already has a dispatch recorded.")
+        if push:
+            _require(connection, True, "take dispatch updates")
         shipment = Shipment.objects.create(order=order, created_by=_user(user), **details)
         tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
         if push:
-            _require(connection, True, "take dispatch updates")
             action = OutboundAction.objects.create(
                 order=order, kind=OutboundAction.Kind.SHIPMENT, shipment=shipment, created_by=_user(user)
             )
@@ -108,12 +122,17 @@ def record_shipment(order: Order, user=None, **details) -> Shipment:
 
 
 def retry_action(action: OutboundAction, user=None) -> OutboundAction:
-    """Send a refused or abandoned action again (after the merchant fixed the cause)."""
+    """Send a refused or abandoned action again, with a fresh budget of attempts."""
     if action.is_open:
         return action
     _require(action.order.connection, True, "be retried")
     OutboundAction.objects.filter(pk=action.pk).update(
-        state=OutboundAction.State.QUEUED, next_attempt_at=None, last_error="", help_text=""
+        state=OutboundAction.State.QUEUED,
+        attempts=0,
+        next_attempt_at=None,
+        last_error="",
+        help_text="",
+        enqueued_at=timezone.now(),
     )
     OrderEvent.objects.create(
         order=action.order,
@@ -138,14 +157,29 @@ def enqueue_connection_actions(connection_id: int) -> None:
     async_task("orders.tasks.run_connection_actions", connection_id, group="actions")
 
 
+def resume_actions(connection: Connection) -> None:
+    """A resumed connection's waiting actions go out now."""
+    transaction.on_commit(lambda: enqueue_connection_actions(connection.pk))
+
+
 def due_actions():
-    """Actions a tick should (re)start: retries whose time came, and claims left by dead workers."""
+    """Actions of live connections that a tick should hand to the broker (again): retries
+    whose time came, queued ones the broker lost, claims left by dead workers."""
     now = timezone.now()
-    return OutboundAction.objects.filter(
-        Q(state=OutboundAction.State.RETRYING, next_attempt_at__lte=now)
-        | Q(state=OutboundAction.State.QUEUED, created_at__lt=now - timedelta(minutes=2))
-        | Q(state=OutboundAction.State.RUNNING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    live = Connection.objects.live().values("pk")
+    return OutboundAction.objects.filter(order__connection__in=live).filter(
+        Q(state=OutboundAction.State.RETRYING, next_attempt_at__lte=now, enqueued_at__lt=F("next_attempt_at"))
+        | Q(state=OutboundAction.State.QUEUED, enqueued_at__lt=now - QUEUE_TIMEOUT)
+        | Q(state=OutboundAction.State.RUNNING, claimed_at__lt=now - CLAIM_TIMEOUT, enqueued_at__lt=now - CLAIM_TIMEOUT)
     )
+
+
+def requeue_due_actions(limit: int = 1000) -> int:
+    ids = list(due_actions().values_list("pk", flat=True)[:limit])
+    OutboundAction.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    for action_id in ids:
+        enqueue_action(action_id)
+    return len(ids)
 
 
 # -- running --------------------------------------------------------------------------------
@@ -170,11 +204,16 @@ def run_action(action_id: int) -> OutboundAction | None:
         return None
     action = OutboundAction.objects.select_related("order__connection", "shipment").get(pk=action_id)
     order, connection = action.order, action.order.connection
-    attempt = ActionAttempt.objects.create(action=action, number=action.attempts, outcome="running")
+    if not Connection.objects.live().filter(pk=connection.pk).exists():
+        # Paused or disconnected: wait, without spending an attempt; resume sends it.
+        OutboundAction.objects.filter(pk=action_id).update(
+            state=OutboundAction.State.QUEUED, attempts=F("attempts") - 1, claimed_at=None
+        )
+        return None
+    earlier_attempts = action.attempt_log.count()
+    attempt = ActionAttempt.objects.create(action=action, number=earlier_attempts + 1, outcome="running")
     try:
-        if not connection.is_active:
-            raise PlatformError(f"The connection is {connection.get_status_display().lower()}; resume it first.")
-        outcome = _call_platform(action, connection)
+        outcome = _call_platform(action, connection, retry=earlier_attempts > 0)
     except PlatformFailure as exc:
         _record_failure(action, attempt, exc)
         record_platform_failure(connection, exc)
@@ -194,7 +233,7 @@ def run_action(action_id: int) -> OutboundAction | None:
 
 
 def run_connection_actions(connection_id: int, limit: int = 500) -> int:
-    """Work through a connection's queued actions (auto-accepts after a sync page)."""
+    """Work through a connection's queued actions (auto-accepts after a sync page, a resume)."""
     done = 0
     ids = OutboundAction.objects.filter(
         order__connection_id=connection_id, state=OutboundAction.State.QUEUED
@@ -205,9 +244,9 @@ def run_connection_actions(connection_id: int, limit: int = 500) -> int:
     return done
 
 
-def _call_platform(action: OutboundAction, connection: Connection):
+def _call_platform(action: OutboundAction, connection: Connection, *, retry: bool):
+    """One call; `retry` makes the adapter first look whether an earlier attempt already worked."""
     adapter, ctx = connection.adapter, connection.context()
-    retry = action.attempts > 1
     if action.kind == OutboundAction.Kind.ACCEPT:
         payload = action.payload
         request = AcceptRequest(
@@ -234,15 +273,16 @@ def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: Platf
     passing = isinstance(error, RateLimited | TransientError)
     if passing and action.attempts < settings.ACTION_MAX_ATTEMPTS:
         state = OutboundAction.State.RETRYING
-        delay = settings.ACTION_RETRY_BASE_SECONDS * 2 ** (action.attempts - 1) * random.uniform(1.0, 1.2)
+        delay = backoff_seconds(action.attempts, base=settings.ACTION_RETRY_BASE_SECONDS, cap=3600)
         if isinstance(error, RateLimited):
             delay = max(delay, error.retry_after)
         next_attempt = now + timedelta(seconds=delay)
         outcome_words = f" Retrying automatically at {timezone.localtime(next_attempt):%H:%M}."
+    elif passing:
+        state, next_attempt = OutboundAction.State.FAILED, None
+        outcome_words = f" Gave up after {action.attempts} attempts; Retry sends it again."
     else:
-        state = OutboundAction.State.REJECTED if not passing else OutboundAction.State.FAILED
-        next_attempt = None
-        outcome_words = "" if not passing else f" Gave up after {action.attempts} attempts."
+        state, next_attempt, outcome_words = OutboundAction.State.REJECTED, None, ""
     if isinstance(error, AuthError):
         state = OutboundAction.State.FAILED
     with transaction.atomic():
@@ -259,17 +299,22 @@ def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: Platf
         OrderEvent.objects.create(
             order=action.order,
             kind=OrderEvent.Kind.ACTION_FAILED,
-            message=f"{action.get_kind_display()} (attempt {action.attempts}): {error.message}{outcome_words}",
+            message=f"{action.get_kind_display()} (attempt {attempt.number}): {error.message}{outcome_words}",
         )
 
 
 def _refresh_order(connection: Connection, order: Order) -> None:
-    """Best effort: read the order back so the page shows the platform's new state."""
+    """Best effort: read the order back so the page shows the platform's new state.
+
+    Never raises: the action's outcome is already known, and the next sync reads it anyway.
+    """
+    from .ingest import ingest_page
+
     try:
         fresh = connection.adapter.fetch_order(connection.context(), order.external_id)
         ingest_page(connection, [fresh])
-    except (PlatformFailure, NotImplementedError) as exc:
-        log.info("Could not refresh order %s after an action: %s", order.pk, exc)
+    except Exception as exc:
+        log.info("Could not read order %s back after an action: %s", order.pk, exc)
 
 
 def _require(connection: Connection, capable: bool, what: str) -> None:
@@ -277,8 +322,7 @@ def _require(connection: Connection, capable: bool, what: str) -> None:
         raise ActionRefused(f"{connection.adapter.short_name} cannot {what} from the portal.")
     if not connection.is_active:
         raise ActionRefused(
-            f"The connection {connection.name} is {connection.get_status_display().lower()}; "
-            "resume or reconnect it first."
+            f"The connection {connection} is {connection.get_status_display().lower()}; resume or reconnect it first."
         )
 
 

@@ -102,9 +102,29 @@ def merge_skips(into: dict[str, dict], other: dict[str, dict]) -> dict[str, dict
     return into
 
 
+NUL = b"\\u0000"
+
+
+def _document(raw: dict) -> bytes:
+    return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str)
+
+
 def fingerprint(raw: dict) -> str:
     """Hash of the platform's own document: equal hashes mean nothing changed."""
-    return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+    return hashlib.sha256(_document(raw)).hexdigest()
+
+
+def _without_nul(record: OrderRecord) -> tuple[OrderRecord, str]:
+    """The record and its fingerprint, with any NUL character taken out of its text.
+
+    PostgreSQL refuses NUL in text and JSON; one pasted into a gift message must not
+    stop a whole page from being saved, on every retry.
+    """
+    document = _document(record.raw)
+    if NUL in document:
+        document = document.replace(NUL, b"")
+        record = record.with_raw(orjson.loads(document))
+    return record, hashlib.sha256(document).hexdigest()
 
 
 def ingest_page(
@@ -135,7 +155,7 @@ def ingest_page(
         now = timezone.now()
         to_write: list[tuple[NormalizedOrder, str, tuple | None]] = []
         for external_id, record in latest.items():
-            digest = fingerprint(record.raw)
+            record, digest = _without_nul(record)
             row = stored.get(external_id)
             if row is not None and row[2] == digest:
                 result.unchanged += 1
@@ -156,6 +176,10 @@ def ingest_page(
             to_write.append((order, digest, row))
         if to_write:
             _write(connection, to_write, now, result)
+        if result.created_pending_ids and connection.auto_accept and connection.adapter.supports_accept:
+            from .actions import queue_auto_accepts
+
+            queue_auto_accepts(connection, result.created_pending_ids)
     return result
 
 

@@ -155,6 +155,8 @@ class OutboundAction(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When it was last handed to the broker, so the tick never queues copies of it.
+    enqueued_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
     help_text = models.TextField(blank=True)
     result = models.TextField(blank=True)
@@ -165,11 +167,11 @@ class OutboundAction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One open acceptance per order, however many clicks.
+            # One open acceptance and one open dispatch push per order, however many clicks.
             models.UniqueConstraint(
                 fields=["order", "kind"],
-                condition=Q(state__in=["queued", "running", "retrying"], kind="accept"),
-                name="action_one_open_accept_per_order",
+                condition=Q(state__in=["queued", "running", "retrying"]),
+                name="action_one_open_per_order_and_kind",
             ),
         ]
 

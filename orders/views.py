@@ -14,18 +14,11 @@ from connections.services import record_platform_failure
 from portal.access import merchant_required
 
 from . import actions
+from .actions import CLOSED_STATUSES, GIVEN_UP
 from .forms import DispatchForm, OrderFilterForm
 from .models import Order, OutboundAction
 
 PAGE_SIZE = 50
-GIVEN_UP = (OutboundAction.State.REJECTED, OutboundAction.State.FAILED)
-CLOSED_STATUSES = {
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.CANCELLED,
-    OrderStatus.REFUNDED,
-    OrderStatus.ARCHIVED,
-}
 
 
 def _orders(request):

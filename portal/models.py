@@ -39,6 +39,8 @@ class Membership(models.Model):
 class Heartbeat(models.Model):
     """When a periodic job last ran (the scheduler's tick), so pages can tell if it stopped."""
 
+    TICK = "tick"
+
     name = models.CharField(max_length=50, unique=True)
     at = models.DateTimeField()
 

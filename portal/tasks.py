@@ -5,19 +5,19 @@ import logging
 from django.utils import timezone
 
 from connections.models import Connection, SyncRun
-from connections.sync import SyncRefused, enqueue_run, request_sync, stale_runs
-from orders.actions import due_actions, enqueue_action
+from connections.sync import SyncRefused, recover_stale_runs, repair_stuck_connections, request_sync
+from orders.actions import requeue_due_actions
 
 from .models import Heartbeat
 
 log = logging.getLogger(__name__)
 
-TICK = "tick"
-
 
 def tick() -> str:
     now = timezone.now()
-    Heartbeat.objects.update_or_create(name=TICK, defaults={"at": now})
+    Heartbeat.objects.update_or_create(name=Heartbeat.TICK, defaults={"at": now})
+    recovered = recover_stale_runs()
+    repaired = repair_stuck_connections()
     started = 0
     due = Connection.objects.filter(
         next_sync_at__lte=now, status__in=[Connection.Status.CONNECTED, Connection.Status.NEEDS_ATTENTION]
@@ -29,13 +29,8 @@ def tick() -> str:
         except SyncRefused:
             continue
         started += created
-    recovered = 0
-    for run_id in stale_runs().values_list("pk", flat=True):
-        log.warning("Sync run %s lost its worker; queueing it to resume from its last page.", run_id)
-        enqueue_run(run_id)
-        recovered += 1
-    actions = 0
-    for action_id in due_actions().values_list("pk", flat=True)[:1000]:
-        enqueue_action(action_id)
-        actions += 1
-    return f"tick: {started} syncs started, {recovered} runs resumed, {actions} actions queued"
+    actions = requeue_due_actions()
+    return (
+        f"tick: {started} syncs started, {recovered} runs resumed, {repaired} connections repaired, "
+        f"{actions} actions queued"
+    )

@@ -14,7 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from .errors import PlatformError
+from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+
+# A new connection imports orders placed in this many days before it was added.
+DEFAULT_IMPORT_DAYS = 30
 
 
 class OrderStatus(enum.StrEnum):
@@ -137,6 +140,10 @@ class OrderRecord:
         record._order = order
         return record
 
+    def with_raw(self, raw: dict[str, Any]) -> OrderRecord:
+        """The same record read from a corrected document."""
+        return OrderRecord(self.external_id, raw, self._normalize)
+
     def order(self) -> NormalizedOrder:
         """The normalized order; raises UnreadableRecord when the record cannot be read."""
         if self._order is None:
@@ -160,7 +167,6 @@ class OrderPage:
     cursor: dict[str, Any]
     invalid: list[InvalidRecord] = field(default_factory=list)
     total: int | None = None  # the platform's count for the whole fetch, when it says
-    page_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,15 @@ class Platform:
     # Said to the merchant when the platform rejects the credentials.
     auth_help: ClassVar[str] = "Check the credentials and enter them again."
 
+    def option_value(self, options: dict[str, Any], name: str) -> int:
+        """A platform option as the connection set it, or its declared default."""
+        field = next(f for f in self.option_fields if f.name == name)
+        return int(options.get(name, field.default))
+
+    def accept_request(self, options: dict[str, Any], today: date) -> AcceptRequest:
+        """What to tell the platform when accepting an order today (estimated dates)."""
+        raise PlatformError(f"{self.short_name} orders cannot be accepted from the portal.")
+
     def default_base_url(self) -> str:
         from django.conf import settings
 
@@ -235,7 +250,7 @@ class Platform:
     ) -> ActionResult:
         raise PlatformError(f"{self.short_name} orders cannot be accepted from the portal.")
 
-    def fetch_order(self, ctx: PlatformContext, external_id: str) -> NormalizedOrder:
+    def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
         """One order as the platform holds it now (to refresh after an action)."""
         raise NotImplementedError
 
@@ -244,8 +259,16 @@ class Platform:
 
     def explain(self, error: Exception) -> str:
         """How the merchant gets out of this error, in plain words ('' when nothing to add)."""
-        from .errors import AuthError
-
         if isinstance(error, AuthError):
             return self.auth_help
+        if isinstance(error, RateLimited | TransientError):
+            return (
+                f"{self.short_name} is not answering properly right now; your details may well be right. "
+                "Try again in a few minutes."
+            )
         return ""
+
+    def describe(self, error: PlatformFailure) -> str:
+        """The error in the platform's words, then the way out."""
+        help_text = self.explain(error)
+        return f"{error.message} {help_text}".strip()

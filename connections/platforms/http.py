@@ -10,7 +10,6 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import random
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ import requests
 from django.conf import settings
 
 from . import scrub as scrubbing
+from .backoff import backoff_seconds
 from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 
 log = logging.getLogger(__name__)
@@ -136,9 +136,6 @@ class PlatformClient:
     def post_form(self, path: str, data: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
         return self._decode(self.request("POST", path, params=params, data=data), allow_empty=True)
 
-    def post_json(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
-        return self._decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
-
     def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         return self.request("GET", path, params=params).content
 
@@ -173,7 +170,7 @@ class PlatformClient:
 
     # -- internals ------------------------------------------------------------------
     def _backoff(self, attempt: int) -> float:
-        return min(8.0, 0.5 * 2 ** (attempt - 1)) + random.uniform(0, 0.5)
+        return backoff_seconds(attempt, base=0.5, cap=8.0)
 
     def _display_url(self, url: str, query: dict[str, Any]) -> str:
         shown = f"{url}?{urlencode(query)}" if query else url

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from .base import (
+    DEFAULT_IMPORT_DAYS,
     AcceptRequest,
     AccountFacts,
     ActionResult,
@@ -43,11 +44,10 @@ from .base import (
     UnreadableRecord,
 )
 from .dates import business_days_from
-from .errors import AuthError, PlatformError, PlatformFailure, TransientError
+from .errors import PlatformError, TransientError
 from .http import PlatformClient
 
 PAGE_SIZE_MAX = 250
-DEFAULT_IMPORT_DAYS = 30
 
 STATE_MAP = {
     "placed": OrderStatus.PENDING,
@@ -188,23 +188,19 @@ class NothsPlatform(Platform):
                 else:
                     invalid.append(InvalidRecord(_reference(record), "unreadable NOTHS order: no id"))
 
-            offset = window["offset"]
-            if not records and offset < total:
-                raise TransientError(
-                    f"NOTHS reported {total} orders but sent an empty page at offset {offset}; will retry."
-                )
-            previous_total = window.get("total")
-            shrunk = previous_total - total if previous_total is not None and total < previous_total else 0
-            # Orders that left the window before our offset shifted the rest left: step back.
-            next_offset = max(0, offset - shrunk) if shrunk else offset + len(records)
-            if next_offset >= total or not records:
+            next_offset, window = _next_position(window, records, total)
+            if next_offset is None:
                 next_cursor = {"since": window["to"]}
             else:
-                window = {**window, "offset": next_offset, "total": total}
                 next_cursor = {"since": (cursor or {}).get("since"), "window": window}
-            yield OrderPage(records=orders, invalid=invalid, cursor=next_cursor, total=total, page_size=per_page)
+            yield OrderPage(records=orders, invalid=invalid, cursor=next_cursor, total=total)
             if "window" not in next_cursor:
                 return
+
+    def accept_request(self, options: dict[str, Any], today: date) -> AcceptRequest:
+        dispatch = business_days_from(today, self.option_value(options, "estimated_dispatch_days"))
+        delivery = business_days_from(dispatch, self.option_value(options, "estimated_delivery_days"))
+        return AcceptRequest(estimated_dispatch_date=dispatch, estimated_delivery_date=delivery)
 
     def accept_order(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
         client = self.client(ctx)
@@ -232,7 +228,7 @@ class NothsPlatform(Platform):
         if retry and self._current_state(client, external_id) == "dispatched":
             return ActionResult("NOTHS already shows the order as dispatched.", already_done=True)
         delivery = shipment.estimated_delivery_date or business_days_from(
-            date.today(), int(ctx.options.get("estimated_delivery_days", self.option_fields[1].default))
+            date.today(), self.option_value(ctx.options, "estimated_delivery_days")
         )
         data: dict[str, Any] = {"estimated_delivery_date": delivery.isoformat()}
         if shipment.tracking_number:
@@ -245,22 +241,20 @@ class NothsPlatform(Platform):
         tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
         return ActionResult(f"NOTHS marked the order dispatched{tracking}.")
 
-    def fetch_order(self, ctx, external_id) -> NormalizedOrder:
-        body = self.client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}")
-        return normalize_order(_unwrap(body))
+    def fetch_order(self, ctx, external_id) -> OrderRecord:
+        body = _unwrap(self.client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+        return OrderRecord(str(body.get("id") or external_id), body, normalize_order)
 
     def dispatch_note(self, ctx, external_id) -> bytes:
         return self.client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
 
     def explain(self, error: Exception) -> str:
-        if isinstance(error, AuthError):
-            return self.auth_help
-        if isinstance(error, PlatformFailure) and not isinstance(error, TransientError):
+        if isinstance(error, PlatformError):
             said = f"{error.code} {error.platform_message} {error.message}"
             for pattern, help_text in REJECTION_HELP:
                 if pattern.search(said):
                     return help_text
-        return ""
+        return super().explain(error)
 
     # -- internals ------------------------------------------------------------------
     def _new_window(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
@@ -280,6 +274,49 @@ class NothsPlatform(Platform):
         if "state" not in order:
             raise TransientError("NOTHS sent an order without its state.")
         return str(order["state"])
+
+
+def _next_position(window: dict[str, Any], records: list, total: int) -> tuple[int | None, dict[str, Any]]:
+    """Where to read next in a window (None when it is done), and the window to store.
+
+    1. The window's end is fixed, so its orders can only leave it while we page. When
+       the total shrank by n, up to n orders before our offset left and the rest moved
+       up to n places left: step back n, so none slides past unseen.
+    2. Orders placed in the same second have no defined order, and NOTHS may list them
+       differently on each request. When a page starts with the second the previous
+       page ended with, the two pages meet inside such a group: read again from the
+       group's start, once, so no member is skipped.
+    3. Otherwise, move on past the page.
+    Reading an order twice is harmless: ingest recognises it.
+    """
+    offset = window["offset"]
+    previous_total = window.get("total")
+    shrunk = previous_total - total if previous_total is not None and total < previous_total else 0
+    if not records and offset < total and not shrunk:
+        raise TransientError(f"NOTHS reported {total} orders but sent an empty page at offset {offset}; will retry.")
+    placed = [r.get("placed_at") if isinstance(r, dict) else None for r in records]
+    tail_placed, tail_start = window.get("tail_placed"), window.get("tail_start")
+    rereading = False
+    if shrunk:
+        next_offset = max(0, offset - shrunk)
+    elif placed and not window.get("rereading") and tail_placed and placed[0] == tail_placed and tail_start < offset:
+        next_offset, rereading = tail_start, True
+    else:
+        next_offset = offset + len(records)
+    # The group of orders placed in this page's last second, and where it starts.
+    group = 0
+    while group < len(placed) and placed[-1 - group] == placed[-1]:
+        group += 1
+    whole_page = group == len(placed)  # a page-sized group cannot be read whole: move on
+    window = {
+        **window,
+        "offset": next_offset,
+        "total": total,
+        "rereading": rereading,
+        "tail_placed": None if (shrunk or rereading or whole_page or not placed) else placed[-1],
+        "tail_start": None if (shrunk or rereading or whole_page or not placed) else offset + len(records) - group,
+    }
+    return (None if next_offset >= total else next_offset), window
 
 
 # -- reading NOTHS orders --------------------------------------------------------------

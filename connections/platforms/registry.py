@@ -17,7 +17,3 @@ def get(key: str) -> Platform:
 
 def all_platforms() -> list[Platform]:
     return list(_PLATFORMS.values())
-
-
-def choices() -> list[tuple[str, str]]:
-    return [(p.key, p.name) for p in _PLATFORMS.values()]

@@ -14,12 +14,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from connections.forms import DEFAULT_IMPORT_DAYS
 from connections.models import Connection, SyncRun
+from connections.platforms.base import DEFAULT_IMPORT_DAYS
 from orders.models import Order, OutboundAction
 from portal.models import Heartbeat
 from portal.schedules import TICK_NAME
-from portal.tasks import TICK
 from sandbox.noths_data import generate_orders
 from tests.conftest import SANDBOX_TOKEN
 from tests.factories import PASSWORD, MembershipFactory, MerchantFactory
@@ -72,7 +71,7 @@ def worker(settings, live_server, noths_url, tmp_path):
     settings.NOTHS_PAGE_SIZE = PAGE_SIZE
     settings.SYNC_SETTLE_SECONDS = 0
     Schedule.objects.filter(name=TICK_NAME).delete()
-    Heartbeat.objects.update_or_create(name=TICK, defaults={"at": timezone.now()})
+    Heartbeat.objects.update_or_create(name=Heartbeat.TICK, defaults={"at": timezone.now()})
     with running_worker(tmp_path, **env) as worker:
         yield worker
 

@@ -126,13 +126,13 @@ def test_the_tick_starts_due_syncs_and_notes_its_heartbeat(sandbox_connection, s
     from django.utils import timezone
 
     from portal.models import Heartbeat
-    from portal.tasks import TICK, tick
+    from portal.tasks import tick
 
     generate_orders(sandbox_account, 2)
     Connection.objects.filter(pk=sandbox_connection.pk).update(next_sync_at=timezone.now())
     assert "1 syncs started" in tick()
     assert SyncRun.objects.get().trigger == SyncRun.Trigger.SCHEDULED
-    assert Heartbeat.objects.get(name=TICK).at is not None
+    assert Heartbeat.objects.get(name=Heartbeat.TICK).at is not None
     assert "0 syncs started" in tick()  # not due again until its interval has passed
 
 

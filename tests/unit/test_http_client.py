@@ -77,7 +77,7 @@ def test_server_errors_are_retried_with_backoff_then_raised(client, sleeps):
         client.get_json("/x")
     assert "server error (HTTP 500): Internal Server Error" in str(caught.value)
     assert len(responses.calls) == 3
-    assert len(sleeps) == 2 and all(0.5 <= s <= 8.5 for s in sleeps)
+    assert len(sleeps) == 2 and all(0.5 <= s <= 9.6 for s in sleeps)
 
 
 @responses.activate

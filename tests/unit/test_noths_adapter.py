@@ -197,6 +197,50 @@ def test_when_orders_leave_the_window_the_scan_steps_back(settings):
 
 
 @responses.activate
+def test_when_the_orders_ahead_all_left_the_empty_page_is_not_the_end(settings):
+    settings.NOTHS_PAGE_SIZE = 2
+    # A..E; after page 1, A, B and C are updated past the window's end. D and E move to
+    # offsets 0 and 1, so offset 2 is empty: step back rather than stop.
+    responses.get(LIST, json=page_body([order(1), order(2)], 5))
+    responses.get(LIST, json=page_body([], 2))
+    responses.get(LIST, json=page_body([order(4), order(5)], 2))
+    pages = list(noths.fetch_orders(ctx(), None))
+    assert [query_of(c)["offset"] for c in responses.calls] == ["0", "2", "0"]
+    assert {r.external_id for p in pages for r in p.records} == {"1", "2", "4", "5"}
+    assert "window" not in pages[-1].cursor
+
+
+@responses.activate
+def test_orders_placed_in_the_same_second_across_pages_are_all_read(settings):
+    settings.NOTHS_PAGE_SIZE = 2
+    same = "2026-11-20T09:00:00+00:00"
+    one = order(1, placed_at="2026-11-20T08:00:00+00:00")
+    two, three = order(2, placed_at=same), order(3, placed_at=same)
+    four = order(4, placed_at="2026-11-20T10:00:00+00:00")
+    # NOTHS lists 2 and 3 in a different order on each request: offset 2 shows 2 again.
+    responses.get(LIST, json=page_body([one, two], 4))
+    responses.get(LIST, json=page_body([two, four], 4))
+    responses.get(LIST, json=page_body([three, two], 4))  # re-read from the group's start
+    responses.get(LIST, json=page_body([four], 4))
+    pages = list(noths.fetch_orders(ctx(), None))
+    assert [query_of(c)["offset"] for c in responses.calls] == ["0", "2", "1", "3"]
+    assert {r.external_id for p in pages for r in p.records} == {"1", "2", "3", "4"}
+
+
+def test_a_page_of_one_second_only_moves_on():
+    from connections.platforms.noths import _next_position
+
+    same = [{"placed_at": "t"}] * 3
+    window = {"offset": 3, "total": 9, "tail_placed": "t", "tail_start": 0}
+    first, window = _next_position(window, same, 9)
+    assert first == 0 and window["rereading"]  # the group started on the page before: read it again
+    second, window = _next_position(window, same, 9)
+    assert second == 3  # once: then on, even though the page is one second throughout
+    third, _ = _next_position(window, same, 9)
+    assert third == 6
+
+
+@responses.activate
 def test_an_empty_page_before_the_total_is_reached_is_an_error_not_the_end(settings):
     settings.NOTHS_PAGE_SIZE = 2
     responses.get(LIST, json=page_body([order(1), order(2)], 5))
