@@ -30,3 +30,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Serve static files from the finders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
+# Every thread closes its connection when done (live-server threads, worker threads), so
+# the PostgreSQL test database can be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

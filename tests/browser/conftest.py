@@ -50,6 +50,12 @@ def browser(chromium_path):
         try:
             yield browser
         finally:
+            # Database work done while Playwright runs uses connections of Playwright's own
+            # context, which pytest-django does not close; close them, or PostgreSQL refuses
+            # to drop the test database.
+            from django.db import connections
+
+            connections.close_all()
             browser.close()
 
 
@@ -69,4 +75,5 @@ def page(browser, request, tmp_path):
             print(f"\nScreenshot of the page at the failure ({page.url}): {shot}")
         except Exception as exc:  # a screenshot must never hide the real failure
             print(f"\nNo screenshot: {exc}")
+    page.goto("about:blank")  # stop the page's polling before the server and database go
     context.close()

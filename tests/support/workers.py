@@ -7,6 +7,7 @@ as the test process, which stops running tasks inline while the worker is up.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,6 +86,8 @@ class Worker:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # no child may outlive the test (and hold the DB)
         self.log.close()
 
 
