@@ -88,8 +88,10 @@ def portal_env(port: int) -> dict[str, str]:
         {
             "SANDBOX_ENABLED": "true",
             "SANDBOX_PUBLIC_URL": base,
-            # Accounts added in the demo talk to the sandbox, not the real NOTHS.
+            # Accounts added in the demo talk to the sandbox, not the real platforms.
             "NOTHS_BASE_URL": f"{base}/sandbox/noths",
+            "NUORDER_WHOLESALE_BASE_URL": f"{base}/sandbox/nuorder/wholesale",
+            "NUORDER_RETAIL_BASE_URL": f"{base}/sandbox/nuorder/retail",
             "PYTHONUNBUFFERED": "1",
         }
     )

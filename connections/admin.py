@@ -59,7 +59,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("merchant", "platform", "name", "status", "base_url_override")}),
+        (None, {"fields": ("merchant", "platform", "name", "store_name", "status", "base_url_override")}),
         (
             "Sync options",
             {"fields": (*SYNC_OPTION_FIELDS, "platform_options")},
@@ -68,7 +68,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     )
     inlines = [CredentialInline, SyncRunInline]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
-    actions = ["test_selected", "sync_selected", "pause_selected", "resume_selected"]
+    actions = ["test_selected", "sync_selected", "pause_selected", "resume_selected", "authorize_selected"]
 
     def has_add_permission(self, request):
         # Connections are added through the merchant's Add Account flow, which checks credentials.
@@ -80,7 +80,16 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Only what staff may edit is written, so a run's outcome or a pause is never overwritten.
-        obj.save(update_fields=["name", "base_url_override", *SYNC_OPTION_FIELDS, "platform_options", "updated_at"])
+        obj.save(
+            update_fields=[
+                "name",
+                "store_name",
+                "base_url_override",
+                *SYNC_OPTION_FIELDS,
+                "platform_options",
+                "updated_at",
+            ]
+        )
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
@@ -113,6 +122,30 @@ class ConnectionAdmin(admin.ModelAdmin):
             verb = "queued" if created else "already running as"
             self.message_user(request, f"{connection}: sync {verb} run #{run.pk}.", messages.INFO)
             self.log_change(request, connection, f"Sync requested (run #{run.pk})")
+
+    @admin.action(description="Start the platform authorization (NuORDER initiate)")
+    def authorize_selected(self, request, queryset):
+        for connection in queryset:
+            if not connection.adapter.supports_authorization:
+                self.message_user(
+                    request, f"{connection}: {connection.adapter.short_name} has no such step.", messages.WARNING
+                )
+                continue
+            try:
+                services.start_authorization(connection)
+            except services.CheckFailed as failure:
+                self.message_user(
+                    request, f"{connection}: the authorization could not start. {failure}", messages.ERROR
+                )
+                self.log_change(request, connection, f"Authorization not started ({failure.message})")
+            else:
+                self.message_user(
+                    request,
+                    f"{connection}: authorization requested; the merchant approves it in "
+                    f"{connection.adapter.short_name} and pastes the code on the connection's page.",
+                    messages.SUCCESS,
+                )
+                self.log_change(request, connection, "Authorization started")
 
     @admin.action(description="Pause")
     def pause_selected(self, request, queryset):

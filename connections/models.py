@@ -68,6 +68,7 @@ class Connection(models.Model):
     merchant = models.ForeignKey("portal.Merchant", on_delete=models.CASCADE, related_name="connections")
     platform = models.CharField(max_length=40, validators=[validate_platform])
     name = models.CharField(max_length=100, help_text="For NOTHS, the store shortcode.")
+    store_name = models.CharField(max_length=200, blank=True, help_text="The store's own name, when it differs.")
     # Written by code only (sync engine, connect/pause/disconnect services).
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, editable=False)
     base_url_override = models.URLField(
@@ -112,7 +113,10 @@ class Connection(models.Model):
 
     @property
     def base_url(self) -> str:
-        return self.base_url_override or self.adapter.default_base_url()
+        return self.api_host(self.stored_credentials())
+
+    def api_host(self, credentials: dict[str, str]) -> str:
+        return self.base_url_override or self.adapter.default_base_url(credentials)
 
     @property
     def is_active(self) -> bool:
@@ -123,8 +127,9 @@ class Connection(models.Model):
         if credentials is None:
             credentials = self.stored_credentials()
         return PlatformContext(
-            base_url=self.base_url,
+            base_url=self.api_host(credentials),
             credentials=credentials,
+            import_statuses=tuple(self.import_statuses or ()),
             options=dict(self.platform_options or {}),
             import_from=self.import_from,
             label=f"connection {self.pk}",
@@ -169,10 +174,13 @@ class Credential(models.Model):
     def values(self) -> dict[str, str]:
         return json.loads(self.secret)
 
-    def set_values(self, values: dict[str, str], secret_names) -> None:
+    def set_values(self, values: dict[str, str], fields) -> None:
+        """Store every value encrypted; keep display hints only for the platform's declared
+        fields (a secret's last characters, a choice's value), never for anything else."""
         self.secret = json.dumps(values)
-        self.hints = {name: hint(values.get(name, "")) for name in values if name in secret_names}
-        self.hints.update({name: values[name] for name in values if name not in secret_names})
+        self.hints = {
+            f.name: (hint(values[f.name]) if f.secret else values[f.name]) for f in fields if values.get(f.name)
+        }
 
 
 def hint(value: str) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import SYNC_OPTION_FIELDS, Connection, Credential
-from .platforms import registry
 from .platforms.base import AccountFacts
 from .platforms.errors import AuthError, PlatformFailure
 
@@ -55,24 +55,43 @@ def check_credentials(connection: Connection, credentials: dict) -> AccountFacts
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
 
 
-def secret_names(platform_key: str) -> set[str]:
-    return {f.name for f in registry.get(platform_key).credential_fields if f.secret}
+def new_connection(merchant, platform_key: str, name: str, options: dict) -> Connection:
+    """An unsaved connection, to check credentials against before anything is written."""
+    return Connection(merchant=merchant, platform=platform_key, name=name, **options)
 
 
-def create_connection(merchant, platform_key: str, name: str, credentials: dict, options: dict) -> Connection:
-    """Check the credentials, then save connection and credential together, connected.
+def check_new(connection: Connection, credentials: dict) -> AccountFacts | None:
+    """Check a new connection's credentials; None when a handshake must supply the rest first."""
+    if not connection.adapter.has_complete_credentials(credentials):
+        return None
+    return check_credentials(connection, credentials)
 
-    `options` holds the Connection fields chosen in the form (auto_sync, import_statuses, ...).
-    Raises CheckFailed or NameTaken, in which case nothing is written.
+
+def create_connection(
+    merchant, platform_key: str, name: str, credentials: dict, options: dict, *, checked=False, facts=None
+) -> Connection:
+    """Check the credentials, then save connection and credential together.
+
+    Connected when the platform accepted them; pending when a handshake (NuORDER's
+    initiate) must first supply the token. `options` holds the Connection fields chosen
+    in the form (auto_sync, import_statuses, ...). Pass `checked=True` with the `facts`
+    of an earlier `check_new` to skip the check. Raises CheckFailed or NameTaken, in
+    which case nothing is written.
     """
-    connection = Connection(merchant=merchant, platform=platform_key, name=name, **options)
-    facts = check_credentials(connection, credentials)
+    connection = new_connection(merchant, platform_key, name, options)
+    if not checked:
+        facts = check_new(connection, credentials)
     now = timezone.now()
-    connection.status = Connection.Status.CONNECTED
-    connection.account_facts = _facts(facts)
-    connection.last_checked_at = now
-    # The first import starts at the scheduler's next tick when auto-sync is on.
-    connection.next_sync_at = now if connection.auto_sync else None
+    if facts is None:
+        connection.status = Connection.Status.PENDING
+        connection.account_facts = {"summary": _waiting_words(connection)}
+        connection.next_sync_at = None
+    else:
+        connection.status = Connection.Status.CONNECTED
+        connection.account_facts = _facts(facts)
+        connection.last_checked_at = now
+        # The first import starts at the scheduler's next tick when auto-sync is on.
+        connection.next_sync_at = now if connection.auto_sync else None
     try:
         with transaction.atomic():
             connection.save()
@@ -90,11 +109,13 @@ def update_connection(connection: Connection, name: str, new_credentials: dict, 
         setattr(connection, field_name, value)
     connection.name = name
     repairing = connection.status in (Connection.Status.NEEDS_ATTENTION, Connection.Status.DISCONNECTED)
-    facts = check_credentials(connection, credentials) if credentials != stored or repairing else None
+    facts = None
+    if (credentials != stored or repairing) and connection.adapter.has_complete_credentials(credentials):
+        facts = check_credentials(connection, credentials)
     now = timezone.now()
     try:
         with transaction.atomic():
-            connection.save(update_fields=["name", *SYNC_OPTION_FIELDS, "platform_options", "updated_at"])
+            connection.save(update_fields=["name", "store_name", *SYNC_OPTION_FIELDS, "platform_options", "updated_at"])
             if credentials != stored:
                 _store_credentials(connection, credentials)
             if facts is not None:
@@ -141,13 +162,62 @@ def _record_check(connection: Connection, facts: AccountFacts, now) -> None:
     )
 
 
+def _waiting_words(connection: Connection) -> str:
+    return (
+        f"Waiting for the {connection.adapter.short_name} authorization: staff start it, then you approve "
+        f"{settings.NUORDER_APPLICATION_NAME} in {connection.adapter.short_name} and paste the verification code."
+    )
+
+
+# -- the authorization handshake (NuORDER's initiate) ------------------------------------------
+
+
+def start_authorization(connection: Connection) -> None:
+    """Staff: ask the platform for a temporary token the merchant then approves."""
+    adapter = connection.adapter
+    credentials = connection.stored_credentials()
+    try:
+        pending = adapter.start_authorization(connection.context(credentials))
+    except PlatformFailure as exc:
+        raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
+    with transaction.atomic():
+        _store_credentials(connection, {**credentials, **pending})
+        Connection.objects.filter(pk=connection.pk).update(
+            account_facts={**connection.account_facts, "authorization_started_at": timezone.now().isoformat()}
+        )
+
+
+def authorization_pending(connection: Connection) -> bool:
+    return bool(connection.stored_credentials().get("pending_token"))
+
+
+def finish_authorization(connection: Connection, code: str) -> AccountFacts:
+    """The merchant pasted the verification code: exchange it, store the token, check it."""
+    adapter = connection.adapter
+    credentials = connection.stored_credentials()
+    pending = {k: credentials[k] for k in ("pending_token", "pending_token_secret") if credentials.get(k)}
+    if len(pending) != 2:
+        raise CheckFailed("There is no authorization waiting for a code.", "Staff must start it first.", "refused")
+    try:
+        token = adapter.finish_authorization(connection.context(credentials), pending, code.strip())
+    except PlatformFailure as exc:
+        raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
+    final = {k: v for k, v in {**credentials, **token}.items() if k not in pending}
+    facts = check_credentials(connection, final)
+    with transaction.atomic():
+        _store_credentials(connection, final)
+        _record_check(connection, facts, timezone.now())
+    connection.refresh_from_db()
+    return facts
+
+
 def _facts(facts: AccountFacts) -> dict:
     return {"summary": facts.summary, **facts.details}
 
 
 def _store_credentials(connection: Connection, credentials: dict) -> None:
     credential, _ = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
-    credential.set_values(credentials, secret_names(connection.platform))
+    credential.set_values(credentials, connection.adapter.credential_fields)
     credential.save()
 
 

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import views, wizard
 
 app_name = "connections"
 urlpatterns = [
     path("downloads/", views.downloads, name="downloads"),
     path("connections/", views.manage, name="manage"),
     path("connections/add/<slug:platform>/", views.add_account, name="add"),
+    path("connections/new/", wizard.start, name="wizard"),
+    path("connections/new/<slug:step>/", wizard.step_view, name="wizard_step"),
+    path("connections/<int:pk>/authorize/", views.start_authorization, name="start_authorization"),
+    path("connections/<int:pk>/authorize/code/", views.finish_authorization, name="finish_authorization"),
     path("connections/<int:pk>/", views.detail, name="detail"),
     path("connections/<int:pk>/edit/", views.edit, name="edit"),
     path("connections/<int:pk>/test/", views.test, name="test"),

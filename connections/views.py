@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -138,6 +139,9 @@ def detail(request, pk):
         "credential_labels": {f.name: f.label for f in connection.adapter.credential_fields},
         "scheduler_heartbeat": heartbeat,
         "scheduler_silent": scheduler_silent,
+        "authorization_pending": connection.adapter.supports_authorization
+        and services.authorization_pending(connection),
+        "authorization_help": _authorization_help(connection) if connection.adapter.supports_authorization else "",
     }
     return render(request, "connections/detail.html", context)
 
@@ -287,3 +291,46 @@ def disconnect(request, pk):
         )
         return redirect("connections:detail", pk=pk)
     return render(request, "connections/disconnect.html", {"connection": connection})
+
+
+# -- the authorization handshake (NuORDER's initiate) --------------------------------------------
+
+
+@merchant_required
+@require_POST
+def start_authorization(request, pk):
+    """Staff: send the platform's first request (NuORDER /api/initiate) for the merchant."""
+    connection = _connection(request, pk)
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff start the authorization.")
+    try:
+        services.start_authorization(connection)
+    except services.CheckFailed as failure:
+        messages.error(request, f"The authorization could not start. {failure}")
+    else:
+        messages.success(request, "Authorization requested. " + _authorization_help(connection))
+    return redirect("connections:detail", pk=pk)
+
+
+@merchant_required
+@require_POST
+def finish_authorization(request, pk):
+    """The merchant pastes the verification code the platform showed on approval."""
+    connection = _connection(request, pk)
+    code = request.POST.get("code", "").strip()
+    if not code:
+        messages.error(request, "Paste the verification code NuORDER showed when you approved the application.")
+        return redirect("connections:detail", pk=pk)
+    try:
+        facts = services.finish_authorization(connection, code)
+    except services.CheckFailed as failure:
+        messages.error(request, f"The code was not accepted. {failure}")
+    else:
+        messages.success(request, f"{connection} is connected. {facts.summary}")
+    return redirect("connections:detail", pk=pk)
+
+
+def _authorization_help(connection: Connection) -> str:
+    from django.conf import settings
+
+    return connection.adapter.authorization_help.format(application=settings.NUORDER_APPLICATION_NAME)

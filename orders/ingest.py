@@ -280,6 +280,7 @@ def _item_rows(order_pk: int, order: NormalizedOrder) -> list[OrderItem]:
             position=position,
             external_id=item.external_id[:100],
             sku=item.sku[:100],
+            barcode=item.barcode[:100],
             title=item.title[:500],
             quantity=item.quantity,
             unit_price=item.unit_price,

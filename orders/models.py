@@ -10,6 +10,7 @@ from django.utils import timezone
 from connections.platforms.base import OrderStatus
 
 STATUS_LABELS = {
+    OrderStatus.DRAFT: "Not approved yet",
     OrderStatus.PENDING: "Awaiting acceptance",
     OrderStatus.ACCEPTED: "Accepted",
     OrderStatus.READY: "Ready for pickup",
@@ -69,6 +70,7 @@ class OrderItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     external_id = models.CharField(max_length=100, blank=True)
     sku = models.CharField(max_length=100, blank=True)
+    barcode = models.CharField(max_length=100, blank=True, help_text="UPC or EAN")
     title = models.CharField(max_length=500, blank=True)
     quantity = models.IntegerField(default=0)
     unit_price = models.DecimalField(max_digits=12, decimal_places=4, default=0)

@@ -152,6 +152,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 # Each platform's API host; staff can override it per connection (sandbox, staging).
 NOTHS_BASE_URL = env.str("NOTHS_BASE_URL", default="https://api.notonthehighstreet.com")
 NOTHS_PAGE_SIZE = env.int("NOTHS_PAGE_SIZE", default=250)  # NOTHS allows up to 250
+# NuORDER: the Application Type picks the host (Wholesale: brand host; Retail: buyer host).
+NUORDER_WHOLESALE_BASE_URL = env.str("NUORDER_WHOLESALE_BASE_URL", default="https://next.nuorder.com")
+NUORDER_RETAIL_BASE_URL = env.str("NUORDER_RETAIL_BASE_URL", default="https://buyer.nuorder.com")
+# The application name sent with /api/initiate, which the merchant approves in NuORDER.
+NUORDER_APPLICATION_NAME = env.str("NUORDER_APPLICATION_NAME", default="PB_DEV")
 # Every outbound request has a (connect, read) timeout in seconds.
 PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
 PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)

@@ -4,10 +4,13 @@ import secrets
 
 from django import forms
 
-from .models import NOTHS_STATES, SandboxAccount
+from .models import NOTHS_STATES, NUORDER_APP_TYPES, NUORDER_STATUSES, SandboxAccount
 
 
 class AccountForm(forms.ModelForm):
+    """A NOTHS account (NuORDER applications have their own form: they need secrets)."""
+
+    platform = forms.ChoiceField(choices=[("noths", "Not On The High Street")], initial="noths")
     token = forms.CharField(max_length=100, required=False, help_text="Leave empty for a random one.")
 
     class Meta:
@@ -48,3 +51,38 @@ class TouchForm(forms.Form):
 
 class EnquiryForm(forms.Form):
     message = forms.CharField(max_length=500, initial="Has my order been sent yet?")
+
+
+# -- NuORDER ------------------------------------------------------------------------------------
+
+
+class NuorderAppForm(forms.Form):
+    application_type = forms.ChoiceField(choices=NUORDER_APP_TYPES, label="Application Type")
+    shortcode = forms.CharField(max_length=64)
+    name = forms.CharField(max_length=200)
+    currency = forms.CharField(max_length=3, initial="USD")
+    with_token = forms.BooleanField(
+        required=False, initial=True, label="Issue a token", help_text="Untick to start with no token (handshake)."
+    )
+
+
+class NuorderFaultForm(FaultForm):
+    """The shared switches plus the empty body, which only the NuORDER API applies."""
+
+    class Meta(FaultForm.Meta):
+        fields = [*FaultForm.Meta.fields, "fault_empty_body"]
+        labels = {**FaultForm.Meta.labels, "fault_empty_body": "Empty body next N"}
+
+
+class NuorderGenerateForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=100_000, initial=100)
+    lines = forms.IntegerField(min_value=1, max_value=20, initial=2, label="Line items per order")
+    sizes = forms.IntegerField(min_value=1, max_value=10, initial=3, label="Sizes per line")
+    status = forms.ChoiceField(choices=[("mixed", "mixed")] + [(s, s) for s in NUORDER_STATUSES], initial="approved")
+
+
+class NuorderTouchForm(forms.Form):
+    count = forms.IntegerField(min_value=1, max_value=10_000, initial=10)
+    new_status = forms.ChoiceField(
+        choices=[("", "keep status")] + [(s, s) for s in NUORDER_STATUSES], required=False, label="Move to"
+    )

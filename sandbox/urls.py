@@ -2,11 +2,28 @@
 
 noths/api/v1/... mirrors the production NOTHS paths, so a connection whose base URL is
 http://host/sandbox/noths talks to the fake NOTHS exactly as it would to the real one.
+NuORDER has two hosts, as prefixes: nuorder/wholesale (the brand host) and nuorder/retail
+(the buyer host); the API paths (/api/...) hang off either.
 """
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import noths_api, views
+from . import noths_api, nuorder_api, nuorder_views, views
+
+
+class NuorderHostConverter:
+    """The NuORDER host a path is on: wholesale (brand) or retail (buyer)."""
+
+    regex = "wholesale|retail"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(NuorderHostConverter, "nuorder_host")
 
 app_name = "sandbox"
 
@@ -24,6 +41,33 @@ noths_api_patterns = [
     path("noths/api/<path:rest>", noths_api.unknown_endpoint),
 ]
 
+NUORDER_API = "nuorder/<nuorder_host:app_type>/api"
+nuorder_api_patterns = [
+    path(f"{NUORDER_API}/initiate", nuorder_api.initiate, name="nuorder-api-initiate"),
+    path(f"{NUORDER_API}/token", nuorder_api.token, name="nuorder-api-token"),
+    path(f"{NUORDER_API}/orders/<str:status>/list", nuorder_api.order_ids, name="nuorder-api-list"),
+    path(f"{NUORDER_API}/orders/<str:status>/detail", nuorder_api.order_details, name="nuorder-api-detail"),
+    # The number/ paths first: "number" would otherwise be read as an order id.
+    path(f"{NUORDER_API}/order/number/<str:number>", nuorder_api.order_by_number, name="nuorder-api-number"),
+    path(
+        f"{NUORDER_API}/order/number/<str:number>/<str:status>",
+        nuorder_api.order_status,
+        name="nuorder-api-number-status",
+    ),
+    path(f"{NUORDER_API}/order/<str:order_id>", nuorder_api.order, name="nuorder-api-order"),
+    path(f"{NUORDER_API}/order/<str:order_id>/<str:status>", nuorder_api.order_status, name="nuorder-api-status"),
+    path(f"{NUORDER_API}/<path:rest>", nuorder_api.unknown_endpoint),
+]
+
+nuorder_control_patterns = [
+    path("nuorder/approve/", nuorder_views.approve_page, name="nuorder-approve"),
+    path("nuorder/approve/<int:pk>/", nuorder_views.approve, name="nuorder-approve-one"),
+    path("nuorder/approve/<int:pk>/issue/", nuorder_views.approve_and_issue, name="nuorder-approve-issue"),
+    path("nuorder/apps/new/", nuorder_views.app_create, name="nuorder-app-create"),
+    path("nuorder/apps/<str:consumer_key>/", nuorder_views.app_page, name="nuorder-app"),
+    path("nuorder/apps/<str:consumer_key>/tokens/", nuorder_views.issue_token, name="nuorder-issue-token"),
+]
+
 control_patterns = [
     path("", views.index, name="index"),
     path("accounts/new/", views.account_create, name="account-create"),
@@ -35,4 +79,4 @@ control_patterns = [
     path("noths/images/<int:product_id>.svg", views.noths_product_image, name="noths-product-image"),
 ]
 
-urlpatterns = noths_api_patterns + control_patterns
+urlpatterns = noths_api_patterns + nuorder_api_patterns + control_patterns + nuorder_control_patterns

@@ -1,7 +1,8 @@
 """The sandbox control pages: accounts, fault switches, fake data and order tweaks.
 
 A dev tool, so no login; the POST forms are CSRF-protected like any other page. Only
-the fake API endpoints (noths_api) apply the fault switches, never these pages.
+the fake API endpoints (noths_api, nuorder_api) apply the fault switches, never these
+pages. NuORDER's own pages (approval, application) are in nuorder_views.
 """
 
 import zlib
@@ -17,12 +18,27 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import noths_actions, noths_data
-from .forms import AccountForm, EnquiryForm, FaultForm, GenerateForm, TouchForm
-from .models import NOTHS_STATES, SandboxAccount, SandboxNothsOrder
+from . import noths_actions, noths_data, nuorder_data
+from .forms import (
+    AccountForm,
+    EnquiryForm,
+    FaultForm,
+    GenerateForm,
+    NuorderAppForm,
+    NuorderFaultForm,
+    NuorderGenerateForm,
+    NuorderTouchForm,
+    TouchForm,
+)
+from .models import NOTHS_STATES, NUORDER_STATUSES, SandboxAccount, SandboxNothsOrder, SandboxNuorderOrder
 
-# What generates and touches orders, per platform. NuORDER and others add theirs here.
+# What generates and touches NOTHS-style orders, per platform (NuORDER: _nuorder_generate/_touch).
 DATA_TOOLS = {"noths": noths_data}
+# Per platform: its order states, in order, and the forms its account rows use.
+STATES = {"noths": NOTHS_STATES, "nuorder": NUORDER_STATUSES}
+FAULT_FORMS = {"noths": FaultForm, "nuorder": NuorderFaultForm}
+GENERATE_FORMS = {"noths": GenerateForm, "nuorder": NuorderGenerateForm}
+TOUCH_FORMS = {"noths": TouchForm, "nuorder": NuorderTouchForm}
 ORDERS_PER_PAGE = 50
 
 
@@ -30,28 +46,42 @@ def index(request):
     counts = defaultdict(dict)
     for row in SandboxNothsOrder.objects.values("account_id", "state").annotate(n=Count("pk")):
         counts[row["account_id"]][row["state"]] = row["n"]
-    accounts = [
-        {
-            "account": account,
-            "counts": [(state, counts[account.pk][state]) for state in NOTHS_STATES if counts[account.pk].get(state)],
-            "total": sum(counts[account.pk].values()),
-            "fault_form": FaultForm(instance=account, auto_id=f"account{account.pk}_%s"),
-        }
-        for account in SandboxAccount.objects.all()
-    ]
+    for row in SandboxNuorderOrder.objects.values("account_id", "status").annotate(n=Count("pk")):
+        counts[row["account_id"]][row["status"]] = row["n"]
+    accounts = []
+    for account in SandboxAccount.objects.select_related("nuorder_app"):
+        platform = account.platform
+        accounts.append(
+            {
+                "account": account,
+                "counts": [
+                    (state, counts[account.pk][state])
+                    for state in STATES.get(platform, ())
+                    if counts[account.pk].get(state)
+                ],
+                "total": sum(counts[account.pk].values()),
+                "fault_form": FAULT_FORMS.get(platform, FaultForm)(instance=account, auto_id=f"account{account.pk}_%s"),
+                "generate_form": GENERATE_FORMS.get(platform, GenerateForm)(auto_id=False),
+                "touch_form": TOUCH_FORMS.get(platform, TouchForm)(auto_id=False),
+                "nuorder_app": getattr(account, "nuorder_app", None) if platform == "nuorder" else None,
+            }
+        )
+    nuorder_base = request.build_absolute_uri(reverse("sandbox:nuorder-approve")).removesuffix("approve/")
     return render(
         request,
         "sandbox/index.html",
         {
             "accounts": accounts,
             "account_form": AccountForm(),
-            "generate_form": GenerateForm(auto_id=False),
-            "touch_form": TouchForm(auto_id=False),
+            "nuorder_app_form": NuorderAppForm(),
             "demo_accounts": noths_data.DEMO_ACCOUNTS,
+            "nuorder_demo_accounts": nuorder_data.DEMO_ACCOUNTS,
             # What a NOTHS connection's base URL should be: the API paths hang off it.
             "noths_base_url": request.build_absolute_uri(reverse("sandbox:noths-api-orders")).removesuffix(
                 "/api/v1/orders"
             ),
+            "nuorder_wholesale_url": f"{nuorder_base}wholesale",
+            "nuorder_retail_url": f"{nuorder_base}retail",
         },
     )
 
@@ -70,7 +100,7 @@ def account_create(request):
 @require_POST
 def account_faults(request, pk):
     account = get_object_or_404(SandboxAccount, pk=pk)
-    form = FaultForm(request.POST, instance=account)
+    form = FAULT_FORMS.get(account.platform, FaultForm)(request.POST, instance=account)
     if form.is_valid():
         form.save()
         messages.success(request, f"Saved the fault switches of {account}.")
@@ -82,6 +112,8 @@ def account_faults(request, pk):
 @require_POST
 def account_generate(request, pk):
     account = get_object_or_404(SandboxAccount, pk=pk)
+    if account.platform == "nuorder":
+        return _nuorder_generate(request, account)
     form = GenerateForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -100,6 +132,8 @@ def account_generate(request, pk):
 @require_POST
 def account_touch(request, pk):
     account = get_object_or_404(SandboxAccount, pk=pk)
+    if account.platform == "nuorder":
+        return _nuorder_touch(request, account)
     form = TouchForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -174,6 +208,35 @@ def noths_product_image(request, product_id):
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+def _nuorder_generate(request, account):
+    form = NuorderGenerateForm(request.POST)
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        made = nuorder_data.generate_orders(
+            account,
+            form.cleaned_data["count"],
+            statuses=nuorder_data.MIXED_STATUSES if status == "mixed" else (status,),
+            lines=form.cleaned_data["lines"],
+            sizes=form.cleaned_data["sizes"],
+        )
+        messages.success(request, f"Generated {made} orders for {account}.")
+    else:
+        _form_errors(request, form)
+    return redirect("sandbox:index")
+
+
+def _nuorder_touch(request, account):
+    form = NuorderTouchForm(request.POST)
+    if form.is_valid():
+        touched = nuorder_data.touch_orders(
+            account, count=form.cleaned_data["count"], new_status=form.cleaned_data["new_status"] or None
+        )
+        messages.success(request, f"Touched {touched} orders of {account}: their modified_on is now.")
+    else:
+        _form_errors(request, form)
+    return redirect("sandbox:index")
 
 
 def _data_tools(request, account):

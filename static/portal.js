@@ -67,8 +67,34 @@
       .catch(function () { setTimeout(function () { poll(box); }, 5000); });
   }
 
+  // Wizard: show a platform's credential fields only when it is chosen, and the parts
+  // of a step that belong to a choice (data-show-when="field=value").
+  function setUpChoices() {
+    function selected(name) {
+      var checked = document.querySelector('[name="' + name + '"]:checked');
+      if (checked) return checked.value;
+      var select = document.querySelector('select[name="' + name + '"]');
+      return select ? select.value : null;
+    }
+    function refresh() {
+      var platform = selected("platform");
+      document.querySelectorAll("[data-platform-group]").forEach(function (group) {
+        group.hidden = platform !== null && group.dataset.platformGroup !== platform;
+      });
+      document.querySelectorAll("[data-show-when]").forEach(function (part) {
+        var rule = part.dataset.showWhen.split("=");
+        part.hidden = selected(rule[0]) !== rule[1];
+      });
+    }
+    document.querySelectorAll(".wizard-form input, .wizard-form select").forEach(function (input) {
+      input.addEventListener("change", refresh);
+    });
+    refresh();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpDialogs();
+    setUpChoices();
     document.querySelectorAll(".progress[data-active]").forEach(function (box) {
       setTimeout(function () { poll(box); }, 500);
     });

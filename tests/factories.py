@@ -5,7 +5,6 @@ from django.contrib.auth import get_user_model
 from factory.django import DjangoModelFactory
 
 from connections.models import Connection, Credential
-from connections.services import secret_names
 from portal.models import Membership, Merchant
 
 PASSWORD = "correct-horse-battery"
@@ -62,5 +61,5 @@ class ConnectionFactory(DjangoModelFactory):
     def token(obj, create, extracted, **kwargs):
         if create and extracted is not False:
             credential = Credential(connection=obj)
-            credential.set_values({"token": extracted or "factory-token-0123456789"}, secret_names(obj.platform))
+            credential.set_values({"token": extracted or "factory-token-0123456789"}, obj.adapter.credential_fields)
             credential.save()

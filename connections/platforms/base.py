@@ -23,7 +23,8 @@ DEFAULT_IMPORT_DAYS = 30
 class OrderStatus(enum.StrEnum):
     """Our canonical order status; each adapter maps its platform's states onto it."""
 
-    PENDING = "pending"  # placed, waiting for the merchant to accept
+    DRAFT = "draft"  # not yet approved on the platform (NuORDER draft, review, pending)
+    PENDING = "pending"  # placed or approved, waiting for the merchant to accept or process
     ACCEPTED = "accepted"
     READY = "ready"  # ready for pickup (quick commerce)
     SHIPPED = "shipped"
@@ -66,6 +67,7 @@ class PlatformContext:
     credentials: dict[str, str]
     options: dict[str, Any] = field(default_factory=dict)
     import_from: date | None = None
+    import_statuses: tuple[str, ...] = ()  # the platform states the connection imports
     label: str = ""  # for log lines, e.g. "connection 12"
 
 
@@ -85,6 +87,7 @@ class NormalizedItem:
     unit_price: Decimal
     total: Decimal
     sku: str = ""
+    barcode: str = ""  # UPC / EAN
     options: tuple[tuple[str, str], ...] = ()  # variant and personalisation, in platform order
     image_url: str = ""
 
@@ -193,6 +196,12 @@ class ActionResult:
     already_done: bool = False
 
 
+def first_help(rules, error: PlatformFailure) -> str:
+    """The help of the first (pattern, help) rule matching the error's code or words, or ''."""
+    said = f"{error.code} {error.platform_message} {error.message}"
+    return next((help_text for pattern, help_text in rules if pattern.search(said)), "")
+
+
 class Platform:
     """Base class of a platform adapter; one instance per platform, stateless."""
 
@@ -208,6 +217,10 @@ class Platform:
     default_import_statuses: ClassVar[tuple[str, ...]] = ()
     option_fields: ClassVar[tuple[OptionField, ...]] = ()
     accept_label: ClassVar[str] = "Accept new orders automatically"
+    accept_button: ClassVar[str] = "Accept order"
+    # Platforms whose tokens come from an authorization handshake (NuORDER's initiate).
+    supports_authorization: ClassVar[bool] = False
+    authorization_help: ClassVar[str] = ""
     supports_accept: ClassVar[bool] = False
     supports_shipment_push: ClassVar[bool] = False
     supports_dispatch_note: ClassVar[bool] = False
@@ -220,13 +233,21 @@ class Platform:
         return int(options.get(name, field.default))
 
     def accept_request(self, options: dict[str, Any], today: date) -> AcceptRequest:
-        """What to tell the platform when accepting an order today (estimated dates)."""
-        raise PlatformError(f"{self.short_name} orders cannot be accepted from the portal.")
+        """What to tell the platform when accepting an order today (estimated dates).
 
-    def default_base_url(self) -> str:
+        Platforms whose acceptance takes no dates (NuORDER's "processed") ignore them.
+        """
+        return AcceptRequest(estimated_dispatch_date=today, estimated_delivery_date=today)
+
+    def default_base_url(self, credentials: dict[str, str]) -> str:
+        """The API host for an account (some platforms pick it from the credentials)."""
         from django.conf import settings
 
         return getattr(settings, self.base_url_setting)
+
+    def has_complete_credentials(self, credentials: dict[str, str]) -> bool:
+        """Whether `check` can be called (a handshake may still have to supply some)."""
+        return all(credentials.get(f.name) for f in self.credential_fields if f.required)
 
     def secret_values(self, ctx: PlatformContext) -> list[str]:
         """Every credential value that must never reach a log or a message."""
@@ -253,6 +274,14 @@ class Platform:
     def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
         """One order as the platform holds it now (to refresh after an action)."""
         raise NotImplementedError
+
+    def start_authorization(self, ctx: PlatformContext) -> dict[str, str]:
+        """Begin a handshake; returns values to keep (encrypted) until it is finished."""
+        raise PlatformError(f"{self.short_name} has no authorization handshake.")
+
+    def finish_authorization(self, ctx: PlatformContext, pending: dict[str, str], code: str) -> dict[str, str]:
+        """Exchange the code the merchant got for credential values to store."""
+        raise PlatformError(f"{self.short_name} has no authorization handshake.")
 
     def dispatch_note(self, ctx: PlatformContext, external_id: str) -> bytes:
         raise PlatformError(f"{self.short_name} has no dispatch note.")

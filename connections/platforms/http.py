@@ -113,8 +113,11 @@ class PlatformClient:
         session: requests.Session | None = None,
         attempts: int | None = None,
         max_inline_wait: float | None = None,
+        forbidden_is_auth: bool = True,
         sleep=time.sleep,
     ):
+        """`forbidden_is_auth=False`: the platform answers 403 for an action the account may
+        not take (NuORDER), not for bad credentials, so a 403 is a refusal in its words."""
         self.platform = platform
         self.base_url = base_url.rstrip("/")
         self.secrets = [s for s in secrets if s]
@@ -127,6 +130,7 @@ class PlatformClient:
         self.attempts = attempts if attempts is not None else settings.PLATFORM_HTTP_ATTEMPTS
         self.max_inline_wait = max_inline_wait if max_inline_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
         self.timeout = (settings.PLATFORM_CONNECT_TIMEOUT, settings.PLATFORM_READ_TIMEOUT)
+        self.forbidden_is_auth = forbidden_is_auth
         self.sleep = sleep
 
     # -- public ---------------------------------------------------------------------
@@ -139,8 +143,13 @@ class PlatformClient:
     def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         return self.request("GET", path, params=params).content
 
-    def request(self, method, path, *, params=None, data=None, json_body=None) -> Reply:
+    def post_json(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
+        return self._decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
+
+    def request(self, method, path, *, params=None, data=None, json_body=None, also_ok=()) -> Reply:
         """Send one request with bounded retries; return a 2xx `Reply` or raise a `PlatformFailure`.
+
+        `also_ok` lists other statuses the caller handles itself (NuORDER's 304 "already so").
 
         GETs are retried on timeouts, connection failures and 5xx. Other methods are
         retried only when the request cannot have arrived (connect failure) or was
@@ -153,7 +162,7 @@ class PlatformClient:
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             try:
-                return self._send_once(method, url, query, data, json_body)
+                return self._send_once(method, url, query, data, json_body, also_ok)
             except RateLimited as exc:
                 if last or exc.retry_after > self.max_inline_wait:
                     raise
@@ -179,7 +188,7 @@ class PlatformClient:
     def _scrub(self, text: str) -> str:
         return scrubbing.scrub(text, self.secrets)
 
-    def _send_once(self, method, url, query, data, json_body) -> Reply:
+    def _send_once(self, method, url, query, data, json_body, also_ok=()) -> Reply:
         shown_url = self._display_url(url, query)
         started = time.monotonic()
         try:
@@ -212,7 +221,8 @@ class PlatformClient:
         elapsed_ms = (time.monotonic() - started) * 1000
         log.info("%s %s %s -> %s in %.0f ms", self.platform, method, shown_url, response.status_code, elapsed_ms)
         reply = Reply(response.status_code, dict(response.headers), response.content)
-        self._raise_for_status(reply)
+        if reply.status not in also_ok:
+            self._raise_for_status(reply)
         return reply
 
     def _raise_for_status(self, reply: Reply) -> None:
@@ -224,7 +234,7 @@ class PlatformClient:
         said = f": {words}" if words else " with an empty body"
         kwargs = {"status": status, "code": code, "platform_message": words}
         name = self.platform
-        if status in (401, 403):
+        if status == 401 or (status == 403 and self.forbidden_is_auth):
             verb = "rejected the credentials" if status == 401 else "refused access"
             raise AuthError(f"{name} {verb} (HTTP {status}){said}.", **kwargs)
         if status == 429:

@@ -42,6 +42,7 @@ from .base import (
     PlatformContext,
     ShipmentRequest,
     UnreadableRecord,
+    first_help,
 )
 from .dates import business_days_from
 from .errors import PlatformError, TransientError
@@ -249,11 +250,8 @@ class NothsPlatform(Platform):
         return self.client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
 
     def explain(self, error: Exception) -> str:
-        if isinstance(error, PlatformError):
-            said = f"{error.code} {error.platform_message} {error.message}"
-            for pattern, help_text in REJECTION_HELP:
-                if pattern.search(said):
-                    return help_text
+        if isinstance(error, PlatformError) and (help_text := first_help(REJECTION_HELP, error)):
+            return help_text
         return super().explain(error)
 
     # -- internals ------------------------------------------------------------------

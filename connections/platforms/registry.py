@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .base import Platform
 from .noths import NothsPlatform
+from .nuorder import NuorderPlatform
 
-_PLATFORMS: dict[str, Platform] = {p.key: p for p in (NothsPlatform(),)}
+_PLATFORMS: dict[str, Platform] = {p.key: p for p in (NothsPlatform(), NuorderPlatform())}
 
 
 def get(key: str) -> Platform:

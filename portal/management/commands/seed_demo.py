@@ -25,19 +25,31 @@ class Command(BaseCommand):
     def handle(self, **options):
         if not settings.SANDBOX_ENABLED:
             raise CommandError("seed_demo is for local demos: set SANDBOX_ENABLED=true.")
-        from sandbox.noths_data import DEMO_ACCOUNTS, ensure_demo_accounts
+        from sandbox import noths_data, nuorder_data
 
         with transaction.atomic():
             for username, password, merchant_name, staff in DEMO_USERS:
                 ensure_user(username, password, merchant_name, staff)
-            ensure_demo_accounts()
+            noths_data.ensure_demo_accounts()
+            nuorder_data.ensure_demo_accounts()
         self.stdout.write("Sign in with:")
         for username, password, merchant_name, staff in DEMO_USERS:
             role = "staff (Django admin)" if staff else f"merchant {merchant_name}"
             self.stdout.write(f"  {username} / {password}   ({role})")
         self.stdout.write("Sandbox NOTHS tokens (paste one into Consumer Key):")
-        for account in DEMO_ACCOUNTS:
+        for account in noths_data.DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.token:<32} shortcode {account.shortcode:<12} {account.description}")
+        self.stdout.write("Sandbox NuORDER applications (Add Connection, Platform NuORDER):")
+        for app in nuorder_data.DEMO_ACCOUNTS:
+            self.stdout.write(f"  {app.shortcode} ({app.application_type}): {app.description}")
+            self.stdout.write(f"    Consumer Key {app.consumer_key}  Consumer Secret {app.consumer_secret}")
+            if app.token:
+                self.stdout.write(f"    Token {app.token}  Token Secret {app.token_secret}")
+            else:
+                self.stdout.write(
+                    "    no Token yet: leave Token blank; staff start the authorization, "
+                    "approve it at /sandbox/nuorder/approve/"
+                )
 
 
 def ensure_user(username: str, password: str, merchant_name: str | None, staff: bool):

@@ -1,0 +1,124 @@
+"""Every adapter in the registry keeps the same contract, against its sandbox over real HTTP."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+import connections.platforms.nuorder as nuorder_module
+from connections.platforms import registry
+from connections.platforms.base import AccountFacts, NormalizedOrder, OrderRecord, OrderStatus, ShipmentRequest
+from connections.platforms.errors import AuthError, RateLimited, TransientError
+from sandbox.models import SandboxAccount
+
+from .sandboxes import PROVIDERS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PLATFORMS = [p.key for p in registry.all_platforms()]
+
+
+@pytest.fixture(params=PLATFORMS)
+def sandbox(request, live_server, settings, monkeypatch):
+    settings.PLATFORM_HTTP_ATTEMPTS = 1
+    settings.SYNC_SETTLE_SECONDS = 0
+    monkeypatch.setattr(nuorder_module, "CHUNK", nuorder_module.CHUNK)  # restored after the test
+    provider = PROVIDERS.get(request.param)
+    assert provider is not None, f"{request.param} has no conformance sandbox in tests/conformance/sandboxes.py"
+    return registry.get(request.param), provider(live_server.url, settings)
+
+
+def secrets_of(ctx):
+    return [v for k, v in ctx.credentials.items() if len(v) > 8]
+
+
+def all_records(adapter, ctx, cursor=None):
+    pages = list(adapter.fetch_orders(ctx, cursor))
+    return pages, [r for p in pages for r in p.records]
+
+
+def test_check_returns_account_facts(sandbox):
+    adapter, box = sandbox
+    facts = adapter.check(box.ctx)
+    assert isinstance(facts, AccountFacts) and facts.summary
+
+
+def test_wrong_credentials_are_an_auth_error_in_words_without_secrets(sandbox):
+    adapter, box = sandbox
+    with pytest.raises(AuthError) as caught:
+        adapter.check(box.wrong_ctx)
+    assert adapter.explain(caught.value)
+    for secret in secrets_of(box.wrong_ctx):
+        assert secret not in str(caught.value)
+
+
+def test_a_full_fetch_brings_every_order_in_our_shape(sandbox):
+    adapter, box = sandbox
+    pages, records = all_records(adapter, box.ctx)
+    assert len(pages) > 1
+    assert {r.external_id for r in records} == box.expected_ids
+    for page in pages:
+        json.dumps(page.cursor)  # stored in a JSON column
+    for record in records:
+        assert isinstance(record, OrderRecord)
+        order = record.order()
+        assert isinstance(order, NormalizedOrder) and order.external_id == record.external_id
+        assert order.status in OrderStatus and order.platform_status
+        assert len(order.currency) == 3 and order.currency.isupper()
+        assert all(isinstance(v, Decimal) for v in (order.total, order.subtotal, order.shipping_total))
+        assert order.placed_at.tzinfo is not None and order.platform_updated_at.tzinfo is not None
+        assert order.items and all(isinstance(i.total, Decimal) and i.quantity > 0 for i in order.items)
+        assert isinstance(order.raw, dict)
+
+
+def test_a_fetch_resumed_from_any_page_cursor_completes_it(sandbox):
+    adapter, box = sandbox
+    first = next(iter(adapter.fetch_orders(box.ctx, None)))
+    _, rest = all_records(adapter, box.ctx, first.cursor)
+    assert {r.external_id for r in first.records} | {r.external_id for r in rest} == box.expected_ids
+
+
+def test_fetching_again_from_the_final_cursor_works(sandbox):
+    adapter, box = sandbox
+    pages, _ = all_records(adapter, box.ctx)
+    again, _ = all_records(adapter, box.ctx, pages[-1].cursor)
+    assert again  # at least one (possibly empty) page, and no error
+
+
+@pytest.mark.parametrize(
+    ("switch", "error"),
+    [
+        ({"fault_server_error": -1}, TransientError),
+        ({"fault_malformed_json": -1}, TransientError),
+        ({"fault_rate_limit": -1, "retry_after_seconds": 40}, RateLimited),
+    ],
+    ids=["500", "malformed-json", "429"],
+)
+def test_faults_are_classified_the_same_way(sandbox, switch, error):
+    adapter, box = sandbox
+    SandboxAccount.objects.filter(pk=box.account.pk).update(**switch)
+    with pytest.raises(error) as caught:
+        list(adapter.fetch_orders(box.ctx, None))
+    if error is RateLimited:
+        assert caught.value.retry_after == 40
+    for secret in secrets_of(box.ctx):
+        assert secret not in str(caught.value)
+
+
+def test_a_shipment_push_is_done_once(sandbox):
+    adapter, box = sandbox
+    shipment = ShipmentRequest(
+        tracking_number="CONF123",
+        tracking_url="https://track.example/CONF123",
+        estimated_delivery_date=date(2030, 1, 2),
+    )
+    first = adapter.push_shipment(box.ctx, box.shippable_id, shipment)
+    assert first.message and not first.already_done
+    again = adapter.push_shipment(box.ctx, box.shippable_id, shipment, retry=True)
+    assert again.already_done
+
+
+def test_one_order_can_be_read_back(sandbox):
+    adapter, box = sandbox
+    record = adapter.fetch_order(box.ctx, box.shippable_id)
+    assert record.external_id == box.shippable_id and record.order().external_id == box.shippable_id
