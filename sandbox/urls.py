@@ -3,12 +3,13 @@
 noths/api/v1/... mirrors the production NOTHS paths, so a connection whose base URL is
 http://host/sandbox/noths talks to the fake NOTHS exactly as it would to the real one.
 NuORDER has two hosts, as prefixes: nuorder/wholesale (the brand host) and nuorder/retail
-(the buyer host); the API paths (/api/...) hang off either.
+(the buyer host); the API paths (/api/...) hang off either. The Partner API's host is
+partner/, its paths (/v2/...) hang off it; its control pages are under partner/chains/.
 """
 
 from django.urls import path, register_converter
 
-from . import noths_api, nuorder_api, nuorder_views, views
+from . import noths_api, nuorder_api, nuorder_views, partner_api, partner_views, views
 
 
 class NuorderHostConverter:
@@ -79,4 +80,39 @@ control_patterns = [
     path("noths/images/<int:product_id>.svg", views.noths_product_image, name="noths-product-image"),
 ]
 
-urlpatterns = noths_api_patterns + nuorder_api_patterns + control_patterns + nuorder_control_patterns
+PARTNER_API = "partner/v2"
+PARTNER_CHAIN = f"{PARTNER_API}/chains/<str:chain_id>"
+partner_api_patterns = [
+    path(f"{PARTNER_API}/oauth/token", partner_api.token, name="partner-api-token"),
+    path(f"{PARTNER_CHAIN}/orders/<str:order_id>", partner_api.order, name="partner-api-order"),
+    # The docs show a store's orders both with and without /orders.
+    path(f"{PARTNER_CHAIN}/vendors/<str:vendor_id>/orders", partner_api.vendor_orders, name="partner-api-orders"),
+    path(f"{PARTNER_CHAIN}/vendors/<str:vendor_id>", partner_api.vendor_orders, name="partner-api-vendor"),
+    path(f"{PARTNER_API}/orders/<str:order_id>", partner_api.legacy_order, name="partner-api-legacy-order"),
+    path(f"{PARTNER_API}/<path:rest>", partner_api.unknown_endpoint),
+]
+
+PARTNER_PAGE = "partner/chains/<uuid:chain_id>"
+partner_control_patterns = [
+    path("partner/chains/new/", partner_views.chain_create, name="partner-chain-create"),
+    path(f"{PARTNER_PAGE}/", partner_views.chain_page, name="partner-chain"),
+    path(f"{PARTNER_PAGE}/settings/<slug:part>/", partner_views.chain_settings, name="partner-chain-settings"),
+    path(f"{PARTNER_PAGE}/tokens/", partner_views.token_issue, name="partner-token-issue"),
+    path(f"{PARTNER_PAGE}/tokens/<int:pk>/revoke/", partner_views.token_revoke, name="partner-token-revoke"),
+    path(f"{PARTNER_PAGE}/test-order/", partner_views.test_order, name="partner-test-order"),
+    path(f"{PARTNER_PAGE}/generate/", partner_views.generate, name="partner-generate"),
+    path(f"{PARTNER_PAGE}/deliver/", partner_views.deliver, name="partner-deliver"),
+    path(
+        f"{PARTNER_PAGE}/orders/<uuid:order_id>/<slug:action>/", partner_views.order_action, name="partner-order-action"
+    ),
+    path("partner/images/<str:sku>.svg", partner_views.product_image, name="partner-product-image"),
+]
+
+urlpatterns = (
+    noths_api_patterns
+    + nuorder_api_patterns
+    + partner_api_patterns
+    + control_patterns
+    + nuorder_control_patterns
+    + partner_control_patterns
+)

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import noths_actions, noths_data, nuorder_data
+from . import noths_actions, noths_data, nuorder_data, partner_data
 from .forms import (
     AccountForm,
     EnquiryForm,
@@ -30,12 +30,21 @@ from .forms import (
     NuorderTouchForm,
     TouchForm,
 )
-from .models import NOTHS_STATES, NUORDER_STATUSES, SandboxAccount, SandboxNothsOrder, SandboxNuorderOrder
+from .models import (
+    NOTHS_STATES,
+    NUORDER_STATUSES,
+    PARTNER_STATUSES,
+    SandboxAccount,
+    SandboxNothsOrder,
+    SandboxNuorderOrder,
+    SandboxPartnerOrder,
+)
+from .partner_forms import PartnerChainForm
 
 # What generates and touches NOTHS-style orders, per platform (NuORDER: _nuorder_generate/_touch).
 DATA_TOOLS = {"noths": noths_data}
 # Per platform: its order states, in order, and the forms its account rows use.
-STATES = {"noths": NOTHS_STATES, "nuorder": NUORDER_STATUSES}
+STATES = {"noths": NOTHS_STATES, "nuorder": NUORDER_STATUSES, "partner": PARTNER_STATUSES}
 FAULT_FORMS = {"noths": FaultForm, "nuorder": NuorderFaultForm}
 GENERATE_FORMS = {"noths": GenerateForm, "nuorder": NuorderGenerateForm}
 TOUCH_FORMS = {"noths": TouchForm, "nuorder": NuorderTouchForm}
@@ -48,8 +57,10 @@ def index(request):
         counts[row["account_id"]][row["state"]] = row["n"]
     for row in SandboxNuorderOrder.objects.values("account_id", "status").annotate(n=Count("pk")):
         counts[row["account_id"]][row["status"]] = row["n"]
+    for row in SandboxPartnerOrder.objects.values("chain__account_id", "status").annotate(n=Count("pk")):
+        counts[row["chain__account_id"]][row["status"]] = row["n"]
     accounts = []
-    for account in SandboxAccount.objects.select_related("nuorder_app"):
+    for account in SandboxAccount.objects.select_related("nuorder_app", "partner_chain"):
         platform = account.platform
         accounts.append(
             {
@@ -64,6 +75,7 @@ def index(request):
                 "generate_form": GENERATE_FORMS.get(platform, GenerateForm)(auto_id=False),
                 "touch_form": TOUCH_FORMS.get(platform, TouchForm)(auto_id=False),
                 "nuorder_app": getattr(account, "nuorder_app", None) if platform == "nuorder" else None,
+                "partner_chain": getattr(account, "partner_chain", None) if platform == "partner" else None,
             }
         )
     nuorder_base = request.build_absolute_uri(reverse("sandbox:nuorder-approve")).removesuffix("approve/")
@@ -74,6 +86,11 @@ def index(request):
             "accounts": accounts,
             "account_form": AccountForm(),
             "nuorder_app_form": NuorderAppForm(),
+            "partner_chain_form": PartnerChainForm(),
+            "partner_demo_chains": partner_data.DEMO_CHAINS,
+            "partner_base_url": request.build_absolute_uri(reverse("sandbox:partner-api-token")).removesuffix(
+                "/v2/oauth/token"
+            ),
             "demo_accounts": noths_data.DEMO_ACCOUNTS,
             "nuorder_demo_accounts": nuorder_data.DEMO_ACCOUNTS,
             # What a NOTHS connection's base URL should be: the API paths hang off it.
@@ -196,9 +213,13 @@ def noths_order_action(request, token, noths_id, action):
 
 def noths_product_image(request, product_id):
     """A placeholder product picture (an SVG tile with the product's initials)."""
-    title = noths_data.product_title(product_id)
+    return tile_image(noths_data.product_title(product_id), str(product_id))
+
+
+def tile_image(title: str, key: str) -> HttpResponse:
+    """A placeholder picture: an SVG tile with the title's initials, its colour picked by `key`."""
     initials = "".join(word[0] for word in title.split()[:3] if word[0].isalnum()).upper()
-    hue = zlib.crc32(str(product_id).encode()) % 360
+    hue = zlib.crc32(key.encode()) % 360
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300" viewBox="0 0 300 300">'
         f'<rect width="300" height="300" fill="hsl({hue},45%,82%)"/>'

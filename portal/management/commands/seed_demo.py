@@ -25,13 +25,14 @@ class Command(BaseCommand):
     def handle(self, **options):
         if not settings.SANDBOX_ENABLED:
             raise CommandError("seed_demo is for local demos: set SANDBOX_ENABLED=true.")
-        from sandbox import noths_data, nuorder_data
+        from sandbox import noths_data, nuorder_data, partner_data
 
         with transaction.atomic():
             for username, password, merchant_name, staff in DEMO_USERS:
                 ensure_user(username, password, merchant_name, staff)
             noths_data.ensure_demo_accounts()
             nuorder_data.ensure_demo_accounts()
+            partner_data.ensure_demo_chains()
         self.stdout.write("Sign in with:")
         for username, password, merchant_name, staff in DEMO_USERS:
             role = "staff (Django admin)" if staff else f"merchant {merchant_name}"
@@ -50,6 +51,15 @@ class Command(BaseCommand):
                     "    no Token yet: leave Token blank; staff start the authorization, "
                     "approve it at /sandbox/nuorder/approve/"
                 )
+        self.stdout.write("Sandbox Partner API chains (Add Account on the Partner API row, API host Sandbox):")
+        for chain in partner_data.DEMO_CHAINS:
+            self.stdout.write(f"  {chain.name}: {chain.description}")
+            self.stdout.write(f"    Chain ID {chain.chain_id}  Store (vendor) IDs {', '.join(chain.vendor_ids)}")
+            self.stdout.write(f"    Bearer token {chain.token}")
+            self.stdout.write(f"    or Client ID {chain.client_id}  Client secret {chain.client_secret}")
+            self.stdout.write(
+                f"    then paste the connection's webhook URL and secret at /sandbox/partner/chains/{chain.chain_id}/"
+            )
 
 
 def ensure_user(username: str, password: str, merchant_name: str | None, staff: bool):
