@@ -27,21 +27,31 @@ target fails. See bench/README.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
-import os
 import secrets
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from common import (
+    Probe,
+    engine_name,
+    free_port,
+    median_of,
+    mib,
+    print_table,
+    rates,
+    read_proc_status,
+    reset_rss_peak,
+    run_children,
+    seconds_list,
+    share,
+    start_sandbox,
+    stop,
+    traced_peak,
+)
+
 SCRATCH_PG_DATABASE = "bench_ingest"
 ITEMS_PER_ORDER = 3
 STATES = ("placed", "accepted")
@@ -80,71 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args)
 
     sizes = [args.orders] + ([args.compare] if args.compare else [])
-    results = []
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        for count in sizes:
-            work = Path(tmp) / str(count)
-            work.mkdir()
-            url, describe, drop = scratch_database(args.database_url, work)
-            try:
-                result_file = work / "result.json"
-                command = [sys.executable, str(Path(__file__).resolve()), "--child", "--orders", str(count)]
-                command += ["--result-file", str(result_file), "--repeat", str(args.repeat)]
-                command += [flag for flag, on in (("--profile", args.profile), ("--no-memory", args.no_memory)) if on]
-                print(f"\n== {count:,} orders on {describe}", flush=True)
-                subprocess.run(command, env=bench_env(url), cwd=BASE_DIR, check=True)
-                result = json.loads(result_file.read_text())
-                result["database"] = f"{result['engine']} ({describe})"
-                results.append(result)
-            finally:
-                drop()
+    child_args = ["--repeat", str(args.repeat)]
+    child_args += [flag for flag, on in (("--profile", args.profile), ("--no-memory", args.no_memory)) if on]
+    results = run_children(__file__, sizes, args.database_url, SCRATCH_PG_DATABASE, child_args, prefix="bench-ingest-")
     return report(results)
-
-
-def scratch_database(database_url: str | None, work: Path):
-    """(url, description, drop) of an empty database for one size."""
-    if not database_url:
-        path = work / "bench.sqlite3"
-        return f"sqlite:///{path}", "temporary file", lambda: None
-    import psycopg
-
-    parts = urlsplit(database_url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit(f"--database-url must be a postgres:// URL, not {parts.scheme}://")
-    if parts.path.strip("/") == SCRATCH_PG_DATABASE:
-        raise SystemExit(f"--database-url must name another database than the scratch {SCRATCH_PG_DATABASE!r}")
-    # Connected to the database the URL names only to create and drop our own scratch
-    # database; nothing in it is read or written.
-    admin_url = urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, ""))
-
-    def drop():
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_PG_DATABASE}" WITH (FORCE)')
-
-    drop()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{SCRATCH_PG_DATABASE}"')
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{SCRATCH_PG_DATABASE}", parts.query, ""))
-    return url, f"scratch database {SCRATCH_PG_DATABASE}", drop
-
-
-def bench_env(database_url: str) -> dict[str, str]:
-    """The environment of the child and of the sandbox server: settings come only from here."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "FERNET_KEYS": secrets.token_urlsafe(32),
-        "SANDBOX_ENABLED": "true",
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SYNC_SETTLE_SECONDS": "0",
-        "PLATFORM_READ_TIMEOUT": "60",
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "",
-        "NOTHS_PAGE_SIZE": "250",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(BASE_DIR), os.environ.get("PYTHONPATH")])),
-    }
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -193,11 +142,7 @@ def report(results: list[dict]) -> int:
             [f"{r['bulk']['queries_per_page']:.2f}" if k == "first" else "" for r, k in columns],
         ),
     ]
-    width = max(len(label) for label, _ in rows) + 2
-    col = max(16, *(len(h) + 2 for h in heads))
-    print(" " * width + "".join(h.rjust(col) for h in heads))
-    for label, values in rows:
-        print(label.ljust(width) + "".join(v.rjust(col) for v in values))
+    print_table(heads, rows)
 
     print(f"\nMedians of {first['rounds']} rounds; each round's figures:")
     for r in results:
@@ -258,23 +203,6 @@ def report(results: list[dict]) -> int:
     return 0 if all(ok for _, _, ok in checks) else 1
 
 
-def seconds_list(values: list[float]) -> str:
-    return ", ".join(f"{v:.2f}" for v in values) + " s"
-
-
-def rates(values: list[float]) -> str:
-    return ", ".join(f"{v:,.0f}" for v in values)
-
-
-def share(run: dict, key: str) -> str:
-    seconds = run[key]
-    return f"{seconds:.2f} s {seconds / run['wall_s']:4.0%}"
-
-
-def mib(size: float | None) -> str:
-    return "n/a" if size is None else f"{size / 2**20:.1f} MiB"
-
-
 # == the child: one size, in a process of its own ===========================================
 
 
@@ -290,7 +218,8 @@ def child_main(args) -> int:
     work = Path(args.result_file).parent
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/sandbox/noths"
-    server = start_sandbox(port, work / "gunicorn.log")
+    # No token: the sandbox NOTHS answers 401 once it is up.
+    server = start_sandbox(port, work / "gunicorn.log", "/sandbox/noths/api/v1/orders")
     try:
         bench = Bench(args.orders, base_url, db)
         result = bench.run(rounds=max(1, args.repeat), profile=args.profile, memory=not args.no_memory)
@@ -298,143 +227,6 @@ def child_main(args) -> int:
         stop(server)
     Path(args.result_file).write_text(json.dumps(result))
     return 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(port: int, log_path: Path) -> subprocess.Popen:
-    """gunicorn serving the portal (and so the sandbox) from the same database, in its own processes."""
-    import requests
-
-    log = log_path.open("w")
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "portal.wsgi", "--chdir", str(BASE_DIR)),
-            *("-b", f"127.0.0.1:{port}", "-w", "2", "--timeout", "120", "--log-level", "warning"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        with contextlib.suppress(requests.ConnectionError):
-            # No token: the sandbox answers 401 once it is up.
-            if requests.get(f"http://127.0.0.1:{port}/sandbox/noths/api/v1/orders", timeout=5).status_code == 401:
-                return server
-        time.sleep(0.2)
-    stop(server)
-    raise SystemExit(f"The sandbox server did not start; its log:\n{log_path.read_text()[-3000:]}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-class Probe:
-    """Counts statements and times the stages of one sync, in this process only.
-
-    Installed only for the timed runs; each wrapper costs about a microsecond a call.
-    """
-
-    def __init__(self, db):
-        self.db = db
-        self.reset()
-
-    def reset(self) -> None:
-        self.queries = self.ingest_queries = 0
-        self.in_ingest = self.commit_pending = False
-        self.ingest_s = self.commit_s = self.http_s = self.get_json_s = self.normalize_s = self.gc_s = 0.0
-        self.gc_started = 0.0
-
-    def on_gc(self, phase, info):
-        if phase == "start":
-            self.gc_started = time.perf_counter()
-        else:
-            self.gc_s += time.perf_counter() - self.gc_started
-
-    def count(self, execute, sql, params, many, context):
-        self.queries += 1
-        if self.in_ingest:
-            self.ingest_queries += 1
-        return execute(sql, params, many, context)
-
-    @contextlib.contextmanager
-    def installed(self):
-        import connections.platforms.noths as noths_module
-        import connections.sync as sync_module
-        from connections.platforms.http import PlatformClient
-
-        probe, clock = self, time.perf_counter
-        real_ingest, real_normalize = sync_module.ingest_page, noths_module.normalize_order
-        real_request, real_get_json = PlatformClient.request, PlatformClient.get_json
-        real_commit = self.db.commit
-
-        def ingest_page(*args, **kwargs):
-            probe.in_ingest = True
-            started = clock()
-            try:
-                return real_ingest(*args, **kwargs)
-            finally:
-                probe.ingest_s += clock() - started
-                probe.in_ingest = False
-                probe.commit_pending = True  # the page's transaction commits next
-
-        def commit():
-            if not probe.commit_pending:
-                return real_commit()
-            started = clock()
-            try:
-                return real_commit()
-            finally:
-                probe.commit_s += clock() - started
-                probe.commit_pending = False
-
-        def normalize_order(raw):
-            started = clock()
-            try:
-                return real_normalize(raw)
-            finally:
-                probe.normalize_s += clock() - started
-
-        def request(client, *args, **kwargs):
-            started = clock()
-            try:
-                return real_request(client, *args, **kwargs)
-            finally:
-                probe.http_s += clock() - started
-
-        def get_json(client, *args, **kwargs):
-            started = clock()
-            try:
-                return real_get_json(client, *args, **kwargs)
-            finally:
-                probe.get_json_s += clock() - started
-
-        sync_module.ingest_page, noths_module.normalize_order = ingest_page, normalize_order
-        PlatformClient.request, PlatformClient.get_json = request, get_json
-        self.db.commit = commit
-        gc.callbacks.append(self.on_gc)
-        try:
-            with self.db.execute_wrapper(self.count):
-                yield self
-        finally:
-            gc.callbacks.remove(self.on_gc)
-            sync_module.ingest_page, noths_module.normalize_order = real_ingest, real_normalize
-            PlatformClient.request, PlatformClient.get_json = real_request, real_get_json
-            del self.db.commit
 
 
 class Bench:
@@ -469,7 +261,9 @@ class Bench:
 
         # Rounds, each on fresh connections, so every run 1 is a real first import; the
         # figures are the medians, which a passing hiccup on the machine does not move.
-        probe = Probe(self.db)
+        import connections.platforms.noths as noths_module
+
+        probe = Probe(self.db, noths_module)
         firsts, unchangeds, bulks = [], [], []
         for number in range(1, rounds + 1):
             self.say(f"round {number} of {rounds}")
@@ -500,17 +294,10 @@ class Bench:
         }
 
     def engine(self) -> str:
-        if self.db.vendor == "sqlite":
-            import sqlite3
-
-            return f"SQLite {sqlite3.sqlite_version}"
-        with self.db.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+        return engine_name(self.db)
 
     def connection(self, name: str):
         from connections.models import Connection, Credential
-        from connections.services import secret_names
 
         connection = Connection.objects.create(
             merchant=self.merchant,
@@ -523,7 +310,7 @@ class Bench:
             auto_accept=False,
         )
         credential = Credential(connection=connection)
-        credential.set_values({"token": self.token}, secret_names("noths"))
+        credential.set_values({"token": self.token}, connection.adapter.credential_fields)
         credential.save()
         return connection
 
@@ -682,12 +469,7 @@ class Bench:
         try:
             for kind, full in (("first", False), ("unchanged", True)):
                 run_id, execute = self.sync(connection, full=full)
-                tracemalloc.reset_peak()
-                at_start = tracemalloc.get_traced_memory()[0]
-                started = time.perf_counter()
-                run = execute(run_id)
-                wall_s = time.perf_counter() - started
-                peak = tracemalloc.get_traced_memory()[1] - at_start
+                run, peak, wall_s = traced_peak(execute, run_id)
                 self.check(run, full=full)
                 figures[kind] = {"tracemalloc_peak": peak, "wall_s": wall_s}
                 self.say(f"peak memory of the {kind} sync (tracemalloc): {peak / 2**20:.1f} MiB")
@@ -713,43 +495,6 @@ class Bench:
             pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(25)
             print(f"-- cProfile, {self.orders:,} orders, {kind}: top 30 by cumulative time", flush=True)
             pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats("cumulative").print_stats(30)
-
-
-def median_of(figures: list[dict]) -> dict:
-    """Each figure's median over the rounds (None where a round had none)."""
-    merged = {}
-    for key in figures[0]:
-        values = [f[key] for f in figures if f[key] is not None]
-        merged[key] = statistics.median(values) if values else None
-    return merged
-
-
-# -- resident memory (Linux) ------------------------------------------------------------------
-
-
-def reset_rss_peak() -> int | None:
-    """Reset the process's RSS high-water mark (Linux clear_refs 5); return the RSS now."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed heap back, so RSS starts from what is live
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return None
-    return read_proc_status("VmRSS")
-
-
-def read_proc_status(field: str) -> int | None:
-    """A size from /proc/self/status, in bytes."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
 
 
 if __name__ == "__main__":
