@@ -92,6 +92,7 @@ def portal_env(port: int) -> dict[str, str]:
             "NOTHS_BASE_URL": f"{base}/sandbox/noths",
             "NUORDER_WHOLESALE_BASE_URL": f"{base}/sandbox/nuorder/wholesale",
             "NUORDER_RETAIL_BASE_URL": f"{base}/sandbox/nuorder/retail",
+            "PARTNER_BASE_URL": f"{base}/sandbox/partner",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -115,11 +116,16 @@ def command_run(args) -> None:
             [str(a) for a in (*manage, "runserver", f"127.0.0.1:{port}", "--noreload")], cwd=ROOT, env=env
         ),
         subprocess.Popen([str(a) for a in (*manage, "qcluster")], cwd=ROOT, env=env),
+        subprocess.Popen([str(a) for a in (*manage, "sandbox_partner_webhooks", "--loop")], cwd=ROOT, env=env),
     ]
     time.sleep(2)
     say(f"The portal is running at http://127.0.0.1:{port}/ (sandbox platforms at http://127.0.0.1:{port}/sandbox/)")
     print(seeded, flush=True)
-    print("A django-q2 worker (qcluster) is running beside it. Press Ctrl-C to stop both.", flush=True)
+    print(
+        "A django-q2 worker (qcluster) and the sandbox Partner API's webhook sender run beside it."
+        " Press Ctrl-C to stop them all.",
+        flush=True,
+    )
 
     def stop(*_):
         for process in processes:

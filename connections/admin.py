@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html
 
-from . import services
-from .models import SYNC_OPTION_FIELDS, Connection, Credential, SyncRun
+from . import services, webhooks
+from .models import SYNC_OPTION_FIELDS, Connection, Credential, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
 
 
@@ -186,3 +186,46 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """Every pushed event as received (the secret never stored), what applying it did, and a way to retry."""
+
+    list_display = (
+        "pk",
+        "connection",
+        "received_at",
+        "order_external_id",
+        "event_status",
+        "state",
+        "duplicates",
+        "attempts",
+        "short_outcome",
+    )
+    list_filter = ("state", "event_status", "connection__platform", "received_at")
+    search_fields = ("order_external_id", "connection__name", "connection__merchant__name", "error", "outcome")
+    list_select_related = ("connection",)
+    raw_id_fields = ("connection",)
+    date_hierarchy = "received_at"
+    actions = ["reprocess_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="What happened")
+    def short_outcome(self, obj):
+        text = obj.error or obj.outcome
+        return (text[:90] + "\u2026") if len(text) > 90 else text
+
+    @admin.action(description="Reprocess (apply again)")
+    def reprocess_selected(self, request, queryset):
+        count = webhooks.reprocess(queryset)
+        failed = queryset.filter(state=WebhookEvent.State.FAILED).count()
+        level = messages.WARNING if failed else messages.SUCCESS
+        self.message_user(request, f"Reprocessed {count} event(s); {failed} still failed.", level)
+        for event in queryset:
+            self.log_change(request, event, f"Reprocessed: {event.get_state_display()}")

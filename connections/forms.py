@@ -12,6 +12,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from portal.forms import PortalForm
+
 from .models import SYNC_INTERVAL_CHOICES, SYNC_OPTION_FIELDS, Connection
 from .platforms.base import DEFAULT_IMPORT_DAYS, CredentialField, Platform
 
@@ -128,13 +130,11 @@ def initial_from(connection: Connection) -> dict:
     return initial
 
 
-class AccountForm(forms.Form):
+class AccountForm(PortalForm):
     """Connection Name, the platform's credentials, and the sync options.
 
     Editing: secret fields may be left blank to keep the stored value; their hint is shown.
     """
-
-    label_suffix = ""
 
     def __init__(self, adapter: Platform, merchant, *args, connection: Connection | None = None, **kwargs):
         self.adapter = adapter
@@ -160,6 +160,7 @@ class AccountForm(forms.Form):
         cleaned = super().clean()
         for name in writes_refused(cleaned, cleaned):
             self.add_error(name, RETAIL_CANNOT_WRITE)
+        add_credential_problems(self, self.adapter, self.credentials, self.connection)
         return cleaned
 
     # -- results --------------------------------------------------------------------------
@@ -183,6 +184,15 @@ class AccountForm(forms.Form):
     def option_bound_fields(self):
         names = [n for n in self.fields if n != "name" and n not in {s.name for s in self.adapter.credential_fields}]
         return [self[n] for n in names]
+
+
+def add_credential_problems(form, adapter: Platform, typed: dict, connection: Connection | None, prefix="") -> None:
+    """Errors for credentials that only make sense together (checked with the stored ones kept)."""
+    held = connection.stored_credentials() if connection is not None else {}
+    merged = {**held, **{k: v for k, v in typed.items() if v}}
+    for name, problem in adapter.credential_problems(merged).items():
+        if f"{prefix}{name}" in form.fields and f"{prefix}{name}" not in form.errors:
+            form.add_error(f"{prefix}{name}", problem)
 
 
 def clean_connection_name(name: str, merchant, adapter: Platform, connection: Connection | None = None) -> str:

@@ -18,6 +18,12 @@ from .platforms import registry
 from .platforms.base import PlatformContext
 
 
+def host_throttle():
+    from .throttle import HostThrottle  # it uses HostBudget, defined below
+
+    return HostThrottle()
+
+
 def validate_platform(value):
     try:
         registry.get(value)
@@ -92,6 +98,12 @@ class Connection(models.Model):
     account_facts = models.JSONField(default=dict, blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     webhook_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The webhook secret is shown once, on the connection's page, after it is made or rotated.
+    webhook_secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # After a rotation the previous secret is still accepted until then.
+    previous_webhook_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when a drain of this connection's webhook events is queued, cleared as it starts.
+    webhook_drain_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,6 +145,7 @@ class Connection(models.Model):
             options=dict(self.platform_options or {}),
             import_from=self.import_from,
             label=f"connection {self.pk}",
+            throttle=host_throttle(),
         )
 
     def _credential_or_none(self) -> Credential | None:
@@ -273,3 +286,58 @@ class SyncRun(models.Model):
         if not self.total_expected:
             return None
         return min(99, int(100 * self.orders_seen / self.total_expected))
+
+
+class HostBudget(models.Model):
+    """Requests made to one platform host in the current window, shared by every process.
+
+    See `connections.throttle`: it is only ever changed by conditional UPDATEs.
+    """
+
+    host = models.CharField(max_length=255, unique=True)
+    window_started_at = models.DateTimeField()
+    used = models.PositiveIntegerField(default=0)
+    blocked_until = models.DateTimeField(null=True, blank=True, help_text="The host answered 429: wait until then.")
+
+    def __str__(self):
+        return f"{self.host}: {self.used} since {self.window_started_at:%H:%M:%S}"
+
+
+class WebhookEvent(models.Model):
+    """One order event a platform pushed, stored raw before anything else is done with it."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        PROCESSED = "processed", "Processed"
+        NOT_APPLIED = "not_applied", "Not applied (unknown status)"
+        FAILED = "failed", "Failed"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhook_events")
+    received_at = models.DateTimeField(default=timezone.now)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True, help_text="As received, less the Authorization header.")
+    body = models.TextField()
+    dedupe_key = models.CharField(max_length=255)
+    order_external_id = models.CharField(max_length=100, blank=True)
+    event_status = models.CharField(max_length=50, blank=True)
+    event_updated_at = models.DateTimeField(null=True, blank=True)
+    duplicates = models.PositiveIntegerField(default=0, help_text="Copies received after this one, acknowledged.")
+
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RECEIVED, db_index=True)
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(blank=True, help_text="What processing did, in words.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "dedupe_key"], name="webhookevent_unique_per_connection"),
+        ]
+        indexes = [models.Index(fields=["connection", "state"], name="webhookevent_conn_state")]
+
+    def __str__(self):
+        return f"{self.event_status or 'event'} for {self.order_external_id or '?'} ({self.get_state_display()})"

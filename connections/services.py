@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -216,9 +217,43 @@ def _facts(facts: AccountFacts) -> dict:
 
 
 def _store_credentials(connection: Connection, credentials: dict) -> None:
-    credential, _ = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
-    credential.set_values(credentials, connection.adapter.credential_fields)
+    credential, created = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
+    held = {} if created else credential.values()
+    values = connection.adapter.completed_credentials(credentials)
+    if values.get("webhook_secret") and values["webhook_secret"] != held.get("webhook_secret"):
+        # A webhook secret the portal made or the merchant typed: shown once on the connection's page.
+        Connection.objects.filter(pk=connection.pk).update(webhook_secret_shown_at=None)
+    credential.set_values(values, connection.adapter.credential_fields)
     credential.save()
+
+
+def rotate_webhook_secret(connection: Connection, new_secret: str = "") -> None:
+    """A new webhook secret (typed, or made here); the previous one is accepted for a grace period."""
+    from .platforms.partner import new_webhook_secret
+
+    credential = connection.credential
+    values = credential.values()
+    values["previous_webhook_secret"] = values.get("webhook_secret", "")
+    values["webhook_secret"] = new_secret or new_webhook_secret()
+    with transaction.atomic():
+        credential.set_values(values, connection.adapter.credential_fields)
+        credential.save()
+        Connection.objects.filter(pk=connection.pk).update(
+            webhook_secret_shown_at=None,
+            previous_webhook_secret_until=timezone.now() + timedelta(hours=settings.PARTNER_WEBHOOK_GRACE_HOURS),
+        )
+    connection.refresh_from_db()
+
+
+def reveal_webhook_secret(connection: Connection) -> str:
+    """The webhook secret, the first time only after it was made or rotated; '' afterwards."""
+    if not connection.adapter.supports_webhooks:
+        return ""
+    if not Connection.objects.filter(pk=connection.pk, webhook_secret_shown_at__isnull=True).update(
+        webhook_secret_shown_at=timezone.now()
+    ):
+        return ""
+    return connection.stored_credentials().get("webhook_secret", "")
 
 
 def record_failure(connection: Connection, message: str, *, auth: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -18,8 +19,8 @@ from portal.access import merchant_required
 from portal.models import Heartbeat
 
 from . import services
-from .forms import AccountForm
-from .models import Connection, SyncRun
+from .forms import AccountForm, remove_whitespace
+from .models import Connection, SyncRun, WebhookEvent
 from .platforms import registry
 from .sync import SyncRefused, request_sync
 
@@ -142,8 +143,44 @@ def detail(request, pk):
         "authorization_pending": connection.adapter.supports_authorization
         and services.authorization_pending(connection),
         "authorization_help": _authorization_help(connection) if connection.adapter.supports_authorization else "",
+        "webhook": _webhook_facts(request, connection) if connection.adapter.supports_webhooks else None,
     }
     return render(request, "connections/detail.html", context)
+
+
+def _webhook_facts(request, connection: Connection) -> dict:
+    """The webhook URL, the secret (once, right after it was made or rotated) and the latest events."""
+    events = connection.webhook_events.all()
+    return {
+        "url": request.build_absolute_uri(reverse("partner_webhook", args=[connection.webhook_id])),
+        "secret": services.reveal_webhook_secret(connection),
+        "previous_until": connection.previous_webhook_secret_until
+        if connection.previous_webhook_secret_until and connection.previous_webhook_secret_until > timezone.now()
+        else None,
+        "recent": list(events[:10]),
+        "failed": events.filter(state=WebhookEvent.State.FAILED).count(),
+        "not_applied": events.filter(state=WebhookEvent.State.NOT_APPLIED).count(),
+    }
+
+
+@merchant_required
+@require_POST
+def rotate_webhook_secret(request, pk):
+    connection = _connection(request, pk)
+    if not connection.adapter.supports_webhooks:
+        raise Http404("This platform sends no webhooks.")
+    typed = remove_whitespace(request.POST.get("secret", ""))
+    if typed and len(typed) < 16:
+        messages.error(request, "A webhook secret of your own needs at least 16 characters.")
+        return redirect("connections:detail", pk=connection.pk)
+    services.rotate_webhook_secret(connection, typed)
+    hours = settings.PARTNER_WEBHOOK_GRACE_HOURS
+    messages.success(
+        request,
+        f"New webhook secret saved. Paste it into the Partner Portal's webhook settings; the old one is accepted "
+        f"for {hours} more hour{'s' if hours != 1 else ''}.",
+    )
+    return redirect("connections:detail", pk=connection.pk)
 
 
 @merchant_required

@@ -14,14 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
+from portal.forms import PortalForm
 from portal.models import Merchant
 
 from . import services
 from .forms import (
     RETAIL_CANNOT_WRITE,
+    add_credential_problems,
     clean_connection_name,
     credential_form_field,
     name_taken_message,
@@ -45,15 +47,13 @@ STEP_NAMES = [name for name, _ in STEPS]
 # -- the step forms ---------------------------------------------------------------------------
 
 
-class BasicForm(forms.Form):
-    label_suffix = ""
+class BasicForm(PortalForm):
     name = forms.CharField(label="Connection Name", max_length=100, help_text="How this connection is shown.")
 
 
-class MerchantForm(forms.Form):
+class MerchantForm(PortalForm):
     """Staff pick the merchant or create one; a merchant member only sees their own."""
 
-    label_suffix = ""
     merchant_choice = forms.ChoiceField(
         label="Merchant",
         choices=(("existing", "An existing merchant"), ("new", "A new merchant")),
@@ -80,23 +80,20 @@ class MerchantForm(forms.Form):
         return cleaned
 
 
-class SyncForm(forms.Form):
-    label_suffix = ""
-
+class SyncForm(PortalForm):
     def __init__(self, *args, adapter, **kwargs):
         super().__init__(*args, **kwargs)
         self.adapter = adapter
         self.fields.update(sync_option_fields(adapter))
 
 
-class StoreForm(forms.Form):
+class StoreForm(PortalForm):
     """Create new store (or use an existing one), its Name and Platform, and the credentials.
 
     Every platform's credential fields are on the page (prefixed with its key); only the
     chosen platform's are validated. portal.js shows the chosen platform's group.
     """
 
-    label_suffix = ""
     store_choice = forms.ChoiceField(
         label="Store",
         choices=(("new", "Create new store"), ("existing", "Use an existing store")),
@@ -112,6 +109,8 @@ class StoreForm(forms.Form):
         self.fields["platform"].choices = [(p.key, p.name) for p in registry.all_platforms()]
         if merchant is not None:
             self.fields["existing"].queryset = Connection.objects.filter(merchant=merchant)
+        if not self.fields["existing"].queryset.exists():
+            self.fields["store_choice"].choices = [("new", "Create new store")]  # nothing to pick from
         for adapter in registry.all_platforms():
             for spec in adapter.credential_fields:
                 self.fields[f"{adapter.key}-{spec.name}"] = credential_form_field(spec, required=False)
@@ -137,6 +136,8 @@ class StoreForm(forms.Form):
             name = f"{adapter.key}-{spec.name}"
             if spec.required and not cleaned.get(name) and not (editing and spec.secret):
                 self.add_error(name, "This field is required.")
+        typed = {spec.name: cleaned.get(f"{adapter.key}-{spec.name}") or "" for spec in adapter.credential_fields}
+        add_credential_problems(self, adapter, typed, existing if editing else None, prefix=f"{adapter.key}-")
         return cleaned
 
     def credentials(self) -> dict[str, str]:
@@ -176,7 +177,7 @@ class WizardState:
     @property
     def platform(self) -> str:
         chosen = self.data.get("platform")
-        return chosen if chosen in {p.key for p in registry.all_platforms()} else registry.all_platforms()[0].key
+        return chosen if registry.is_known(chosen) else registry.all_platforms()[0].key
 
     def set_platform(self, key: str) -> None:
         self.data["platform"] = key
@@ -224,6 +225,9 @@ def step_view(request, step):
         if go == "back":
             state.save_step(step, request.POST, drop=drop)  # kept as typed, errors and all
             return redirect("connections:wizard_step", step=STEP_NAMES[max(0, index - 1)])
+        chosen = request.POST.get("platform")
+        if step == "store" and chosen != state.platform and registry.is_known(chosen):
+            return _switch_platform(request, state, chosen, drop)
         if form.is_valid():
             state.save_step(step, request.POST, drop=drop)
             if step == "store":
@@ -236,6 +240,20 @@ def step_view(request, step):
             if step == "store":
                 form.errors.clear()  # the secrets were never kept: not an error of theirs
     return _render(request, state, step, form, staff=staff)
+
+
+def _switch_platform(request, state: WizardState, key: str, drop) -> HttpResponse:
+    """Another Platform on Store Setup: its Sync Settings differ (states, writes), so show them first."""
+    state.save_step("store", request.POST, drop=drop)
+    state.set_platform(key)
+    state.data.pop("sync", None)
+    adapter = registry.get(key)
+    messages.info(
+        request,
+        f"Sync Settings are now {adapter.short_name}'s: check them, then continue. "
+        "You will enter the credentials on Store Setup.",
+    )
+    return redirect("connections:wizard_step", step="sync")
 
 
 def _form(step, request, state: WizardState, data=None):
@@ -278,12 +296,6 @@ def _merchant(request, state: WizardState) -> Merchant | None:
 def _finish(request, state: WizardState, store: StoreForm):
     """Add connection: re-validate every step, check the credentials, save everything at once."""
     adapter = registry.get(store.cleaned_data["platform"])
-    if adapter.key != state.platform:
-        # Sync Settings were for another platform's states: reset them and show them again.
-        state.set_platform(adapter.key)
-        state.data.pop("sync", None)
-        messages.info(request, f"Sync Settings are now {adapter.short_name}'s: check them, then continue.")
-        return redirect("connections:wizard_step", step="sync")
     forms_by_step = {s: _form(s, request, state, data=state.step_data(s)) for s in STEP_NAMES[:-1]}
     for step, form in forms_by_step.items():
         if not form.is_valid():

@@ -1,4 +1,4 @@
-"""Telling a platform what the merchant did: accept an order, push a dispatch.
+"""Telling a platform what the merchant did: accept an order, push a dispatch, update an order.
 
 Each is an OutboundAction row. A worker claims it, makes one attempt, and records
 the attempt. Passing faults (timeouts, 5xx, 429) are retried with backoff by the
@@ -9,6 +9,7 @@ is paused its actions wait, untouched, and go out when it is resumed.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import date, timedelta
 
@@ -18,8 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connections.models import Connection
+from connections.platforms import partner_picking
 from connections.platforms.backoff import backoff_seconds
-from connections.platforms.base import AcceptRequest, OrderStatus, ShipmentRequest
+from connections.platforms.base import AcceptRequest, ItemUpdate, OrderStatus, OrderUpdate, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 from connections.services import record_platform_failure
 
@@ -38,6 +40,8 @@ CLOSED_STATUSES = {
     OrderStatus.REFUNDED,
     OrderStatus.ARCHIVED,
 }
+# An order ready for pickup is fulfilled: the platform's rider or ours takes it from there.
+UPDATE_CLOSED_STATUSES = CLOSED_STATUSES | {OrderStatus.READY}
 GIVEN_UP = (OutboundAction.State.REJECTED, OutboundAction.State.FAILED)
 
 
@@ -57,24 +61,29 @@ def _accept_payload(connection: Connection, request: AcceptRequest | None = None
     }
 
 
+def _new_action(order: Order, kind: str, user=None, **fields) -> OutboundAction:
+    """A new action, handed to the worker once the caller's transaction commits."""
+    action = OutboundAction.objects.create(order=order, kind=kind, created_by=_user(user), **fields)
+    transaction.on_commit(lambda: enqueue_action(action.pk))
+    return action
+
+
+def _queue_once(order: Order, kind: str, user, payload: dict) -> tuple[OutboundAction, bool]:
+    """(action, created): a new action of `kind`, or the one of that kind still open."""
+    try:
+        with transaction.atomic():
+            return _new_action(order, kind, user, payload=payload), True
+    except IntegrityError:
+        return order.actions.get(kind=kind, state__in=OutboundAction.OPEN), False
+
+
 def queue_accept(order: Order, user=None, request: AcceptRequest | None = None) -> tuple[OutboundAction, bool]:
     """Queue the acceptance of a pending order; a second click returns the open one."""
     connection = order.connection
     _require(connection, connection.adapter.supports_accept, "accept orders")
     if order.status != OrderStatus.PENDING:
         raise ActionRefused(f"Order {order.number} is {order.status_label.lower()}; only new orders can be accepted.")
-    try:
-        with transaction.atomic():
-            action = OutboundAction.objects.create(
-                order=order,
-                kind=OutboundAction.Kind.ACCEPT,
-                payload=_accept_payload(connection, request),
-                created_by=_user(user),
-            )
-            transaction.on_commit(lambda: enqueue_action(action.pk))
-        return action, True
-    except IntegrityError:
-        return order.actions.get(kind=OutboundAction.Kind.ACCEPT, state__in=OutboundAction.OPEN), False
+    return _queue_once(order, OutboundAction.Kind.ACCEPT, user, _accept_payload(connection, request))
 
 
 def queue_auto_accepts(connection: Connection, order_ids: list[int]) -> None:
@@ -107,11 +116,8 @@ def record_shipment(order: Order, user=None, **details) -> Shipment:
         shipment = Shipment.objects.create(order=order, created_by=_user(user), **details)
         tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
         if push:
-            action = OutboundAction.objects.create(
-                order=order, kind=OutboundAction.Kind.SHIPMENT, shipment=shipment, created_by=_user(user)
-            )
+            _new_action(order, OutboundAction.Kind.SHIPMENT, user, shipment=shipment)
             message = f"Dispatch recorded{tracking}; sending it to {connection.adapter.short_name}."
-            transaction.on_commit(lambda: enqueue_action(action.pk))
         else:
             message = (
                 f"Dispatch recorded{tracking}. Push tracking is off for this connection, "
@@ -121,19 +127,75 @@ def record_shipment(order: Order, user=None, **details) -> Shipment:
     return shipment
 
 
+def update_refusal(order: Order) -> str:
+    """Why the order cannot be updated on its platform from its page ('' when it can)."""
+    connection = order.connection
+    adapter = connection.adapter
+    if not adapter.supports_order_updates:
+        return f"{adapter.short_name} orders cannot be updated from the portal."
+    read_only = partner_picking.read_only_words(connection.stored_credentials())
+    if read_only:
+        return read_only
+    if OrderStatus(order.status) in UPDATE_CLOSED_STATUSES:
+        return f"Order {order.number} is {order.status_label.lower()}; it can no longer be updated."
+    return ""
+
+
+def fulfil_statuses(order: Order) -> tuple[str, ...]:
+    """How the order is fulfilled on its platform: ready for pickup (platform riders) or dispatched (ours)."""
+    return partner_picking.fulfil_statuses(order.flags.get("transport_type", ""))
+
+
+def queue_update(order: Order, update: OrderUpdate, user=None) -> tuple[OutboundAction, bool]:
+    """Queue an update of the order on its platform (picking marks, fulfilment or cancellation).
+
+    One update per order is open at a time: while it is, a second click returns it.
+    """
+    refusal = update_refusal(order)
+    if refusal:
+        raise ActionRefused(refusal)
+    _require(order.connection, True, "update orders")
+    problem = partner_picking.transport_problem(order.flags.get("transport_type", ""), update.status)
+    if problem:
+        raise ActionRefused(problem)
+    return _queue_once(order, OutboundAction.Kind.UPDATE, user, update_payload(update))
+
+
+def update_payload(update: OrderUpdate) -> dict:
+    return dataclasses.asdict(update)
+
+
+def order_update(payload: dict) -> OrderUpdate:
+    """The OrderUpdate an UPDATE action's payload holds."""
+    return OrderUpdate(
+        status=payload["status"],
+        items=tuple(ItemUpdate(**item) for item in payload.get("items") or ()),
+        cancel_reason=payload.get("cancel_reason") or "",
+    )
+
+
 def retry_action(action: OutboundAction, user=None) -> OutboundAction:
     """Send a refused or abandoned action again, with a fresh budget of attempts."""
     if action.is_open:
         return action
     _require(action.order.connection, True, "be retried")
-    OutboundAction.objects.filter(pk=action.pk).update(
-        state=OutboundAction.State.QUEUED,
-        attempts=0,
-        next_attempt_at=None,
-        last_error="",
-        help_text="",
-        enqueued_at=timezone.now(),
-    )
+    if action.kind == OutboundAction.Kind.UPDATE and update_refusal(action.order):
+        raise ActionRefused(update_refusal(action.order))
+    try:
+        with transaction.atomic():
+            OutboundAction.objects.filter(pk=action.pk).update(
+                state=OutboundAction.State.QUEUED,
+                attempts=0,
+                next_attempt_at=None,
+                last_error="",
+                help_text="",
+                enqueued_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise ActionRefused(
+            f"Another {action.get_kind_display().lower()} of order {action.order.number} is being sent; "
+            "wait for it to finish."
+        ) from None
     OrderEvent.objects.create(
         order=action.order,
         kind=OrderEvent.Kind.NOTE,
@@ -246,15 +308,20 @@ def run_connection_actions(connection_id: int, limit: int = 500) -> int:
 
 def _call_platform(action: OutboundAction, connection: Connection, *, retry: bool):
     """One call; `retry` makes the adapter first look whether an earlier attempt already worked."""
-    adapter, ctx = connection.adapter, connection.context()
-    if action.kind == OutboundAction.Kind.ACCEPT:
-        payload = action.payload
-        request = AcceptRequest(
-            estimated_dispatch_date=date.fromisoformat(payload["estimated_dispatch_date"]),
-            estimated_delivery_date=date.fromisoformat(payload["estimated_delivery_date"]),
-            note=payload.get("note", ""),
-        )
-        return adapter.accept_order(ctx, action.order.external_id, request, retry=retry)
+    return SENDERS[action.kind](connection.adapter, connection.context(), action, retry)
+
+
+def _send_accept(adapter, ctx, action: OutboundAction, retry: bool):
+    payload = action.payload
+    request = AcceptRequest(
+        estimated_dispatch_date=date.fromisoformat(payload["estimated_dispatch_date"]),
+        estimated_delivery_date=date.fromisoformat(payload["estimated_delivery_date"]),
+        note=payload.get("note", ""),
+    )
+    return adapter.accept_order(ctx, action.order.external_id, request, retry=retry)
+
+
+def _send_shipment(adapter, ctx, action: OutboundAction, retry: bool):
     shipment = action.shipment
     request = ShipmentRequest(
         tracking_number=shipment.tracking_number,
@@ -264,6 +331,18 @@ def _call_platform(action: OutboundAction, connection: Connection, *, retry: boo
         resolve_enquiry=shipment.resolve_enquiry,
     )
     return adapter.push_shipment(ctx, action.order.external_id, request, retry=retry)
+
+
+def _send_update(adapter, ctx, action: OutboundAction, retry: bool):
+    # The update sets a state (the whole item list and a status): sending it again is safe.
+    return adapter.update_order(ctx, action.order.external_id, order_update(action.payload))
+
+
+SENDERS = {
+    OutboundAction.Kind.ACCEPT: _send_accept,
+    OutboundAction.Kind.SHIPMENT: _send_shipment,
+    OutboundAction.Kind.UPDATE: _send_update,
+}
 
 
 def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: PlatformFailure) -> None:

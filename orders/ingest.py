@@ -58,7 +58,9 @@ class ImportPolicy:
 
     @classmethod
     def for_connection(cls, connection: Connection) -> ImportPolicy:
-        return cls(statuses=frozenset(connection.import_statuses or ()), import_from=connection.import_from)
+        chosen = frozenset(connection.import_statuses or ())
+        statuses = connection.adapter.import_statuses_for(connection.stored_credentials(), chosen)
+        return cls(statuses=statuses, import_from=connection.import_from)
 
     def skip_reason(self, order: NormalizedOrder) -> str:
         if self.statuses and order.platform_status not in self.statuses:
@@ -66,6 +68,21 @@ class ImportPolicy:
         if self.import_from and order.placed_at and order.placed_at.astimezone(UTC).date() < self.import_from:
             return f"placed before the import-from date ({self.import_from:%d %b %Y})"
         return ""
+
+
+# The order of canonical statuses along an order's life: an event that would move an order
+# back along it, with no newer time to show for it, is not applied.
+LIFECYCLE = {
+    OrderStatus.DRAFT: 0,
+    OrderStatus.PENDING: 1,
+    OrderStatus.ACCEPTED: 2,
+    OrderStatus.READY: 3,
+    OrderStatus.SHIPPED: 4,
+    OrderStatus.DELIVERED: 5,
+}
+OLDER_THAN_HELD = "older than the copy already imported"
+CANCELLED_HELD = "the order is cancelled; later changes are not applied"
+BACKWARDS = "would move the order back to an earlier status"
 
 
 @dataclass
@@ -77,14 +94,18 @@ class IngestResult:
     # {"reason": {"count": n, "examples": [order numbers]}}
     skipped_reasons: dict[str, dict] = field(default_factory=dict)
     created_pending_ids: list[int] = field(default_factory=list)
+    # What happened to each order: "created", "updated", "unchanged" or "skipped: <reason>".
+    outcomes: dict[str, str] = field(default_factory=dict)
 
     @property
     def seen(self) -> int:
         return self.created + self.updated + self.unchanged + self.skipped
 
-    def skip(self, reason: str, reference: str) -> None:
+    def skip(self, reason: str, reference: str, external_id: str = "") -> None:
         self.skipped += 1
         add_skip(self.skipped_reasons, reason, reference)
+        if external_id:
+            self.outcomes[external_id] = f"skipped: {reason}"
 
 
 def add_skip(reasons: dict[str, dict], reason: str, reference: str, count: int = 1) -> None:
@@ -159,19 +180,16 @@ def ingest_page(
             row = stored.get(external_id)
             if row is not None and row[2] == digest:
                 result.unchanged += 1
+                result.outcomes[external_id] = "unchanged"
                 continue
             try:
                 order = record.order()
             except UnreadableRecord as exc:
-                result.skip(f"invalid data: {exc}", external_id)
+                result.skip(f"invalid data: {exc}", external_id, external_id)
                 continue
-            if row is None:
-                reason = policy.skip_reason(order)
-                if reason:
-                    result.skip(reason, order.number)
-                    continue
-            elif _is_older(order.platform_updated_at, row[3]):
-                result.skip("older than the copy already imported", order.number)
+            reason = policy.skip_reason(order) if row is None else _not_applied(order, row[3], row[4])
+            if reason:
+                result.skip(reason, order.number, external_id)
                 continue
             to_write.append((order, digest, row))
         if to_write:
@@ -208,6 +226,26 @@ def _is_older(incoming: datetime | None, held: datetime | None) -> bool:
     return incoming is not None and held is not None and incoming < held
 
 
+def _not_applied(order: NormalizedOrder, held_updated_at: datetime | None, held_status: str) -> str:
+    """Why a newer copy of an order we hold must not overwrite it ('' when it may).
+
+    Events arrive late and out of order (webhooks retried, a backfill reading an old
+    page): an older copy never wins, nothing revives a cancelled order, and a copy with
+    no newer time to show never moves the order back along its life.
+    """
+    if _is_older(order.platform_updated_at, held_updated_at):
+        return OLDER_THAN_HELD
+    if held_status == OrderStatus.CANCELLED and order.status != OrderStatus.CANCELLED:
+        return CANCELLED_HELD
+    newer = order.platform_updated_at is not None and (
+        held_updated_at is None or order.platform_updated_at > held_updated_at
+    )
+    held_rank, rank = LIFECYCLE.get(OrderStatus(held_status or "unknown"), -1), LIFECYCLE.get(order.status, -1)
+    if not newer and 0 <= rank < held_rank:
+        return BACKWARDS
+    return ""
+
+
 def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
     rows = [_order_row(connection, order, digest, now) for order, digest, _ in to_write]
     Order.objects.bulk_create(
@@ -224,6 +262,7 @@ def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
     for (order, _, stored), row in zip(to_write, rows, strict=True):
         pk = stored[0] if stored is not None else row.pk
         items.extend(_item_rows(pk, order))
+        result.outcomes[order.external_id] = "created" if stored is None else "updated"
         if stored is None:
             result.created += 1
             events.append(

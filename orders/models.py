@@ -129,7 +129,7 @@ class Shipment(models.Model):
 
 
 class OutboundAction(models.Model):
-    """Something we must tell a platform (accept an order, push a shipment), with its attempts.
+    """Something we must tell a platform (accept an order, push a shipment, update an order), with its attempts.
 
     Our own row, not the task broker, decides whether it is done: a task that runs
     twice finds the action already claimed or finished.
@@ -138,6 +138,7 @@ class OutboundAction(models.Model):
     class Kind(models.TextChoices):
         ACCEPT = "accept", "Accept order"
         SHIPMENT = "shipment", "Push dispatch"
+        UPDATE = "update", "Update on platform"  # payload: the OrderUpdate (Partner Picking)
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -169,7 +170,7 @@ class OutboundAction(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One open acceptance and one open dispatch push per order, however many clicks.
+            # One open action of each kind per order (acceptance, dispatch push, update), however many clicks.
             models.UniqueConstraint(
                 fields=["order", "kind"],
                 condition=Q(state__in=["queued", "running", "retrying"]),

@@ -15,7 +15,7 @@ from portal.access import merchant_required
 
 from . import actions
 from .actions import CLOSED_STATUSES, GIVEN_UP
-from .forms import DispatchForm, OrderFilterForm
+from .forms import DispatchForm, OrderFilterForm, OrderUpdateForm
 from .models import Order, OutboundAction
 
 PAGE_SIZE = 50
@@ -51,7 +51,17 @@ def _dispatch_form(order: Order, data=None, initial=None) -> DispatchForm:
     return DispatchForm(data, initial=initial, unresolved_enquiry=bool(order.flags.get("unresolved_enquiry")))
 
 
-def _render_detail(request, order: Order, dispatch_form: DispatchForm | None = None, status: int = 200):
+def _update_form(order: Order, data=None) -> OrderUpdateForm:
+    return OrderUpdateForm(order.items.all(), actions.fulfil_statuses(order), data)
+
+
+def _render_detail(
+    request,
+    order: Order,
+    dispatch_form: DispatchForm | None = None,
+    status: int = 200,
+    update_form: OrderUpdateForm | None = None,
+):
     adapter = order.connection.adapter
     shipments = list(order.shipments.select_related("action"))
     actions_list = list(order.actions.all())
@@ -69,6 +79,8 @@ def _render_detail(request, order: Order, dispatch_form: DispatchForm | None = N
             }
         dispatch_form = _dispatch_form(order, initial=initial)
     accepts = [a for a in actions_list if a.kind == OutboundAction.Kind.ACCEPT]
+    # The platform takes order updates (Partner Picking): the order is fulfilled by them, not by "Mark dispatched".
+    takes_updates = adapter.supports_order_updates
     context = {
         "order": order,
         "adapter": adapter,
@@ -82,7 +94,13 @@ def _render_detail(request, order: Order, dispatch_form: DispatchForm | None = N
         "can_accept": adapter.supports_accept
         and order.status == OrderStatus.PENDING
         and all(a.state in GIVEN_UP for a in accepts),
-        "can_dispatch": order.status not in CLOSED_STATUSES and (latest is None or refused),
+        "can_dispatch": not takes_updates and order.status not in CLOSED_STATUSES and (latest is None or refused),
+        "show_dispatch": not takes_updates or bool(shipments),
+        "takes_updates": takes_updates,
+        "update_refusal": actions.update_refusal(order) if takes_updates else "",
+        "update_form": _update_form(order) if update_form is None and takes_updates else update_form,
+        # The latest update only; the earlier ones are in the timeline.
+        "update_actions": [a for a in actions_list if a.kind == OutboundAction.Kind.UPDATE][:1],
         "show_raw": request.user.is_staff,
     }
     return render(request, "orders/detail.html", context, status=status)
@@ -117,6 +135,37 @@ def dispatch(request, pk):
         messages.error(request, str(exc))
         return _render_detail(request, order, form, status=400)
     messages.success(request, f"Dispatch of order {order.number} recorded.")
+    return redirect("orders:detail", pk=pk)
+
+
+@merchant_required
+@require_POST
+def update(request, pk):
+    """Send the item marks, a fulfilment or a cancellation to the order's platform (Partner Picking)."""
+    order = _order(request, pk)
+    refusal = actions.update_refusal(order)
+    if refusal:  # before the form: its errors would not be shown
+        messages.error(request, refusal)
+        return _render_detail(request, order, status=400)
+    form = _update_form(order, request.POST)
+    if not form.is_valid():
+        return _render_detail(request, order, update_form=form, status=400)
+    wanted = form.order_update()
+    try:
+        action, created = actions.queue_update(order, wanted, request.user)
+    except actions.ActionRefused as exc:
+        messages.error(request, str(exc))
+        return _render_detail(request, order, update_form=form, status=400)
+    platform = order.connection.adapter.short_name
+    if created:
+        label = dict(form.fields["status"].choices)[wanted.status]
+        messages.info(request, f"“{label}” for order {order.number} is being sent to {platform}.")
+    else:
+        messages.info(
+            request,
+            f"An update of order {order.number} is already being sent to {platform} ({action.get_state_display()}); "
+            "wait for it to finish.",
+        )
     return redirect("orders:detail", pk=pk)
 
 

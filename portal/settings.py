@@ -157,6 +157,29 @@ NUORDER_WHOLESALE_BASE_URL = env.str("NUORDER_WHOLESALE_BASE_URL", default="http
 NUORDER_RETAIL_BASE_URL = env.str("NUORDER_RETAIL_BASE_URL", default="https://buyer.nuorder.com")
 # The application name sent with /api/initiate, which the merchant approves in NuORDER.
 NUORDER_APPLICATION_NAME = env.str("NUORDER_APPLICATION_NAME", default="PB_DEV")
+# Partner API (foodpanda / Delivery Hero): one host per brand. PARTNER_BASE_URL, when set,
+# sends every brand to one host (the sandbox in the demo, a staging host).
+PARTNER_BRAND_HOSTS = {
+    "foodpanda": "https://foodpanda.partner.deliveryhero.io",
+    "foodora": "https://foodora.partner.deliveryhero.io",
+    "yemeksepeti": "https://yemeksepeti.partner.deliveryhero.io",
+    "talabat": "https://talabat.partner.deliveryhero.io",
+    "hungerstation": "https://hungerstation.partner.deliveryhero.io",
+    "glovo": "https://glovo.partner.deliveryhero.io",
+    "pedidosya": "https://pedidosya.partner.deliveryhero.io",
+    "sandbox": "https://sandbox.partner.deliveryhero.io",
+}
+PARTNER_BASE_URL = env.str("PARTNER_BASE_URL", default="")
+# The platform blocks a caller that sends more than this many requests a minute to a host.
+PARTNER_REQUESTS_PER_MINUTE = env.int("PARTNER_REQUESTS_PER_MINUTE", default=60)
+PARTNER_PAGE_SIZE = env.int("PARTNER_PAGE_SIZE", default=100)
+# A scheduled reconciliation re-reads the orders created in this many hours (a full
+# resync: the import-from date, at most 60 days back).
+PARTNER_RECONCILE_HOURS = env.int("PARTNER_RECONCILE_HOURS", default=48)
+# The largest webhook body accepted (413 above it), and how long a rotated-out webhook
+# secret is still accepted.
+PARTNER_WEBHOOK_MAX_BYTES = env.int("PARTNER_WEBHOOK_MAX_BYTES", default=1024 * 1024)
+PARTNER_WEBHOOK_GRACE_HOURS = env.int("PARTNER_WEBHOOK_GRACE_HOURS", default=24)
 # Every outbound request has a (connect, read) timeout in seconds.
 PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
 PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from connections.models import Connection, SyncRun
 from connections.sync import SyncRefused, recover_stale_runs, repair_stuck_connections, request_sync
+from connections.webhooks import drain_due
 from orders.actions import requeue_due_actions
 
 from .models import Heartbeat
@@ -30,7 +31,8 @@ def tick() -> str:
             continue
         started += created
     actions = requeue_due_actions()
+    drains = drain_due()
     return (
         f"tick: {started} syncs started, {recovered} runs resumed, {repaired} connections repaired, "
-        f"{actions} actions queued"
+        f"{actions} actions queued, {drains} webhook drains queued"
     )

@@ -2,6 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
+
+from connections.webhook_api import PartnerWebhookView
 
 from . import views
 
@@ -12,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("connections.urls")),
     path("orders/", include("orders.urls")),
+    path("webhooks/partner/<uuid:webhook_id>/", PartnerWebhookView.as_view(), name="partner_webhook"),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
 ]
 
 if settings.SANDBOX_ENABLED:

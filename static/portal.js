@@ -68,7 +68,8 @@
   }
 
   // Wizard: show a platform's credential fields only when it is chosen, and the parts
-  // of a step that belong to a choice (data-show-when="field=value").
+  // of a step that belong to a choice (data-show-when="field=value"); on an order page,
+  // an item's replacement fields only when it is marked replaced.
   function setUpChoices() {
     function selected(name) {
       var checked = document.querySelector('[name="' + name + '"]:checked');
@@ -86,7 +87,7 @@
         part.hidden = selected(rule[0]) !== rule[1];
       });
     }
-    document.querySelectorAll(".wizard-form input, .wizard-form select").forEach(function (input) {
+    document.querySelectorAll(".wizard-form input, .wizard-form select, .picking-form select").forEach(function (input) {
       input.addEventListener("change", refresh);
     });
     refresh();

@@ -5,23 +5,23 @@ from django.urls import reverse
 
 from connections.models import Connection, SyncRun
 from orders.models import Order, OutboundAction
+from tests.conftest import make_partner_connection
 from tests.factories import ConnectionFactory
 
 SECRET_NAME = "their-private-shop"
+
+
+def order_of(connection, **fields) -> Order:
+    return Order.objects.create(
+        connection=connection, merchant=connection.merchant, customer_name="Their Customer", **fields
+    )
 
 
 @pytest.fixture
 def theirs(other_merchant):
     connection = ConnectionFactory(merchant=other_merchant, name=SECRET_NAME)
     run = SyncRun.objects.create(connection=connection, status=SyncRun.Status.SUCCEEDED)
-    order = Order.objects.create(
-        connection=connection,
-        merchant=other_merchant,
-        external_id="1",
-        number="THEIR-ORDER-1",
-        status="accepted",
-        customer_name="Their Customer",
-    )
+    order = order_of(connection, external_id="1", number="THEIR-ORDER-1", status="accepted")
     action = OutboundAction.objects.create(
         order=order, kind=OutboundAction.Kind.ACCEPT, state=OutboundAction.State.REJECTED
     )
@@ -43,6 +43,7 @@ ROUTES = [
     ("get", "orders:detail", lambda t: [t["order"].pk]),
     ("post", "orders:accept", lambda t: [t["order"].pk]),
     ("post", "orders:dispatch", lambda t: [t["order"].pk]),
+    ("post", "orders:update", lambda t: [t["order"].pk]),
     ("get", "orders:dispatch_note", lambda t: [t["order"].pk]),
     ("post", "orders:retry", lambda t: [t["order"].pk, t["action"].pk]),
 ]
@@ -75,6 +76,24 @@ def test_an_action_of_their_order_under_my_order_is_404(member_client, merchant,
     )
     url = reverse("orders:retry", args=[my_order.pk, theirs["action"].pk])
     assert member_client.post(url).status_code == 404
+
+
+def test_updating_their_partner_order_is_404_and_sends_nothing(member_client, other_merchant):
+    connection = make_partner_connection(other_merchant, name=SECRET_NAME)
+    order = order_of(
+        connection,
+        external_id="7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6",
+        number="THEIR-ORDER-2",
+        status="pending",
+        flags={"transport_type": "LOGISTICS_DELIVERY"},
+    )
+    order.items.create(external_id="item-1", title="Milk", options=[["Picking", "NOT_PROCESSED"]])
+    for data in (
+        {"status": "CANCELLED", "cancel_reason": "TOO_BUSY"},
+        {"status": "UPDATE_CART", "item0_id": "item-1", "item0_status": "IN_CART"},
+    ):
+        assert member_client.post(reverse("orders:update", args=[order.pk]), data).status_code == 404
+    assert not order.actions.exists() and order.events.count() == 0
 
 
 @pytest.mark.parametrize("name", ["connections:downloads", "connections:manage", "orders:list"])

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 
@@ -59,6 +59,16 @@ class OptionField:
     help_text: str = ""
 
 
+class Throttle(Protocol):
+    """A budget of requests shared by every process that calls one host."""
+
+    def acquire(self, host: str) -> None:
+        """Wait for a request slot on `host`, or raise RateLimited when the wait would be long."""
+
+    def back_off(self, host: str, seconds: float) -> None:
+        """The host said 429: nobody calls it for `seconds`."""
+
+
 @dataclass(frozen=True)
 class PlatformContext:
     """What an adapter call needs: where, with which credentials and options."""
@@ -69,6 +79,8 @@ class PlatformContext:
     import_from: date | None = None
     import_statuses: tuple[str, ...] = ()  # the platform states the connection imports
     label: str = ""  # for log lines, e.g. "connection 12"
+    throttle: Throttle | None = None  # for platforms that limit requests per host
+    full: bool = False  # a full resync (from the import-from date), not the recent window
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,10 @@ class NormalizedOrder:
 
 class UnreadableRecord(ValueError):
     """A record the platform sent cannot be read as an order (the message says why)."""
+
+
+class UnknownStatus(Exception):
+    """An order event in a status the portal does not know: kept and shown, not applied."""
 
 
 class OrderRecord:
@@ -189,6 +205,26 @@ class AcceptRequest:
 
 
 @dataclass(frozen=True)
+class ItemUpdate:
+    """What picking did to one order line (Partner Picking): found, not found or replaced."""
+
+    item_id: str
+    status: str  # IN_CART, NOT_FOUND, REPLACED
+    replacement_sku: str = ""
+    replacement_name: str = ""
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """An order update the merchant sends to the platform from the order page."""
+
+    status: str  # the platform's status to set: UPDATE_CART, READY_FOR_PICKUP, DISPATCHED, CANCELLED
+    items: tuple[ItemUpdate, ...] = ()
+    cancel_reason: str = ""
+
+
+@dataclass(frozen=True)
 class ActionResult:
     """Outcome of an outbound action the platform accepted."""
 
@@ -224,6 +260,10 @@ class Platform:
     supports_accept: ClassVar[bool] = False
     supports_shipment_push: ClassVar[bool] = False
     supports_dispatch_note: ClassVar[bool] = False
+    # Platforms that push order events to our webhook (the Partner API).
+    supports_webhooks: ClassVar[bool] = False
+    # Platforms whose orders the merchant updates from the order page (Partner Picking).
+    supports_order_updates: ClassVar[bool] = False
     # Said to the merchant when the platform rejects the credentials.
     auth_help: ClassVar[str] = "Check the credentials and enter them again."
 
@@ -248,6 +288,18 @@ class Platform:
     def has_complete_credentials(self, credentials: dict[str, str]) -> bool:
         """Whether `check` can be called (a handshake may still have to supply some)."""
         return all(credentials.get(f.name) for f in self.credential_fields if f.required)
+
+    def credential_problems(self, credentials: dict[str, str]) -> dict[str, str]:
+        """{field name: what is wrong} for combinations single fields cannot judge."""
+        return {}
+
+    def import_statuses_for(self, credentials: dict[str, str], chosen: frozenset[str]) -> frozenset[str]:
+        """The states in which a new order is imported (empty: all), given the account's settings."""
+        return chosen
+
+    def completed_credentials(self, credentials: dict[str, str]) -> dict[str, str]:
+        """The values to store: the given ones plus any the portal makes (a webhook secret)."""
+        return credentials
 
     def secret_values(self, ctx: PlatformContext) -> list[str]:
         """Every credential value that must never reach a log or a message."""
@@ -282,6 +334,13 @@ class Platform:
     def finish_authorization(self, ctx: PlatformContext, pending: dict[str, str], code: str) -> dict[str, str]:
         """Exchange the code the merchant got for credential values to store."""
         raise PlatformError(f"{self.short_name} has no authorization handshake.")
+
+    def update_order(self, ctx: PlatformContext, external_id: str, update: OrderUpdate) -> ActionResult:
+        raise PlatformError(f"{self.short_name} orders cannot be updated from the portal.")
+
+    def webhook_record(self, body: Any) -> OrderRecord:
+        """An order event the platform pushed, as a record for ingest; UnreadableRecord if it is none."""
+        raise UnreadableRecord(f"{self.short_name} does not send webhooks.")
 
     def dispatch_note(self, ctx: PlatformContext, external_id: str) -> bytes:
         raise PlatformError(f"{self.short_name} has no dispatch note.")

@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 
 from .base import (
     DEFAULT_IMPORT_DAYS,
@@ -47,6 +46,7 @@ from .base import (
 from .dates import business_days_from
 from .errors import PlatformError, TransientError
 from .http import PlatformClient
+from .values import utc_datetime
 
 PAGE_SIZE_MAX = 250
 
@@ -259,7 +259,7 @@ class NothsPlatform(Platform):
         now = datetime.now(UTC)
         since = (cursor or {}).get("since")
         if since:
-            start = parse_datetime(since) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+            start = utc_datetime(since) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
         else:
             first_day = ctx.import_from or (now - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
             start = datetime.combine(first_day, time.min, tzinfo=UTC)
@@ -348,8 +348,8 @@ def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
         p for p in (raw.get("delivery_recipient_first_name"), raw.get("delivery_recipient_last_name")) if p
     )
     phone = " ".join(p for p in (user.get("telephone_country_code"), user.get("telephone")) if p)
-    placed_at = _datetime(raw.get("placed_at"))
-    updated_at = _datetime(raw.get("updated_at")) or _latest_timestamp(raw)
+    placed_at = utc_datetime(raw.get("placed_at"))
+    updated_at = utc_datetime(raw.get("updated_at")) or _latest_timestamp(raw)
     enquiry = raw.get("enquiry") or {}
     order_detail = raw.get("order_detail") or {}
     return NormalizedOrder(
@@ -422,7 +422,7 @@ def _unresolved_enquiry(raw: dict[str, Any]) -> bool:
 
 def _readable_time(value: Any, *, with_time: bool) -> str:
     try:
-        moment = _datetime(value)
+        moment = utc_datetime(value)
     except ValueError:
         return str(value)
     if moment is None:
@@ -498,20 +498,9 @@ def _first_currency(raw: dict[str, Any]) -> str:
     return ""
 
 
-def _datetime(value: Any) -> datetime | None:
-    if not value:
-        return None
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        raise ValueError(f"unreadable time {value!r}")
-    if parsed.tzinfo is None:  # NOTHS works in London time; treat bare times as UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
 def _latest_timestamp(raw: dict[str, Any]) -> datetime | None:
     stamps = [
-        _datetime(raw.get(k))
+        utc_datetime(raw.get(k))
         for k in ("placed_at", "accepted_at", "declined_at", "expired_at", "dispatched_at", "archived_at")
         if raw.get(k)
     ]

@@ -23,14 +23,13 @@ shape this module:
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterator
-from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from requests_oauthlib import OAuth1
 
 from .base import (
@@ -52,6 +51,7 @@ from .base import (
 from .errors import AuthError, PlatformError, TransientError
 from .http import PlatformClient
 from .nuorder_legacy_oauth import authorization_header
+from .values import decimal_amount, utc_datetime
 
 CHUNK = 250
 WHOLESALE, RETAIL = "wholesale", "retail"
@@ -188,10 +188,13 @@ class NuorderPlatform(Platform):
         remaining = [s for s in statuses if s not in done]
         for position, status in enumerate(remaining):
             bucket = self._bucket(client, status)
-            chunks = [bucket[i : i + CHUNK] for i in range(0, len(bucket), CHUNK)] or [[]]
+            # Chunks are handed out and forgotten: ingest's raw copies do not pile up beside them.
+            chunks = deque(bucket[i : i + CHUNK] for i in range(0, len(bucket), CHUNK)) or deque([[]])
+            del bucket
             last_bucket = position == len(remaining) - 1
-            for index, chunk in enumerate(chunks):
-                bucket_done = index == len(chunks) - 1
+            while chunks:
+                chunk = chunks.popleft()
+                bucket_done = not chunks
                 if bucket_done and last_bucket:
                     next_cursor: dict[str, Any] = {}  # the pass is complete: the next one starts over
                 elif bucket_done:
@@ -199,6 +202,7 @@ class NuorderPlatform(Platform):
                 else:
                     next_cursor = {"done": list(done)}
                 yield OrderPage(records=chunk, cursor=next_cursor)
+                del chunk
             done.append(status)
 
     def fetch_order(self, ctx, external_id) -> OrderRecord:
@@ -345,7 +349,7 @@ def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
     currency = str(raw.get("currency_code") or "USD")[:3]
     items = tuple(_items(raw))
     subtotal = sum((item.total for item in items), Decimal("0"))
-    total = _decimal(raw.get("total")) if raw.get("total") is not None else subtotal
+    total = decimal_amount(raw.get("total")) if raw.get("total") is not None else subtotal
     retailer = raw.get("retailer") or {}
     address = raw.get("shipping_address") or {}
     return NormalizedOrder(
@@ -353,8 +357,8 @@ def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
         number=str(raw.get("order_number") or raw["_id"]),
         status=STATUS_MAP.get(status, OrderStatus.UNKNOWN),
         platform_status=status,
-        placed_at=_datetime(raw.get("created_on")),
-        platform_updated_at=_datetime(raw.get("modified_on") or raw.get("edited_on") or raw.get("created_on")),
+        placed_at=utc_datetime(raw.get("created_on")),
+        platform_updated_at=utc_datetime(raw.get("modified_on") or raw.get("edited_on") or raw.get("created_on")),
         currency=currency,
         total=total.quantize(Decimal("0.01")),
         subtotal=subtotal.quantize(Decimal("0.01")),
@@ -383,7 +387,7 @@ def _items(raw: dict[str, Any]):
         style, colour = str(product.get("style_number") or ""), str(product.get("color") or "")
         for size in line.get("sizes") or []:
             quantity = int(size.get("quantity") or 0)
-            price = _decimal(size.get("price"))
+            price = decimal_amount(size.get("price"))
             size_name = str(size.get("size") or "")
             options = [("Style", style), ("Colour", colour), ("Size", size_name)]
             if product.get("season"):
@@ -410,30 +414,13 @@ def _notes(raw: dict[str, Any], retailer: dict[str, Any]) -> tuple[tuple[str, st
         notes.append(("Retailer code", str(retailer["retailer_code"])))
     if raw.get("customer_po_number"):
         notes.append(("PO number", str(raw["customer_po_number"])))
-    start, end = _datetime(raw.get("start_ship")), _datetime(raw.get("end_ship"))
+    start, end = utc_datetime(raw.get("start_ship")), utc_datetime(raw.get("end_ship"))
     if start or end:
         notes.append(("Ship window", " \u2013 ".join(d.strftime("%-d %b %Y") for d in (start, end) if d)))
     for key, label in (("rep_name", "Sales rep"), ("order_type", "Order type"), ("notes", "Notes")):
         if raw.get(key):
             notes.append((label, str(raw[key])))
     return tuple(notes)
-
-
-def _decimal(value: Any) -> Decimal:
-    if value in (None, ""):
-        return Decimal("0")
-    return Decimal(str(value).replace("$", "").replace(",", ""))
-
-
-def _datetime(value: Any):
-    if not value:
-        return None
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        raise ValueError(f"unreadable time {value!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
 
 
 def _has_tracking(order: dict[str, Any], tracking_number: str) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from .base import Platform
 from .noths import NothsPlatform
 from .nuorder import NuorderPlatform
+from .partner import PartnerPlatform
 
-_PLATFORMS: dict[str, Platform] = {p.key: p for p in (NothsPlatform(), NuorderPlatform())}
+_PLATFORMS: dict[str, Platform] = {p.key: p for p in (NothsPlatform(), NuorderPlatform(), PartnerPlatform())}
 
 
 def get(key: str) -> Platform:
@@ -18,3 +19,7 @@ def get(key: str) -> Platform:
 
 def all_platforms() -> list[Platform]:
     return list(_PLATFORMS.values())
+
+
+def is_known(key: str | None) -> bool:
+    return key in _PLATFORMS

@@ -7,7 +7,10 @@ that has none.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from connections.platforms.base import PlatformContext
 from sandbox.models import SandboxAccount
@@ -83,4 +86,31 @@ def nuorder(live_url: str, settings) -> Sandbox:
     )
 
 
-PROVIDERS: dict[str, Any] = {"noths": noths, "nuorder": nuorder}
+def partner(live_url: str, settings) -> Sandbox:
+    from sandbox.models import LOGISTICS_DELIVERY
+    from sandbox.partner_data import create_chain, generate_orders
+    from tests.conftest import PARTNER_CHAIN_ID, partner_credentials
+
+    settings.PARTNER_PAGE_SIZE = 20
+    chain = create_chain(
+        "Conformance Grocer", chain_id=PARTNER_CHAIN_ID, token="partner-static-token-0001", vendor_ids=("v-1",)
+    )
+    generate_orders(
+        chain, ORDERS, days=5, statuses=("RECEIVED",), transport_types=(LOGISTICS_DELIVERY,), seed=7, notify=False
+    )
+    ctx = PlatformContext(
+        base_url=f"{live_url}/sandbox/partner",
+        credentials=partner_credentials(),
+        import_from=(timezone.now() - timedelta(days=10)).date(),
+        import_statuses=("RECEIVED", "READY_FOR_PICKUP", "DISPATCHED", "CANCELLED"),
+    )
+    return Sandbox(
+        ctx=ctx,
+        wrong_ctx=_with(ctx, token="not-the-partner-token-0000"),
+        account=chain.account,
+        expected_ids={str(i) for i in chain.orders.values_list("order_id", flat=True)},
+        shippable_id=str(chain.orders.order_by("pk").first().order_id),
+    )
+
+
+PROVIDERS: dict[str, Any] = {"noths": noths, "nuorder": nuorder, "partner": partner}

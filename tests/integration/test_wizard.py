@@ -57,7 +57,6 @@ def test_a_member_walks_the_four_steps(member_client, merchant, sandbox_account)
     for words in (
         "Store Setup",
         "Create new store",
-        "Use an existing store",
         "Platform",
         "Application Type",
         "Consumer Secret",
@@ -97,6 +96,11 @@ def test_back_and_forward_keep_what_was_typed_but_never_a_secret(member_client, 
     assert 'value="Kept Name"' in page
     assert "typed-secret-1234567890" not in page
     assert "typed-secret-1234567890" not in sessions_text()
+
+
+def test_labels_are_worded_as_the_seeds_without_a_colon(member_client):
+    page = member_client.get(step("basic")).content.decode()
+    assert ">Connection Name</label>" in page and "Connection Name:" not in page
 
 
 def test_a_steps_errors_show_beside_its_fields(member_client):
@@ -156,6 +160,13 @@ def test_an_existing_store_is_updated_and_keeps_its_secret(member_client, mercha
     assert Connection.objects.count() == 1
 
 
+def test_use_an_existing_store_is_offered_only_when_there_is_one(member_client, merchant):
+    walk_to_store(member_client)
+    assert "Use an existing store" not in member_client.get(step("store")).content.decode()
+    ConnectionFactory(merchant=merchant)
+    assert "Use an existing store" in member_client.get(step("store")).content.decode()
+
+
 def test_another_merchants_store_cannot_be_chosen(member_client, other_merchant):
     theirs = ConnectionFactory(merchant=other_merchant)
     walk_to_store(member_client)
@@ -179,6 +190,21 @@ def test_choosing_another_platform_brings_its_sync_settings_back(member_client):
     assert response.url == step("sync")
     page = member_client.get(step("sync")).content.decode()
     assert "NuORDER states to import" in page and "Mark imported orders as processed on NuORDER" in page
+
+
+def test_switching_platform_with_nothing_typed_goes_to_sync_settings_not_to_errors(member_client):
+    walk_to_store(member_client)
+    response = post(
+        member_client, "store", {"store_choice": "new", "platform": "nuorder", "nuorder-token_secret": "ts"}
+    )
+    assert response.status_code == 302 and response.url == step("sync")
+    follow = member_client.get(step("sync")).content.decode()
+    assert "You will enter the credentials on Store Setup" in follow
+    assert "nuorder-token_secret" not in sessions_text()
+    nuorder_sync = {**SYNC, "import_statuses": ["approved"]}
+    assert post(member_client, "sync", nuorder_sync).url == step("store")
+    store_page = member_client.get(step("store")).content.decode()
+    assert 'value="nuorder" selected' in store_page and "This field is required" not in store_page
 
 
 def test_the_wizard_is_for_members_and_staff(client, django_user_model):

@@ -1,0 +1,580 @@
+"""The foodpanda / Delivery Hero Partner API for shops (quick commerce).
+
+Facts and their sources are in the shared `platforms/partner_api.md`. The points that
+shape this module:
+
+* One host per brand (foodpanda, foodora, ...), chosen in the credentials; every path
+  starts with /v2. `Authorization: Bearer <token>` on every call. Two token models:
+  a static Portal token (no expiry), or a client ID and secret from which two-hour
+  tokens are fetched, cached encrypted (`partner_tokens`) and renewed before they
+  expire or once on a 401.
+* The platform blocks more than 60 requests a minute to a host: every request first
+  takes a slot from the portal-wide budget (`PlatformContext.throttle`), and a 429
+  blocks the host for everybody until its Retry-After.
+* Orders arrive by webhook (the full order, no envelope; see `connections.webhooks`).
+  `fetch_orders` is the backfill and the reconciliation: each store's orders created
+  in a window (at most 60 days back), paged, fed to the same ingest path.
+* Pelican Picking is read only and pushes only READY_FOR_PICKUP and CANCELLED; Partner
+  Picking updates an order with one PUT keyed by status (`partner_picking`).
+* GET may spell statuses in lower case (`picked_up`): they are upper-cased here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as secrets_module
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from . import partner_picking, partner_tokens
+from .base import (
+    DEFAULT_IMPORT_DAYS,
+    AccountFacts,
+    ActionResult,
+    CredentialField,
+    InvalidRecord,
+    NormalizedItem,
+    NormalizedOrder,
+    OrderPage,
+    OrderRecord,
+    OrderStatus,
+    OrderUpdate,
+    Platform,
+    PlatformContext,
+    Throttle,
+    UnknownStatus,
+    UnreadableRecord,
+    first_help,
+)
+from .errors import AuthError, PlatformError, TransientError
+from .http import PlatformClient, parse_retry_after
+from .values import decimal_amount, utc_datetime
+
+NAME = "Partner API"
+PELICAN, PARTNER_PICKING = "pelican", "partner"
+WINDOW_DAYS = 60  # the platform serves orders of the last 60 days only
+WINDOW_SLACK = timedelta(minutes=10)  # stay clear of the 60-day edge
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+STATUS_MAP = {
+    "RECEIVED": OrderStatus.PENDING,
+    "ACCEPTED": OrderStatus.ACCEPTED,
+    "READY_FOR_PICKUP": OrderStatus.READY,
+    "DISPATCHED": OrderStatus.SHIPPED,
+    "PICKED_UP": OrderStatus.SHIPPED,
+    "DELIVERED": OrderStatus.DELIVERED,
+    "CANCELLED": OrderStatus.CANCELLED,
+}
+# Statuses a Pelican store never sends first: its orders start at READY_FOR_PICKUP.
+NOT_FIRST_FOR_PELICAN = frozenset({"RECEIVED", "ACCEPTED"})
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# The platform sends no currency; the store's country decides it.
+CURRENCY_BY_COUNTRY = {
+    "SG": "SGD", "MY": "MYR", "TH": "THB", "PH": "PHP", "TW": "TWD", "HK": "HKD", "PK": "PKR", "BD": "BDT",
+    "KH": "KHR", "LA": "LAK", "MM": "MMK", "JP": "JPY", "TR": "TRY", "SE": "SEK", "NO": "NOK", "FI": "EUR",
+    "AT": "EUR", "HU": "HUF", "CZ": "CZK", "SK": "EUR", "AE": "AED", "KW": "KWD", "SA": "SAR", "QA": "QAR",
+    "BH": "BHD", "OM": "OMR", "JO": "JOD", "EG": "EGP", "IQ": "IQD", "ES": "EUR", "IT": "EUR", "PT": "EUR",
+    "AR": "ARS", "UY": "UYU", "CL": "CLP", "PE": "PEN", "BO": "BOB", "PY": "PYG", "EC": "USD", "DO": "DOP",
+}  # fmt: skip
+BRANDS = (
+    ("foodpanda", "foodpanda"),
+    ("foodora", "foodora"),
+    ("yemeksepeti", "Yemeksepeti"),
+    ("talabat", "talabat"),
+    ("hungerstation", "HungerStation"),
+    ("glovo", "Glovo"),
+    ("pedidosya", "PedidosYa"),
+    ("sandbox", "Sandbox (testing)"),
+)
+
+AUTH_HELP = (
+    (
+        re.compile(r"invalid_client|client", re.I),
+        "The Partner API rejected the client ID or secret: check them with your Account Manager.",
+    ),
+    (
+        re.compile(r"chain|forbidden", re.I),
+        "The token is not valid for this chain: check the Chain ID, or generate the token under this chain in "
+        "Partner Portal \u2192 Shops Integrations.",
+    ),
+)
+
+
+class PartnerPlatform(Platform):
+    key = "partner"
+    name = "foodpanda / Delivery Hero Partner API"
+    short_name = NAME
+    base_url_setting = "PARTNER_BASE_URL"
+    name_help = "A name you will recognise, for example the chain and the brand."
+    credential_fields = (
+        CredentialField(
+            "api_host",
+            "API host",
+            secret=False,
+            choices=BRANDS,
+            help_text="The brand your stores sell on; Sandbox for testing.",
+        ),
+        CredentialField(
+            "chain_id",
+            "Chain ID",
+            secret=False,
+            help_text="The chain's UUID: in the address of Partner Portal \u2192 Shops Integrations, or from your "
+            "Account Manager.",
+        ),
+        CredentialField(
+            "vendor_ids",
+            "Store (vendor) IDs",
+            secret=False,
+            help_text="The stores to import, separated by commas: the platform's store ids, or your own if you "
+            "set a Vendor Identifier in Shop Integrations \u2192 Settings.",
+        ),
+        CredentialField(
+            "picking_mode",
+            "Picking mode",
+            secret=False,
+            choices=(
+                (PARTNER_PICKING, "Partner Picking (we may update orders)"),
+                (PELICAN, "Pelican (read only)"),
+            ),
+            help_text="Pelican: your staff pick in foodpanda's Pelican app; orders arrive when ready for pickup.",
+        ),
+        CredentialField(
+            "token",
+            "Bearer token",
+            required=False,
+            help_text="Partner Portal \u2192 Shops Integrations \u2192 generate a token. Tokens do not expire and are "
+            "valid for every store of the chain. Leave blank if your chain uses a client ID and secret.",
+        ),
+        CredentialField(
+            "client_id",
+            "Client ID",
+            secret=False,
+            required=False,
+            help_text="Newer chains only: from your Account Manager, with the client secret.",
+        ),
+        CredentialField("client_secret", "Client secret", required=False, help_text="With the client ID."),
+        CredentialField(
+            "webhook_secret",
+            "Webhook secret",
+            required=False,
+            help_text="Leave blank and the portal makes one and shows it once, to paste into the Portal's webhook "
+            "settings; or type the secret you already use there.",
+        ),
+    )
+    statuses = (
+        ("RECEIVED", "Received"),
+        ("ACCEPTED", "Accepted"),
+        ("READY_FOR_PICKUP", "Ready for pickup"),
+        ("DISPATCHED", "Dispatched"),
+        ("PICKED_UP", "Picked up"),
+        ("DELIVERED", "Delivered"),
+        ("CANCELLED", "Cancelled"),
+    )
+    default_import_statuses = ("RECEIVED", "ACCEPTED", "READY_FOR_PICKUP", "DISPATCHED", "PICKED_UP", "DELIVERED")
+    supports_webhooks = True
+    supports_order_updates = True
+    auth_help = (
+        "Check the API host, the Chain ID and the Bearer token (Partner Portal \u2192 Shops Integrations), or the "
+        "client ID and secret."
+    )
+
+    # -- credentials ------------------------------------------------------------------------
+    def default_base_url(self, credentials: dict[str, str]) -> str:
+        if settings.PARTNER_BASE_URL:
+            return settings.PARTNER_BASE_URL
+        brand = credentials.get("api_host") or "foodpanda"
+        return settings.PARTNER_BRAND_HOSTS.get(brand, settings.PARTNER_BRAND_HOSTS["foodpanda"])
+
+    def has_complete_credentials(self, credentials: dict[str, str]) -> bool:
+        return not self.credential_problems(credentials)
+
+    def credential_problems(self, credentials: dict[str, str]) -> dict[str, str]:
+        problems = {}
+        chain_id = credentials.get("chain_id") or ""
+        if not chain_id:
+            problems["chain_id"] = "Enter the Chain ID."
+        elif not UUID_PATTERN.match(chain_id):
+            problems["chain_id"] = "A Chain ID looks like 3fa85f64-5717-4562-b3fc-2c963f66afa6."
+        if not vendor_ids(credentials):
+            problems["vendor_ids"] = "Enter at least one store (vendor) ID."
+        token, client_id, client_secret = (credentials.get(n) for n in ("token", "client_id", "client_secret"))
+        if not token and not (client_id and client_secret):
+            if client_id or client_secret:
+                problems["client_secret" if client_id else "client_id"] = "The client ID and secret go together."
+            else:
+                problems["token"] = "Enter the Bearer token, or the client ID and client secret."  # noqa: S105
+        return problems
+
+    def completed_credentials(self, credentials: dict[str, str]) -> dict[str, str]:
+        if credentials.get("webhook_secret"):
+            return credentials
+        return {**credentials, "webhook_secret": new_webhook_secret()}
+
+    def secret_values(self, ctx: PlatformContext) -> list[str]:
+        names = ("token", "client_secret", "webhook_secret", "previous_webhook_secret")
+        return [ctx.credentials[n] for n in names if ctx.credentials.get(n)] + partner_tokens.cached_values(ctx)
+
+    def import_statuses_for(self, credentials: dict[str, str], chosen: frozenset[str]) -> frozenset[str]:
+        """Pelican stores' orders are created on their first READY_FOR_PICKUP, never before."""
+        chosen = chosen or frozenset(s for s, _ in self.statuses)
+        if credentials.get("picking_mode") == PELICAN:
+            return chosen - NOT_FIRST_FOR_PELICAN
+        return chosen
+
+    # -- clients -------------------------------------------------------------------------------
+    def client(self, ctx: PlatformContext, *, fresh_token: bool = False) -> PlatformClient:
+        session = ThrottledSession(ctx.throttle, _host(ctx.base_url))
+        token = ctx.credentials.get("token") or partner_tokens.access_token(
+            ctx, self._token_client(ctx, session), renew=fresh_token
+        )
+        return PlatformClient(
+            NAME,
+            ctx.base_url,
+            secrets=[*self.secret_values(ctx), token],
+            headers={"Authorization": f"Bearer {token}"},
+            session=session,
+        )
+
+    def _token_client(self, ctx: PlatformContext, session: requests.Session) -> PlatformClient:
+        return PlatformClient(NAME, ctx.base_url, secrets=self.secret_values(ctx), session=session)
+
+    def _call(self, ctx: PlatformContext, action):
+        """`action(client)`, once more with a new token when a two-hour token was refused."""
+        try:
+            return action(self.client(ctx))
+        except AuthError:
+            if ctx.credentials.get("token") or not ctx.credentials.get("client_id"):
+                raise
+            partner_tokens.forget(ctx)
+            return action(self.client(ctx, fresh_token=True))
+
+    # -- verbs ------------------------------------------------------------------------------------
+    def check(self, ctx: PlatformContext) -> AccountFacts:
+        problems = self.credential_problems(ctx.credentials)
+        if problems:
+            raise PlatformError(" ".join(problems.values()))
+        chain_id = ctx.credentials["chain_id"]
+        vendors = vendor_ids(ctx.credentials)
+        now = timezone.now()
+        params = {"start_time": _time(now - timedelta(days=1)), "end_time": _time(now), "page_size": 1, "page": 1}
+        body = self._call(ctx, lambda client: self._list(client, chain_id, vendors[0], params))
+        count = _total_count(body)
+        mode = "Pelican, read only" if ctx.credentials.get("picking_mode") == PELICAN else "Partner Picking"
+        recent = (
+            f"; {count} order{'s' if count != 1 else ''} in the last day at {vendors[0]}" if count is not None else ""
+        )
+        return AccountFacts(
+            summary=f"The Partner API accepted the token for chain {chain_id} ({mode}){recent}.",
+            details={"stores": len(vendors)},
+        )
+
+    def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
+        """Each store's orders created in the window, page by page; the cursor says where a pass stands."""
+        chain_id = ctx.credentials.get("chain_id", "")
+        vendors = vendor_ids(ctx.credentials)
+        window = _resume_or_new_window(ctx, cursor)
+        size = settings.PARTNER_PAGE_SIZE
+        for index in range(window["vendor"], len(vendors)):
+            page = window["page"] if index == window["vendor"] else 1
+            while True:
+                params = {"start_time": window["since"], "end_time": window["until"], "page_size": size, "page": page}
+                body = self._call(ctx, lambda client, v=vendors[index], p=params: self._list(client, chain_id, v, p))
+                orders, total_pages = _orders_and_pages(body, page, size)
+                records, invalid = _records(orders)
+                records = self._complete(ctx, chain_id, records)
+                done_with_store = page >= total_pages or not orders
+                if done_with_store and index == len(vendors) - 1:
+                    next_cursor: dict[str, Any] = {"last_until": window["until"]}
+                elif done_with_store:
+                    next_cursor = {**window, "vendor": index + 1, "page": 1}
+                else:
+                    next_cursor = {**window, "vendor": index, "page": page + 1}
+                yield OrderPage(records=records, cursor=next_cursor, invalid=invalid)
+                if done_with_store:
+                    break
+                page += 1
+
+    def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
+        chain_id = ctx.credentials.get("chain_id", "")
+        body = self._call(
+            ctx, lambda client: client.get_json(f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}")
+        )
+        if not isinstance(body, dict) or not body.get("order_id"):
+            raise TransientError("The Partner API sent something other than an order.")
+        return OrderRecord(str(body["order_id"]), body, normalize_order)
+
+    def update_order(self, ctx: PlatformContext, external_id: str, update: OrderUpdate) -> ActionResult:
+        if read_only := partner_picking.read_only_words(ctx.credentials):
+            raise PlatformError(read_only)
+        chain_id = ctx.credentials.get("chain_id", "")
+        path = f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}"
+        current = self._call(ctx, lambda client: client.get_json(path))
+        held = str(current.get("status", "")).upper() if isinstance(current, dict) else ""
+        if update.status != partner_picking.UPDATE_CART and held == update.status:
+            # A retry whose first attempt arrived (its answer was lost): the PUT is not sent twice.
+            return ActionResult(f"The Partner API already shows the order as {update.status}.", already_done=True)
+        body = partner_picking.request_body(current, update)
+        self._call(ctx, lambda client: client.request("PUT", path, json_body=body))
+        return ActionResult(partner_picking.done_words(update))
+
+    def webhook_record(self, body: Any) -> OrderRecord:
+        if not isinstance(body, dict) or not isinstance(body.get("order_id"), str) or not body["order_id"]:
+            raise UnreadableRecord("the body is not an order: it has no order_id")
+        if not isinstance(body.get("status"), str) or not body["status"]:
+            raise UnreadableRecord("the body is not an order: it has no status")
+        if not known_status(body):
+            raise UnknownStatus(f"Not applied: {unknown_status_words(body)}.")
+        return OrderRecord(body["order_id"], body, normalize_order)
+
+    def explain(self, error: Exception) -> str:
+        if isinstance(error, AuthError):
+            return first_help(AUTH_HELP, error) or self.auth_help
+        if isinstance(error, PlatformError):
+            return partner_picking.refusal_help(error)
+        return super().explain(error)
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _list(self, client: PlatformClient, chain_id: str, vendor_id: str, params: dict[str, Any]) -> Any:
+        """GET a store's orders. The docs show the path with and without /orders: try the other on a 404."""
+        base = f"/v2/chains/{chain_id}/vendors/{_path_part(vendor_id)}"
+        try:
+            return client.get_json(f"{base}/orders", params)
+        except PlatformError as exc:
+            if exc.status != 404:
+                raise
+        try:
+            return client.get_json(base, params)
+        except PlatformError as exc:
+            if exc.status == 404:
+                raise PlatformError(
+                    f"The Partner API does not know store {vendor_id} in chain {chain_id} (HTTP 404): check the "
+                    "store (vendor) IDs.",
+                    status=404,
+                ) from None
+            raise
+
+    def _complete(self, ctx: PlatformContext, chain_id: str, records: list[OrderRecord]) -> list[OrderRecord]:
+        """A list that gives ids only (one reading of the docs): GET each order whole."""
+        return [r if r.raw.get("status") else self.fetch_order(ctx, r.external_id) for r in records]
+
+
+class ThrottledSession(requests.Session):
+    """Takes a slot from the host's budget before each request; a 429 blocks the host for everybody."""
+
+    def __init__(self, throttle: Throttle | None, host: str):
+        super().__init__()
+        self.throttle = throttle
+        self.host = host
+
+    def request(self, method, url, *args, **kwargs):
+        if self.throttle is not None:
+            self.throttle.acquire(self.host)
+        response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 429 and self.throttle is not None:
+            self.throttle.back_off(self.host, parse_retry_after(response.headers.get("Retry-After")))
+        return response
+
+
+# -- windows and pages ---------------------------------------------------------------------------------
+
+
+def _resume_or_new_window(ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
+    """The pass under way, or a new one: from the last pass's end (less an overlap), at least the
+    reconciliation window, never before the import-from date or the platform's 60 days."""
+    if cursor and cursor.get("until"):
+        return {"since": cursor["since"], "until": cursor["until"], "vendor": cursor["vendor"], "page": cursor["page"]}
+    now = timezone.now()
+    floor = now - timedelta(days=WINDOW_DAYS) + WINDOW_SLACK
+    first_day = ctx.import_from or (now - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=UTC)
+    if cursor and cursor.get("last_until"):
+        resume = utc_datetime(cursor["last_until"]) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+        since = max(since, min(resume, now - timedelta(hours=settings.PARTNER_RECONCILE_HOURS)))
+    since = max(since, floor)
+    return {"since": _time(since), "until": _time(now), "vendor": 0, "page": 1}
+
+
+def _orders_and_pages(body: Any, page: int, size: int) -> tuple[list, int]:
+    """`{"orders": [...], "total_pages": n}`, or a bare list (then a full page means there may be more)."""
+    if isinstance(body, list):
+        return body, page + 1 if len(body) >= size else page
+    if not isinstance(body, dict) or not isinstance(body.get("orders", []), list):
+        raise TransientError("The Partner API sent an order list in a shape it does not use.")
+    orders = body.get("orders") or []
+    try:
+        total_pages = int(body.get("total_pages") or 0)
+    except (TypeError, ValueError):
+        total_pages = 0
+    if not total_pages:
+        total_pages = page + 1 if len(orders) >= size else page
+    return orders, total_pages
+
+
+def _total_count(body: Any) -> int | None:
+    if isinstance(body, dict):
+        for key in ("total_count", "total", "count"):
+            if isinstance(body.get(key), int):
+                return body[key]
+    return None
+
+
+def _records(orders: list) -> tuple[list[OrderRecord], list[InvalidRecord]]:
+    records, invalid = [], []
+    for raw in orders:
+        if isinstance(raw, str) and raw:
+            records.append(OrderRecord(raw, {"order_id": raw}, normalize_order))
+        elif isinstance(raw, dict) and raw.get("order_id") and not known_status(raw):
+            invalid.append(InvalidRecord(str(raw.get("order_code") or raw["order_id"]), unknown_status_words(raw)))
+        elif isinstance(raw, dict) and raw.get("order_id"):
+            records.append(OrderRecord(str(raw["order_id"]), raw, normalize_order))
+        else:
+            reference = str(raw.get("order_code") or "?") if isinstance(raw, dict) else "?"
+            invalid.append(InvalidRecord(reference, "an order without an order_id"))
+    return records, invalid
+
+
+def known_status(raw: dict[str, Any]) -> bool:
+    """Whether the order's status is one the portal applies (a missing one means: GET the order)."""
+    status = raw.get("status")
+    return not status or str(status).strip().upper() in STATUS_MAP
+
+
+def unknown_status_words(raw: dict[str, Any]) -> str:
+    return f"status \u201c{raw.get('status')}\u201d is not one the portal knows; not applied"
+
+
+def vendor_ids(credentials: dict[str, str]) -> list[str]:
+    return [v for v in re.split(r"[,;\s]+", credentials.get("vendor_ids") or "") if v]
+
+
+def new_webhook_secret() -> str:
+    return secrets_module.token_urlsafe(32)
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc or base_url
+
+
+def _order_path(external_id: str) -> str:
+    if not UUID_PATTERN.match(str(external_id)):
+        raise PlatformError(f"{external_id!r} is not a Partner API order id (a UUID).")
+    return str(external_id)
+
+
+def _path_part(value: str) -> str:
+    if not re.fullmatch(r"[\w.\-]+", value):
+        raise PlatformError(f"{value!r} is not a store (vendor) ID the Partner API can use.")
+    return value
+
+
+# -- reading Partner API orders ------------------------------------------------------------------------------
+
+
+def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
+    """One Partner API order (webhook body or GET answer) in our shape. Unknown keys are ignored."""
+    try:
+        return _normalize_order(raw)
+    except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
+        raise UnreadableRecord(f"unreadable Partner API order: {exc}") from None
+
+
+def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
+    if not isinstance(raw, dict) or not raw.get("order_id"):
+        raise ValueError("missing order_id")
+    status = str(raw.get("status") or "").strip().upper()
+    system = _object(raw.get("sys"))
+    client = _object(raw.get("client"))
+    customer = _object(raw.get("customer"))
+    payment = _object(raw.get("payment"))
+    address = _object(customer.get("delivery_address"))
+    currency = str(raw.get("currency") or CURRENCY_BY_COUNTRY.get(str(client.get("country_code") or "").upper(), ""))
+    items = tuple(_item(item, position) for position, item in enumerate(raw.get("items") or []))
+    name = " ".join(str(customer.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
+    return NormalizedOrder(
+        external_id=str(raw["order_id"]),
+        number=str(raw.get("order_code") or raw.get("external_order_id") or raw["order_id"])[:100],
+        status=STATUS_MAP.get(status, OrderStatus.UNKNOWN),
+        platform_status=status,
+        placed_at=utc_datetime(system.get("created_at")),
+        platform_updated_at=utc_datetime(system.get("updated_at")),
+        currency=currency,
+        total=decimal_amount(payment.get("order_total")),
+        subtotal=decimal_amount(payment.get("sub_total")),
+        shipping_total=decimal_amount(payment.get("delivery_fee")),
+        discount_total=decimal_amount(payment.get("discount")),
+        customer_name=name,
+        customer_phone=str(customer.get("phone_number") or ""),
+        shipping_address={k: str(v) for k, v in address.items() if v not in (None, "") and not isinstance(v, dict)},
+        items=items,
+        notes=_notes(raw, client),
+        flags={
+            "transport_type": str(raw.get("transport_type") or ""),
+            "store_id": str(client.get("store_id") or ""),
+            "cancellation": _object(raw.get("cancellation")),
+        },
+        raw=raw,
+    )
+
+
+def _item(raw: Any, position: int) -> NormalizedItem:
+    item = _object(raw)
+    pricing = _object(item.get("pricing"))
+    weighed = str(pricing.get("pricing_type") or "").upper() == "KG"
+    quantity = decimal_amount(pricing.get("quantity") or (0 if weighed else 1))
+    options = [(partner_picking.PICKING_OPTION, str(item.get("status") or "NOT_PROCESSED"))]
+    if weighed and pricing.get("weight") not in (None, ""):
+        options.append(("Weight", f"{pricing['weight']} kg"))
+    if item.get("replaced_id"):
+        options.append(("Replaces", str(item["replaced_id"])))
+    if item.get("instructions"):
+        options.append(("Instructions", str(item["instructions"])))
+    barcodes = item.get("barcode") or []
+    return NormalizedItem(
+        external_id=str(item.get("_id") or position),
+        title=str(item.get("name") or item.get("sku") or "Item"),
+        quantity=max(1, int(quantity)) if not weighed else 1,
+        unit_price=decimal_amount(pricing.get("unit_price")),
+        total=decimal_amount(pricing.get("total_price")),
+        sku=str(item.get("sku") or ""),
+        barcode=str(barcodes[0] if isinstance(barcodes, list) and barcodes else barcodes or ""),
+        options=tuple(options),
+        image_url=str(item.get("image_url") or ""),
+    )
+
+
+def _notes(raw: dict[str, Any], client: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    notes = []
+    cancellation = _object(raw.get("cancellation"))
+    if cancellation:
+        by = f" (cancelled by {cancellation['cancelled_by']})" if cancellation.get("cancelled_by") else ""
+        notes.append(("Cancellation", f"{cancellation.get('reason') or 'no reason given'}{by}"))
+    for label, value in (
+        ("Store", " ".join(str(client.get(k) or "") for k in ("name", "store_id")).strip()),
+        ("Order code", raw.get("order_code")),
+        ("Platform order id", raw.get("external_order_id")),
+        ("Delivery", raw.get("transport_type")),
+        ("Promised for", raw.get("promised_for")),
+        ("Customer comment", raw.get("comment")),
+        ("Pre-order", "yes" if raw.get("isPreorder") else ""),
+    ):
+        if value:
+            notes.append((label, str(value)))
+    return tuple(notes)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value

@@ -1,0 +1,30 @@
+"""Reading plain values out of platform documents: times and amounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+
+def utc_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 time in UTC; a time without an offset is taken as UTC. ValueError if unreadable."""
+    if not value:
+        return None
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValueError(f"unreadable time {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def decimal_amount(value: Any) -> Decimal:
+    """An amount sent as a number or a string ("$1,234.50"); nothing is zero."""
+    if value in (None, ""):
+        return Decimal("0")
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(str(value).replace("$", "").replace(",", ""))

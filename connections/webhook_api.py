@@ -1,0 +1,73 @@
+"""`POST /webhooks/partner/<connection uuid>/`: the Partner API's order events, on DRF.
+
+The rules live in `connections.webhooks`; this view only maps them to HTTP. No
+authentication class or parser of DRF's runs: the body is read raw, capped, and the
+Authorization header is the connection's shared secret, not a user's credential.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import webhooks
+
+log = logging.getLogger(__name__)
+
+_REPLY = inline_serializer(
+    "WebhookReply",
+    {"status": serializers.CharField(), "event": serializers.IntegerField(required=False)},
+)
+_ERROR = inline_serializer("WebhookError", {"detail": serializers.CharField()})
+
+
+class PartnerWebhookView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes: list = []
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="partner_webhook",
+        summary="Receive a Partner API order event",
+        description=(
+            "The full order object as the Partner API pushes it (no envelope). The Authorization header must be "
+            "exactly the connection's webhook secret. Accepted events are stored before the answer and applied "
+            "in the background; a duplicate is acknowledged and changes nothing."
+        ),
+        request=OpenApiTypes.OBJECT,
+        responses={
+            202: OpenApiResponse(_REPLY, description="Stored; it will be applied shortly."),
+            200: OpenApiResponse(_REPLY, description="A duplicate of an event already received."),
+            400: OpenApiResponse(_ERROR, description="Not JSON, or not an order."),
+            401: OpenApiResponse(_ERROR, description="Authorization missing or wrong; nothing stored."),
+            404: OpenApiResponse(_ERROR, description="No such webhook (unknown or disconnected connection)."),
+            413: OpenApiResponse(_ERROR, description="Body above the size limit."),
+            503: OpenApiResponse(_ERROR, description="Could not store it now; send it again."),
+        },
+        auth=[],
+        tags=["webhooks"],
+    )
+    def post(self, request, webhook_id):
+        django_request = request._request
+        try:
+            connection = webhooks.connection_for(webhook_id)
+            webhooks.authenticate(connection, django_request.META.get("HTTP_AUTHORIZATION"))
+            body = webhooks.read_body(
+                django_request, django_request.META.get("CONTENT_LENGTH"), settings.PARTNER_WEBHOOK_MAX_BYTES
+            )
+            receipt = webhooks.receive(connection, body, django_request.META, django_request.META.get("REMOTE_ADDR"))
+        except webhooks.Refused as refused:
+            return Response({"detail": refused.reason}, status=refused.status)
+        except DatabaseError:
+            log.exception("Could not store a webhook event for %s", webhook_id)
+            return Response({"detail": "The event could not be stored just now; send it again."}, status=503)
+        return Response(receipt.body, status=receipt.status)

@@ -1,0 +1,332 @@
+"""Order events a platform pushes to us: receive, store, then apply in a task.
+
+Receiving (`receive`, called by the DRF view in `webhook_api`) does as little as it
+can, in this order: find the connection (404), compare the whole Authorization header
+with its secret in constant time (401, nothing stored), read at most the size limit
+(413), parse (400), store the raw event under a dedupe key unique per connection (a
+duplicate is acknowledged and changes nothing), and after commit ask for a drain.
+
+Draining (`drain`, a django-q2 task) applies the stored events of one connection in
+batches through the one ingest path, in the same transaction that marks them
+processed: a worker killed mid-batch leaves them to be taken again, never half done.
+A drain is asked for at most once at a time per connection: the event's transaction
+sets `Connection.webhook_drain_asked_at` if it is not set, and only the request that
+set it queues the task, which clears it as it starts (so an event stored after that
+asks for another). The flag is a column, not a cache key, because web and worker
+processes share no cache in the default setup (local memory). The scheduler's tick
+drains whatever an absent worker or a lost task left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+import orjson
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from orders.ingest import ImportPolicy, ingest_page
+
+from .models import Connection, WebhookEvent
+from .platforms.base import UnknownStatus, UnreadableRecord
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+# An event still unprocessed after this long is drained by the tick; one claimed this
+# long ago by a worker that never finished is taken again.
+STALE_SECONDS = 60
+HIDDEN_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_PROXY_AUTHORIZATION"}
+MAX_HEADER_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: int
+    body: dict
+
+
+class Refused(Exception):
+    """The request is answered with `status` and `reason`; nothing was stored."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+# -- receiving -------------------------------------------------------------------------------------
+
+
+def connection_for(webhook_id) -> Connection:
+    # webhook_id is unique: no ordering (first() would sort by the merchant's name, joining it).
+    found = (
+        Connection.objects.select_related("credential")
+        .exclude(status=Connection.Status.DISCONNECTED)
+        .filter(webhook_id=webhook_id)
+        .order_by()[:1]
+    )
+    connection = found[0] if found else None
+    if connection is None or not connection.adapter.supports_webhooks:
+        raise Refused(404, "No such webhook.")
+    return connection
+
+
+def authenticate(connection: Connection, header: str | None, now=None) -> None:
+    """The whole Authorization header must equal the secret (or, for a while, the previous one)."""
+    if not header:
+        raise Refused(401, "The Authorization header is missing.")
+    values = connection.stored_credentials()
+    accepted = [values.get("webhook_secret") or ""]
+    until = connection.previous_webhook_secret_until
+    if until and until > (now or timezone.now()):
+        accepted.append(values.get("previous_webhook_secret") or "")
+    given = header.encode("utf-8", "replace")
+    # Every candidate is compared, so the time taken does not say which one matched.
+    matches = [hmac.compare_digest(given, secret.encode("utf-8", "replace")) for secret in accepted if secret]
+    if not any(matches):
+        raise Refused(401, "The Authorization header does not match this connection's webhook secret.")
+
+
+def read_body(stream, content_length: str | None, limit: int) -> bytes:
+    """At most `limit` bytes of the body; 413 above it, 400 for an unreadable length."""
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        raise Refused(400, "The Content-Length header is not a number.") from None
+    if length > limit:
+        raise Refused(413, f"The body is larger than {limit} bytes.")
+    if length <= 0:
+        raise Refused(400, "The body is empty.")
+    try:
+        body = stream.read(length)
+    except OSError:
+        raise Refused(400, "The body could not be read to its end.") from None
+    if len(body) < length:
+        raise Refused(400, "The body is shorter than its Content-Length.")
+    return body
+
+
+def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None) -> Receipt:
+    """Parse and store one authenticated event; a drain is asked for once it is committed."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise Refused(400, "The body is not valid JSON.") from None
+    state, outcome = WebhookEvent.State.RECEIVED, ""
+    try:
+        connection.adapter.webhook_record(payload)  # only to validate: the drain applies it
+    except UnknownStatus as exc:
+        state, outcome = WebhookEvent.State.NOT_APPLIED, str(exc)
+    except UnreadableRecord as exc:
+        raise Refused(400, f"Not an order: {exc}.") from None
+    order_id = str(payload.get("order_id") or "")[:100]
+    status = str(payload.get("status") or "")[:50]
+    event = WebhookEvent(
+        connection=connection,
+        remote_addr=remote_addr or None,
+        headers=_kept_headers(meta, connection),
+        body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+        dedupe_key=dedupe_key(payload, body),
+        order_external_id=order_id,
+        event_status=status,
+        event_updated_at=_event_time(payload),
+        state=state,
+        outcome=outcome,
+        processed_at=timezone.now() if state == WebhookEvent.State.NOT_APPLIED else None,
+    )
+    try:
+        with transaction.atomic():
+            event.save()
+            if state == WebhookEvent.State.RECEIVED and _mark_drain_asked(connection.pk):
+                transaction.on_commit(lambda: queue_drain(connection.pk))
+    except IntegrityError:
+        WebhookEvent.objects.filter(connection=connection, dedupe_key=event.dedupe_key).update(
+            duplicates=F("duplicates") + 1
+        )
+        return Receipt(200, {"status": "duplicate", "detail": "Already received; nothing changed."})
+    return Receipt(202, {"status": "accepted", "event": event.pk})
+
+
+def dedupe_key(payload: dict, body: bytes) -> str:
+    """(order id, status, sys.updated_at) when the event has them all, else the body's hash."""
+    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
+    parts = (payload.get("order_id"), payload.get("status"), system.get("updated_at"))
+    if all(isinstance(p, str) and p for p in parts):
+        key = "|".join(parts)
+        if len(key) <= 200:
+            return key
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _event_time(payload: dict):
+    from .platforms.values import utc_datetime
+
+    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
+    try:
+        return utc_datetime(system.get("updated_at"))
+    except (ValueError, TypeError):
+        return None
+
+
+def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
+    """The request's headers less the secret: never the Authorization header, nor any copy of it."""
+    secrets = [v for v in connection.stored_credentials().values() if v and len(v) >= 8]
+    kept = {}
+    for key, value in meta.items():
+        if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in HIDDEN_HEADERS:
+            continue
+        text = str(value)[:MAX_HEADER_CHARS]
+        if any(secret in text for secret in secrets):
+            text = "(hidden: it holds a secret)"
+        kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text
+    return kept
+
+
+# -- draining ----------------------------------------------------------------------------------------
+
+
+def _mark_drain_asked(connection_id: int) -> bool:
+    """Whether this caller is the one to queue the drain (nobody asked since the last one started)."""
+    return bool(
+        Connection.objects.filter(pk=connection_id, webhook_drain_asked_at__isnull=True).update(
+            webhook_drain_asked_at=timezone.now()
+        )
+    )
+
+
+def queue_drain(connection_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("connections.webhooks.drain", connection_id, task_name=f"webhooks-{connection_id}")
+
+
+def ask_for_drain(connection_id: int) -> None:
+    """Queue a drain unless one is already asked for and not yet started."""
+    if _mark_drain_asked(connection_id):
+        queue_drain(connection_id)
+
+
+def drain(connection_id: int) -> int:
+    """Apply every received event of a live connection; returns how many were handled."""
+    # Before reading: an event stored from now on asks for another drain.
+    Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+    # With its credentials (the import policy reads them), unordered (first() would join the merchant).
+    found = Connection.objects.live().select_related("credential").filter(pk=connection_id).order_by()[:1]
+    connection = found[0] if found else None
+    if connection is None:
+        return 0  # paused or gone: the events wait, and the tick drains them on resume
+    policy = ImportPolicy.for_connection(connection)
+    handled = 0
+    while batch := _claim(connection_id):
+        _apply(connection, batch, policy)
+        handled += len(batch)
+    return handled
+
+
+def drain_due() -> int:
+    """The tick's part: take back events a dead worker held, drain what waits too long."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=STALE_SECONDS)
+    WebhookEvent.objects.filter(state=WebhookEvent.State.PROCESSING, claimed_at__lt=stale).update(
+        state=WebhookEvent.State.RECEIVED, claim=None
+    )
+    waiting = (
+        WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED, received_at__lt=stale)
+        .filter(connection__in=Connection.objects.live())
+        .values_list("connection_id", flat=True)
+        .distinct()
+    )
+    connection_ids = list(waiting)
+    for connection_id in connection_ids:
+        Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+        ask_for_drain(connection_id)
+    return len(connection_ids)
+
+
+def reprocess(events) -> int:
+    """Staff: put failed (or any) events back to be applied, and apply them now."""
+    events = list(events.exclude(state=WebhookEvent.State.PROCESSING))
+    WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+        state=WebhookEvent.State.RECEIVED, claim=None, error="", outcome=""
+    )
+    for connection_id in {e.connection_id for e in events}:
+        drain(connection_id)
+    return len(events)
+
+
+def _claim(connection_id: int) -> list[WebhookEvent]:
+    ids = list(
+        WebhookEvent.objects.filter(connection_id=connection_id, state=WebhookEvent.State.RECEIVED)
+        .order_by("event_updated_at", "pk")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    if not ids:
+        return []
+    claim = uuid.uuid4()
+    WebhookEvent.objects.filter(pk__in=ids, state=WebhookEvent.State.RECEIVED).update(
+        state=WebhookEvent.State.PROCESSING, claim=claim, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    return list(WebhookEvent.objects.filter(claim=claim, state=WebhookEvent.State.PROCESSING))
+
+
+def _apply(connection: Connection, events: list[WebhookEvent], policy: ImportPolicy) -> None:
+    """Ingest a batch in one transaction with the events' new state; on failure, one by one."""
+    try:
+        with transaction.atomic():
+            _apply_in_transaction(connection, events, policy)
+    except Exception as exc:
+        if len(events) > 1:
+            for event in events:
+                _apply(connection, [event], policy)
+            return
+        log.exception("Webhook event %s of connection %s failed", events[0].pk, connection.pk)
+        WebhookEvent.objects.filter(pk=events[0].pk, claim=events[0].claim).update(
+            state=WebhookEvent.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], processed_at=timezone.now()
+        )
+
+
+def _apply_in_transaction(connection: Connection, events: list[WebhookEvent], policy: ImportPolicy) -> None:
+    adapter = connection.adapter
+    records, by_order = [], defaultdict(list)
+    now = timezone.now()
+    for event in events:
+        try:
+            record = adapter.webhook_record(orjson.loads(event.body))
+        except UnknownStatus as exc:
+            event.state, event.outcome, event.processed_at, event.error = (
+                WebhookEvent.State.NOT_APPLIED,
+                str(exc),
+                now,
+                "",
+            )
+            continue
+        records.append(record)
+        by_order[record.external_id].append(event)
+    result = ingest_page(connection, records, policy=policy)
+    for external_id, order_events in by_order.items():
+        latest = max(order_events, key=lambda e: (e.event_updated_at is not None, e.event_updated_at, e.pk))
+        for event in order_events:
+            event.state = WebhookEvent.State.PROCESSED
+            event.processed_at = now
+            event.error = ""
+            if event is latest:
+                event.outcome = _words(result.outcomes.get(external_id, "unchanged"))
+            else:
+                event.outcome = "Superseded by a newer event for the same order, applied with it."
+    WebhookEvent.objects.bulk_update(events, ["state", "processed_at", "error", "outcome"])
+
+
+def _words(outcome: str) -> str:
+    return {
+        "created": "Created the order.",
+        "updated": "Updated the order.",
+        "unchanged": "The order already looked like this; nothing changed.",
+    }.get(outcome, f"Not applied: {outcome.removeprefix('skipped: ')}.")
