@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.html import format_html
 
 from . import services, webhooks
-from .models import SYNC_OPTION_FIELDS, Connection, Credential, SyncRun, WebhookEvent
+from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
 
 
@@ -229,3 +229,38 @@ class WebhookEventAdmin(admin.ModelAdmin):
         self.message_user(request, f"Reprocessed {count} event(s); {failed} still failed.", level)
         for event in queryset:
             self.log_change(request, event, f"Reprocessed: {event.get_state_display()}")
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Open"), ("no", "Closed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(closed_at__isnull=self.value() == "yes")
+        return queryset
+
+
+@admin.register(Problem)
+class ProblemAdmin(admin.ModelAdmin):
+    """Every connection's problems, open and closed: what support looks at first."""
+
+    list_display = ("connection", "merchant", "cause", "count", "first_seen_at", "last_seen_at", "closed_at")
+    list_filter = (OpenFilter, "cause", "connection__platform", "last_seen_at")
+    search_fields = ("connection__name", "connection__merchant__name", "message")
+    list_select_related = ("connection__merchant",)
+    raw_id_fields = ("connection",)
+    date_hierarchy = "first_seen_at"
+
+    @admin.display(ordering="connection__merchant__name")
+    def merchant(self, problem):
+        return problem.connection.merchant
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

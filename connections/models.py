@@ -341,3 +341,46 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_status or 'event'} for {self.order_external_id or '?'} ({self.get_state_display()})"
+
+
+class Problem(models.Model):
+    """Something wrong with a connection, recorded once while it lasts (see `connections.health`).
+
+    One open problem per connection and cause: a repeat raises its count and last-seen
+    time. It closes by itself when the cause goes away; the merchant's members are
+    mailed once when it opens and once when it closes.
+    """
+
+    class Cause(models.TextChoices):
+        CREDENTIALS_REJECTED = "credentials_rejected", "Credentials rejected"
+        PLATFORM_REFUSING = "platform_refusing", "Platform refusing"
+        REPEATED_FAILURES = "repeated_failures", "Repeated failures"
+        WEBHOOK_SILENT = "webhook_silent", "Webhooks silent"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="problems")
+    cause = models.CharField(max_length=30, choices=Cause.choices)
+    message = models.TextField()
+    count = models.PositiveIntegerField(default=1)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    opened_mail_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_mail_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "cause"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_problem_per_cause",
+            )
+        ]
+
+    def __str__(self):
+        state = "closed" if self.closed_at else "open"
+        return f"{self.get_cause_display()} on {self.connection} ({state}, seen {self.count}x)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

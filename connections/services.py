@@ -16,11 +16,19 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import SYNC_OPTION_FIELDS, Connection, Credential
+from . import health
+from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem
 from .platforms.base import AccountFacts
-from .platforms.errors import AuthError, PlatformFailure
+from .platforms.errors import AuthError, PlatformError, PlatformFailure
 
 log = logging.getLogger(__name__)
+
+
+# The problem a failed Test connection opens, by the failure's kind (others pass by themselves).
+FAILED_CHECK_CAUSES = {
+    AuthError.kind: Problem.Cause.CREDENTIALS_REJECTED,
+    PlatformError.kind: Problem.Cause.PLATFORM_REFUSING,
+}
 
 
 @dataclass
@@ -138,8 +146,11 @@ def test_connection(connection: Connection) -> AccountFacts:
         facts = check_credentials(connection, connection.stored_credentials())
     except CheckFailed as failure:
         record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
+        if cause := FAILED_CHECK_CAUSES.get(failure.kind):
+            health.report(connection, cause, str(failure))
         raise
     _record_check(connection, facts, timezone.now())
+    health.resolve(connection, *health.CLEARED_BY_SUCCESS)
     connection.refresh_from_db()
     return facts
 
@@ -266,7 +277,9 @@ def record_failure(connection: Connection, message: str, *, auth: bool) -> None:
 
 def record_platform_failure(connection: Connection, error: PlatformFailure) -> None:
     if isinstance(error, AuthError):
-        record_failure(connection, connection.adapter.describe(error), auth=True)
+        message = connection.adapter.describe(error)
+        record_failure(connection, message, auth=True)
+        health.report(connection, Problem.Cause.CREDENTIALS_REJECTED, message)
 
 
 def pause(connection: Connection) -> None:

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from orders.ingest import ImportPolicy, ingest_page, merge_skips
 
+from . import health
 from .models import Connection, SyncRun
 from .platforms.backoff import backoff_seconds
 from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
@@ -262,9 +263,10 @@ def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) ->
     with transaction.atomic():
         if not SyncRun.objects.filter(pk=run.pk, lease_token=token).update(**run_fields):
             return
-        if conn_fields:
-            # A pause or disconnect that came in during the run wins over the run's outcome.
-            Connection.objects.live().filter(pk=connection.pk).update(**conn_fields)
+        # A pause or disconnect that came in during the run wins over the run's outcome.
+        if conn_fields and Connection.objects.live().filter(pk=connection.pk).update(**conn_fields):
+            run.error = run_fields.get("error", "")
+            health.after_sync(connection, run, failure, conn_fields.get("consecutive_failures", 0))
 
 
 def describe_failure(connection: Connection, failure: Exception, run: SyncRun) -> tuple[str, str]:

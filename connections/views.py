@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,13 +20,13 @@ from portal.models import Heartbeat
 
 from . import services
 from .forms import AccountForm, remove_whitespace
-from .models import Connection, SyncRun, WebhookEvent
+from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
 from .sync import SyncRefused, request_sync
 
 RECENT_RUNS = 10
+PROBLEMS_FIXED_SHOWN_FOR = timedelta(days=7)
 # The tick runs every minute; past this the page warns that nothing is scheduling syncs.
-SCHEDULER_SILENT_AFTER = timedelta(minutes=5)
 
 
 def _connections(request):
@@ -69,7 +69,15 @@ def _with_latest_run(connections) -> list[Connection]:
 def downloads(request):
     """Order downloads: every connection with its Fetch Orders button and progress."""
     connections = _with_latest_run(_connections(request))
-    return render(request, "connections/downloads.html", {"connections": connections})
+    problems = _problems_to_show(Problem.objects.filter(connection__merchant=request.merchant))
+    return render(request, "connections/downloads.html", {"connections": connections, "problems": problems})
+
+
+def _problems_to_show(problems) -> list[Problem]:
+    """The open problems, then those fixed in the last week, newest first."""
+    recent = timezone.now() - PROBLEMS_FIXED_SHOWN_FOR
+    shown = problems.filter(Q(closed_at=None) | Q(closed_at__gte=recent)).select_related("connection")
+    return sorted(shown, key=lambda p: (not p.is_open, -p.last_seen_at.timestamp()))
 
 
 @merchant_required
@@ -127,13 +135,12 @@ def add_account(request, platform):
 def detail(request, pk):
     connection = _connection(request, pk)
     runs = list(connection.sync_runs.all()[:RECENT_RUNS])
-    heartbeat = Heartbeat.objects.filter(name=Heartbeat.TICK).first()
-    scheduler_silent = connection.auto_sync and (
-        heartbeat is None or heartbeat.at < timezone.now() - SCHEDULER_SILENT_AFTER
-    )
+    heartbeat = Heartbeat.last_tick()
+    scheduler_silent = connection.auto_sync and not Heartbeat.is_recent(heartbeat)
     context = {
         "connection": connection,
         "adapter": connection.adapter,
+        "problems": _problems_to_show(connection.problems.all()),
         "runs": runs,
         "active_run": next((r for r in runs if r.is_active), None),
         "hints": connection.credential_hints(),

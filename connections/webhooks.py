@@ -9,10 +9,10 @@ duplicate is acknowledged and changes nothing), and after commit ask for a drain
 Draining (`drain`, a django-q2 task) applies the stored events of one connection in
 batches through the one ingest path, in the same transaction that marks them
 processed: a worker killed mid-batch leaves them to be taken again, never half done.
-A drain is asked for at most once at a time per connection: the event's transaction
-sets `Connection.webhook_drain_asked_at` if it is not set, and only the request that
-set it queues the task, which clears it as it starts (so an event stored after that
-asks for another). The flag is a column, not a cache key, because web and worker
+A drain is asked for at most once at a time per connection: once the event is
+committed, the request sets `Connection.webhook_drain_asked_at` if it is not set, and
+only the request that set it queues the task, which clears it as it starts (so an event
+stored after that asks for another). The flag is a column, not a cache key, because web and worker
 processes share no cache in the default setup (local memory). The scheduler's tick
 drains whatever an absent worker or a lost task left behind.
 """
@@ -143,15 +143,14 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         processed_at=timezone.now() if state == WebhookEvent.State.NOT_APPLIED else None,
     )
     try:
-        with transaction.atomic():
-            event.save()
-            if state == WebhookEvent.State.RECEIVED and _mark_drain_asked(connection.pk):
-                transaction.on_commit(lambda: queue_drain(connection.pk))
+        event.save()  # one INSERT in autocommit: stored for good before the answer
     except IntegrityError:
         WebhookEvent.objects.filter(connection=connection, dedupe_key=event.dedupe_key).update(
             duplicates=F("duplicates") + 1
         )
         return Receipt(200, {"status": "duplicate", "detail": "Already received; nothing changed."})
+    if state == WebhookEvent.State.RECEIVED:
+        ask_for_drain(connection.pk)
     return Receipt(202, {"status": "accepted", "event": event.pk})
 
 
@@ -209,8 +208,14 @@ def queue_drain(connection_id: int) -> None:
 
 
 def ask_for_drain(connection_id: int) -> None:
-    """Queue a drain unless one is already asked for and not yet started."""
-    if _mark_drain_asked(connection_id):
+    """Queue a drain unless one is already asked for and not yet started.
+
+    Called once the event is committed. A flag still set then belongs to a drain that has
+    not started: it clears the flag before it reads, so it will read this event too. Read
+    first and write only when clear, so that requests mostly only read the connection's row.
+    """
+    pending = Connection.objects.filter(pk=connection_id, webhook_drain_asked_at__isnull=False).exists()
+    if not pending and _mark_drain_asked(connection_id):
         queue_drain(connection_id)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import orjson
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -164,9 +165,7 @@ def ingest_page(
         return result
 
     with transaction.atomic(savepoint=False):
-        # Serialises ingests of one connection (sync, webhook, action refresh) on PostgreSQL;
-        # SQLite's IMMEDIATE transactions already serialise every writer.
-        Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").first()
+        _serialise_ingests(connection)
         stored = {
             row[1]: row
             for row in Order.objects.filter(connection=connection, external_id__in=list(latest)).values_list(
@@ -224,6 +223,19 @@ def _latest_per_id(records: Sequence[OrderRecord], result: IngestResult) -> dict
 
 def _is_older(incoming: datetime | None, held: datetime | None) -> bool:
     return incoming is not None and held is not None and incoming < held
+
+
+def _serialise_ingests(connection: Connection) -> None:
+    """One ingest of a connection at a time (sync, webhook drain, action refresh), until commit.
+
+    On PostgreSQL a transaction-scoped advisory lock keyed by the connection's id, not a
+    row lock on the connection: webhook requests write that row (the drain flag) and must
+    not wait for a batch being ingested. SQLite's IMMEDIATE transactions already serialise
+    every writer.
+    """
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [connection.pk])
 
 
 def _not_applied(order: NormalizedOrder, held_updated_at: datetime | None, held_status: str) -> str:

@@ -1,9 +1,13 @@
 """Merchants and the people who sign in for them."""
 
+from __future__ import annotations
+
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 
@@ -46,3 +50,13 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def last_tick(cls) -> Heartbeat | None:
+        return cls.objects.filter(name=cls.TICK).first()
+
+    @staticmethod
+    def is_recent(heartbeat: Heartbeat | None) -> bool:
+        """Whether the scheduler ticked lately (SCHEDULER_STALE_SECONDS)."""
+        stale = timezone.now() - timedelta(seconds=settings.SCHEDULER_STALE_SECONDS)
+        return heartbeat is not None and heartbeat.at >= stale

@@ -4,6 +4,7 @@ import logging
 
 from django.utils import timezone
 
+from connections.health import check_webhook_silence
 from connections.models import Connection, SyncRun
 from connections.sync import SyncRefused, recover_stale_runs, repair_stuck_connections, request_sync
 from connections.webhooks import drain_due
@@ -32,7 +33,8 @@ def tick() -> str:
         started += created
     actions = requeue_due_actions()
     drains = drain_due()
+    silent = check_webhook_silence(now)
     return (
         f"tick: {started} syncs started, {recovered} runs resumed, {repaired} connections repaired, "
-        f"{actions} actions queued, {drains} webhook drains queued"
+        f"{actions} actions queued, {drains} webhook drains queued, {silent} webhook connections silent"
     )

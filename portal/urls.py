@@ -8,9 +8,11 @@ from rest_framework.permissions import AllowAny
 from connections.webhook_api import PartnerWebhookView
 
 from . import views
+from .healthz import healthz
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("signin/", auth_views.LoginView.as_view(template_name="portal/signin.html"), name="login"),
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,184 @@
+"""A connection's honest health, and its problems: recorded once, grouped, closed by themselves.
+
+`report` is called where a cause shows itself (a sync's end, a Test connection, a push
+the platform refused, the tick's webhook check), `resolve` where it goes away (the next
+success). Each opening and each closing mails the merchant's members once, after commit:
+a problem that repeats only raises its count.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import statistics
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Connection, Problem, SyncRun, WebhookEvent
+
+log = logging.getLogger(__name__)
+Cause = Problem.Cause
+# What a successful sync or credentials check proves is gone.
+CLEARED_BY_SUCCESS = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING, Cause.REPEATED_FAILURES)
+RECENT_EVENTS = 20  # the webhook rhythm is learned from this many recent events
+
+
+@dataclass(frozen=True)
+class Health:
+    state: str  # connected, syncing, needs_attention, paused, disconnected, pending
+    label: str
+    reason: str = ""
+
+
+def health(connection: Connection, open_problems: list[Problem] | None = None) -> Health:
+    """What the merchant is told: the state, and for needs attention, why in words."""
+    status = connection.status
+    problems = open_problems if open_problems is not None else list(connection.problems.filter(closed_at=None))
+    if status in (Connection.Status.DISCONNECTED, Connection.Status.PAUSED, Connection.Status.PENDING):
+        return Health(status, connection.get_status_display())
+    if problems or status == Connection.Status.NEEDS_ATTENTION:
+        reason = problems[0].message if problems else connection.last_error
+        return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", reason)
+    if status == Connection.Status.SYNCING:
+        return Health(status, "Syncing")
+    return Health(Connection.Status.CONNECTED, "Connected")
+
+
+def report(connection: Connection, cause: str, message: str) -> Problem:
+    """Record that `cause` is (still) happening: opens the problem, or counts one more."""
+    now = timezone.now()
+    for _ in range(2):  # a concurrent opener wins the unique constraint: count on its row
+        with transaction.atomic():
+            problem = Problem.objects.select_for_update().filter(connection=connection, cause=cause, closed_at=None)
+            if problem.update(count=F("count") + 1, last_seen_at=now, message=message):
+                return problem.get()
+            try:
+                with transaction.atomic():
+                    opened = Problem.objects.create(
+                        connection=connection, cause=cause, message=message, first_seen_at=now, last_seen_at=now
+                    )
+            except IntegrityError:
+                continue
+            log.warning("Problem opened on connection %s: %s", connection.pk, message)
+            transaction.on_commit(lambda pk=opened.pk: _mail(pk, opening=True))
+            return opened
+    raise RuntimeError("unreachable: the open problem vanished twice")  # pragma: no cover
+
+
+def resolve(connection: Connection, *causes: str) -> int:
+    """Close the open problems of these causes (all when none are named); returns how many."""
+    problems = Problem.objects.filter(connection=connection, closed_at=None)
+    if causes:
+        problems = problems.filter(cause__in=causes)
+    closed = 0
+    for pk in list(problems.values_list("pk", flat=True)):
+        if Problem.objects.filter(pk=pk, closed_at=None).update(closed_at=timezone.now()):
+            closed += 1
+            log.info("Problem %s on connection %s closed", pk, connection.pk)
+            transaction.on_commit(lambda pk=pk: _mail(pk, opening=False))
+    return closed
+
+
+def after_sync(connection: Connection, run: SyncRun, failure: Exception | None, failures: int) -> None:
+    """A sync ended: its outcome opens, counts or closes the problems it speaks for."""
+    from .platforms.errors import AuthError, PlatformError
+    from .sync import FAILURES_BEFORE_ATTENTION
+
+    if failure is None:
+        resolve(connection, *CLEARED_BY_SUCCESS)
+        return
+    message = run.error or str(failure)
+    if isinstance(failure, AuthError):
+        report(connection, Cause.CREDENTIALS_REJECTED, message)
+    elif isinstance(failure, PlatformError):
+        report(connection, Cause.PLATFORM_REFUSING, message)
+    elif failures >= FAILURES_BEFORE_ATTENTION:
+        report(connection, Cause.REPEATED_FAILURES, f"{failures} fetches in a row failed. The last: {message}")
+
+
+def check_webhook_silence(now=None) -> int:
+    """The tick's part: a webhook connection silent far beyond its rhythm has a problem; returns how many."""
+    now = now or timezone.now()
+    silent = 0
+    for connection in Connection.objects.live().filter(platform__in=_webhook_platforms()):
+        times = list(
+            WebhookEvent.objects.filter(connection=connection)
+            .order_by("-received_at")
+            .values_list("received_at", flat=True)[:RECENT_EVENTS]
+        )
+        if len(times) < 2:
+            continue  # no rhythm yet: a new or quiet store is not a problem
+        allowed = silence_allowed(times)
+        quiet_for = now - times[0]
+        if quiet_for > allowed:
+            silent += 1
+            hours = quiet_for.total_seconds() / 3600
+            report(
+                connection,
+                Cause.WEBHOOK_SILENT,
+                f"No webhook for {hours:.1f} hours, though events usually come every "
+                f"{_words(_usual_gap(times))}. Check the webhook URL and secret in the platform's settings; "
+                "the scheduled sync still brings the orders in.",
+            )
+        else:
+            resolve(connection, Cause.WEBHOOK_SILENT)
+    return silent
+
+
+def silence_allowed(times: list) -> timedelta:
+    """How long a connection may stay quiet: many times its usual gap, never under the floor."""
+    floor = timedelta(minutes=settings.WEBHOOK_SILENT_MINUTES_MIN)
+    return max(floor, _usual_gap(times) * settings.WEBHOOK_SILENT_FACTOR)
+
+
+def _usual_gap(times: list) -> timedelta:
+    gaps = [(newer - older).total_seconds() for newer, older in itertools.pairwise(times)]
+    return timedelta(seconds=statistics.median(gaps))
+
+
+def _words(gap: timedelta) -> str:
+    minutes = gap.total_seconds() / 60
+    return f"{minutes:.0f} minutes" if minutes < 120 else f"{minutes / 60:.0f} hours"
+
+
+def _webhook_platforms() -> list[str]:
+    from .platforms import registry
+
+    return [p.key for p in registry.all_platforms() if p.supports_webhooks]
+
+
+def _mail(problem_pk: int, *, opening: bool) -> None:
+    """Mail the members once per opening or closing; the conditional update makes it once."""
+    field = "opened_mail_at" if opening else "closed_mail_at"
+    if not Problem.objects.filter(pk=problem_pk, **{f"{field}__isnull": True}).update(**{field: timezone.now()}):
+        return
+    problem = Problem.objects.select_related("connection__merchant").get(pk=problem_pk)
+    connection = problem.connection
+    recipients = [
+        email
+        for email in connection.merchant.members.select_related("user").values_list("user__email", flat=True)
+        if email
+    ]
+    if not recipients:
+        return
+    link = f"{settings.PORTAL_BASE_URL}{reverse('connections:detail', args=[connection.pk])}"
+    if opening:
+        subject = f"{connection.name} needs attention: {problem.get_cause_display().lower()}"
+        body = f"{problem.message}\n\nThe connection's page: {link}\n\nWe will write again when it is fixed."
+    else:
+        subject = f"{connection.name} is working again"
+        body = (
+            f"Fixed: {problem.get_cause_display().lower()} (seen {problem.count} time"
+            f"{'s' if problem.count != 1 else ''} since {problem.first_seen_at:%d %b %H:%M} UTC).\n\n{link}"
+        )
+    try:
+        send_mail(subject, body, None, recipients)
+    except Exception:  # a mail server down must not undo the record; staff see it in the log
+        log.exception("Could not mail the members of merchant %s about problem %s", connection.merchant_id, problem_pk)
