@@ -1,14 +1,29 @@
-"""Staff screens: every merchant's connections and runs, with test, sync and pause actions.
+"""Staff screens: every merchant's connections and runs, with the operations support needs.
 
-Credentials appear only as hints; the encrypted value is never rendered.
+Credentials appear only as hints; the encrypted value is never rendered, and the staff
+form that replaces them has write-only fields. Destructive or remote actions (pause,
+disconnect, sync of several, the platform authorization, replacing credentials) ask
+for confirmation first; every operation is logged in the object's history and in the
+audit trail. The work itself is done by `connections.services`, as for merchants.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audit.staff import MerchantFilter, StaffActionsMixin, confirmed, merchant_filter
+from audit.timeline import connection_timeline
+from audit.trail import Action, credential_fields_changed, record
+
 from . import services, webhooks
+from .forms import RETAIL_CANNOT_WRITE, add_credential_problems, credential_form_field, writes_refused
 from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
 
@@ -20,13 +35,14 @@ class CredentialInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 0
-    verbose_name_plural = "Credentials (hints only; secrets are write-only)"
+    verbose_name_plural = "Credentials (hints only; secrets are write-only: use Replace credentials)"
 
 
 class SyncRunInline(admin.TabularInline):
     model = SyncRun
     fields = ("queued_at", "trigger", "status", "pages", "created", "updated", "unchanged", "skipped", "error")
     readonly_fields = fields
+    raw_id_fields = ("requested_by",)
     extra = 0
     max_num = 0
     can_delete = False
@@ -37,13 +53,112 @@ class SyncRunInline(admin.TabularInline):
         return super().get_queryset(request).order_by("-queued_at")
 
 
+def _open_problems():
+    return Problem.objects.filter(connection=OuterRef("pk"), closed_at=None)
+
+
+class HealthFilter(admin.SimpleListFilter):
+    """The health the merchant sees: needs attention is the status or any open problem."""
+
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("needs_attention", "Needs attention"),
+            ("connected", "Connected"),
+            ("syncing", "Syncing"),
+            ("paused", "Paused"),
+            ("disconnected", "Disconnected"),
+            ("pending", "Pending"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        status = Connection.Status
+        quiet = [status.PAUSED, status.DISCONNECTED, status.PENDING]
+        if value in quiet:
+            return queryset.filter(status=value)
+        troubled = Q(status=status.NEEDS_ATTENTION) | Q(Exists(_open_problems()))
+        if value == "needs_attention":
+            return queryset.exclude(status__in=quiet).filter(troubled)
+        return queryset.filter(status=value).exclude(troubled)
+
+
+class ReplaceCredentialsForm(forms.Form):
+    """Staff type new credentials: write-only fields, blank keeps the stored value, its hint shown."""
+
+    def __init__(self, connection: Connection, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        self.adapter = connection.adapter
+        hints = connection.credential_hints()
+        for spec in self.adapter.credential_fields:
+            stored_hint = hints.get(spec.name, "")
+            field = credential_form_field(spec, stored_hint=stored_hint if spec.secret else "", required=False)
+            if spec.secret:
+                # Never the staff member's own password from the browser's store.
+                field.widget.attrs["autocomplete"] = "new-password"
+                if not stored_hint:
+                    field.help_text = f"Nothing stored. {spec.help_text}".strip()
+            else:
+                field.initial = stored_hint  # not secret: the hint is the value
+            self.fields[spec.name] = field
+        self.fields["confirm"] = forms.BooleanField(
+            label=f"Replace the credentials of {connection} (the platform checks them first)",
+            help_text="Nothing is saved when the platform refuses them.",
+            label_suffix="",
+        )
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {spec.name: self.cleaned_data.get(spec.name, "") for spec in self.adapter.credential_fields}
+
+    def changed_fields(self) -> list[str]:
+        held = self.connection.stored_credentials()
+        return credential_fields_changed(held, {**held, **{k: v for k, v in self.credentials.items() if v}})
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same rules as the merchant's Edit form.
+        add_credential_problems(self, self.adapter, self.credentials, self.connection)
+        merged = {**self.connection.stored_credentials(), **{k: v for k, v in self.credentials.items() if v}}
+        options = {"auto_accept": self.connection.auto_accept, "push_tracking": self.connection.push_tracking}
+        if writes_refused(merged, options):
+            raise forms.ValidationError(RETAIL_CANNOT_WRITE)
+        if not self.errors and not self.changed_fields():
+            raise forms.ValidationError("Nothing to replace: type at least one new value.")
+        return cleaned
+
+
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "merchant", "platform", "status_badge", "last_success_at", "next_sync_at", "short_error")
-    list_filter = ("platform", "status", "auto_sync", "push_tracking")
-    search_fields = ("name", "merchant__name")
+class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "merchant",
+        "platform",
+        "status_badge",
+        "open_problems",
+        "last_success_at",
+        "next_sync_at",
+        "short_error",
+    )
+    list_filter = (
+        MerchantFilter,
+        "platform",
+        HealthFilter,
+        "status",
+        "auto_sync",
+        "push_tracking",
+        "created_at",
+        "last_success_at",
+    )
+    search_fields = ("name", "store_name", "merchant__name")
     list_select_related = ("merchant",)
     raw_id_fields = ("merchant",)
+    date_hierarchy = "created_at"
     readonly_fields = (
         "status",
         "cursor",
@@ -68,11 +183,26 @@ class ConnectionAdmin(admin.ModelAdmin):
     )
     inlines = [CredentialInline, SyncRunInline]
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
-    actions = ["test_selected", "sync_selected", "pause_selected", "resume_selected", "authorize_selected"]
+    actions = [
+        "test_selected",
+        "sync_selected",
+        "pause_selected",
+        "resume_selected",
+        "disconnect_selected",
+        "authorize_selected",
+        "replace_credentials_selected",
+    ]
 
     def has_add_permission(self, request):
         # Connections are added through the merchant's Add Account flow, which checks credentials.
         return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_problem_count=Count("problems", filter=Q(problems__closed_at=None)))
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Orders carry their merchant: a connection never moves to another merchant or platform.
@@ -80,30 +210,116 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Only what staff may edit is written, so a run's outcome or a pause is never overwritten.
-        obj.save(
-            update_fields=[
-                "name",
-                "store_name",
-                "base_url_override",
-                *SYNC_OPTION_FIELDS,
-                "platform_options",
-                "updated_at",
-            ]
+        services.save_staff_edit(obj, actor=self.actor(request))
+
+    def delete_model(self, request, obj):
+        record(Action.DELETED, connection=obj, actor=self.actor(request))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        actor = self.actor(request)
+        for connection in queryset.select_related("merchant"):
+            record(Action.DELETED, connection=connection, actor=actor)
+        super().delete_queryset(request, queryset)
+
+    # -- the change page: its timeline and a way to replace the credentials ---------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        connection = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if connection is not None:
+            extra_context["timeline"] = connection_timeline(connection)
+            extra_context["audit_url"] = (
+                reverse("admin:audit_auditentry_changelist", current_app=self.admin_site.name)
+                + f"?connection__id__exact={connection.pk}"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/credentials/",
+                self.admin_site.admin_view(self.replace_credentials_view),
+                name="connections_connection_credentials",
+            ),
+            *super().get_urls(),
+        ]
+
+    def replace_credentials_view(self, request, object_id):
+        """Staff type new credentials; checked by the platform exactly as the merchant's Edit does."""
+        connection = self.get_object(request, unquote(object_id))
+        if connection is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, connection):
+            raise PermissionDenied
+        failure, status = None, 200
+        if request.method == "POST":
+            form = ReplaceCredentialsForm(connection, request.POST)
+            if form.is_valid():
+                fields = form.changed_fields()
+                try:
+                    services.update_connection(
+                        connection, connection.name, form.credentials, {}, actor=self.actor(request)
+                    )
+                except services.CheckFailed as exc:
+                    failure = exc
+                    connection.refresh_from_db()
+                except services.NameTaken:  # pragma: no cover - the name is unchanged
+                    failure = "Another connection took this name meanwhile."
+                else:
+                    self.log_change(request, connection, f"Credentials replaced: {', '.join(fields)}")
+                    self.message_user(
+                        request,
+                        f"{connection}: credentials replaced ({', '.join(fields)}). "
+                        f"Status: {connection.get_status_display().lower()}.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse(
+                            "admin:connections_connection_change",
+                            args=[connection.pk],
+                            current_app=self.admin_site.name,
+                        )
+                    )
+            status = 400
+        else:
+            form = ReplaceCredentialsForm(connection)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Replace the credentials of {connection}",
+            "opts": self.opts,
+            "original": connection,
+            "form": form,
+            "failure": failure,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/connections/connection/replace_credentials.html", context, status=status
         )
+
+    # -- list columns ---------------------------------------------------------------------------
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return format_html('<span class="status status-{}">{}</span>', obj.status, obj.get_status_display())
 
+    @admin.display(description="Open problems", ordering="open_problem_count")
+    def open_problems(self, obj):
+        return obj.open_problem_count
+
     @admin.display(description="Last error")
     def short_error(self, obj):
         return (obj.last_error[:90] + "\u2026") if len(obj.last_error) > 90 else obj.last_error
 
+    # -- actions --------------------------------------------------------------------------------
+
     @admin.action(description="Test connection")
     def test_selected(self, request, queryset):
+        actor = self.actor(request)
         for connection in queryset:
             try:
-                facts = services.test_connection(connection)
+                facts = services.test_connection(connection, actor=actor)
             except services.CheckFailed as failure:
                 self.message_user(request, f"{connection}: test failed. {failure}", messages.ERROR)
                 self.log_change(request, connection, f"Tested: failed ({failure.message})")
@@ -113,6 +329,16 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sync now (Fetch Orders)")
     def sync_selected(self, request, queryset):
+        if queryset.count() > 1 and not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset,
+                action="sync_selected",
+                title="Sync these connections now?",
+                question="Each connection below fetches its orders from its platform now, using its "
+                "request budget. Connections already syncing keep their run.",
+                button="Yes, sync them now",
+            )
         for connection in queryset:
             try:
                 run, created = request_sync(connection, trigger=SyncRun.Trigger.ADMIN, user=request.user)
@@ -121,18 +347,38 @@ class ConnectionAdmin(admin.ModelAdmin):
                 continue
             verb = "queued" if created else "already running as"
             self.message_user(request, f"{connection}: sync {verb} run #{run.pk}.", messages.INFO)
-            self.log_change(request, connection, f"Sync requested (run #{run.pk})")
+            self.note(
+                request,
+                connection,
+                f"Sync requested (run #{run.pk})",
+                action=Action.SYNC_REQUESTED,
+                connection=connection,
+                changes={"run": run.pk, "new_run": created},
+            )
 
-    @admin.action(description="Start the platform authorization (NuORDER initiate)")
+    @admin.action(description="Start the platform authorization (NuORDER initiate)\u2026")
     def authorize_selected(self, request, queryset):
+        able = [c for c in queryset if c.adapter.supports_authorization]
+        if able and not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset.filter(pk__in=[c.pk for c in able]),
+                action="authorize_selected",
+                title="Start the platform authorization?",
+                question="The portal sends the platform's first request (NuORDER /api/initiate) for each "
+                "connection below; the merchant then approves the application in the platform and pastes "
+                "the verification code on the connection's page. An authorization already waiting is replaced.",
+                button="Yes, start the authorization",
+            )
         for connection in queryset:
             if not connection.adapter.supports_authorization:
                 self.message_user(
                     request, f"{connection}: {connection.adapter.short_name} has no such step.", messages.WARNING
                 )
-                continue
+        actor = self.actor(request)
+        for connection in able:
             try:
-                services.start_authorization(connection)
+                services.start_authorization(connection, actor=actor)
             except services.CheckFailed as failure:
                 self.message_user(
                     request, f"{connection}: the authorization could not start. {failure}", messages.ERROR
@@ -146,20 +392,71 @@ class ConnectionAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 self.log_change(request, connection, "Authorization started")
+        return None
 
-    @admin.action(description="Pause")
+    @admin.action(description="Pause\u2026")
     def pause_selected(self, request, queryset):
+        if not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset,
+                action="pause_selected",
+                title="Pause these connections?",
+                question="No automatic imports and no pushes to the platform until they are resumed; "
+                "a sync under way stops at its next page. The merchants see them as paused.",
+                button="Yes, pause them",
+            )
+        actor = self.actor(request)
+        paused = 0
         for connection in queryset:
-            services.pause(connection)
-            self.log_change(request, connection, "Paused")
-        self.message_user(request, f"Paused {queryset.count()} connection(s).", messages.INFO)
+            if services.pause(connection, actor=actor):
+                paused += 1
+                self.log_change(request, connection, "Paused")
+        self.message_user(request, f"Paused {paused} connection(s).", messages.INFO)
+        return None
 
     @admin.action(description="Resume")
     def resume_selected(self, request, queryset):
+        actor = self.actor(request)
+        resumed = 0
         for connection in queryset:
-            services.resume(connection)
-            self.log_change(request, connection, "Resumed")
-        self.message_user(request, f"Resumed {queryset.count()} connection(s).", messages.INFO)
+            if services.resume(connection, actor=actor):
+                resumed += 1
+                self.log_change(request, connection, "Resumed")
+        self.message_user(request, f"Resumed {resumed} connection(s).", messages.INFO)
+
+    @admin.action(description="Disconnect (delete the credentials)\u2026")
+    def disconnect_selected(self, request, queryset):
+        if not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset,
+                action="disconnect_selected",
+                title="Disconnect these connections?",
+                question="Syncing stops and the stored credentials are deleted; the orders already imported "
+                "stay. To connect again, the merchant (or staff, with Replace credentials) enters them anew.",
+                warning="This cannot be undone: the credentials are destroyed.",
+                button="Yes, disconnect them",
+            )
+        actor = self.actor(request)
+        for connection in queryset:
+            services.disconnect(connection, actor=actor)
+            self.log_change(request, connection, "Disconnected (credentials deleted)")
+        self.message_user(request, f"Disconnected {queryset.count()} connection(s).", messages.INFO)
+        return None
+
+    @admin.action(description="Replace credentials\u2026")
+    def replace_credentials_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one connection to replace its credentials.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(
+            reverse(
+                "admin:connections_connection_credentials",
+                args=[queryset.get().pk],
+                current_app=self.admin_site.name,
+            )
+        )
 
 
 @admin.register(SyncRun)
@@ -176,9 +473,10 @@ class SyncRunAdmin(admin.ModelAdmin):
         "unchanged",
         "skipped",
     )
-    list_filter = ("status", "trigger", "connection__platform", "queued_at")
+    list_filter = (merchant_filter("connection__merchant"), "status", "trigger", "connection__platform", "queued_at")
     search_fields = ("connection__name", "connection__merchant__name", "error")
     list_select_related = ("connection",)
+    raw_id_fields = ("connection", "requested_by")
     date_hierarchy = "queued_at"
 
     def get_readonly_fields(self, request, obj=None):
@@ -189,7 +487,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
     """Every pushed event as received (the secret never stored), what applying it did, and a way to retry."""
 
     list_display = (
@@ -203,7 +501,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "attempts",
         "short_outcome",
     )
-    list_filter = ("state", "event_status", "connection__platform", "received_at")
+    list_filter = (
+        merchant_filter("connection__merchant"),
+        "state",
+        "event_status",
+        "connection__platform",
+        "received_at",
+    )
     search_fields = ("order_external_id", "connection__name", "connection__merchant__name", "error", "outcome")
     list_select_related = ("connection",)
     raw_id_fields = ("connection",)
@@ -227,8 +531,21 @@ class WebhookEventAdmin(admin.ModelAdmin):
         failed = queryset.filter(state=WebhookEvent.State.FAILED).count()
         level = messages.WARNING if failed else messages.SUCCESS
         self.message_user(request, f"Reprocessed {count} event(s); {failed} still failed.", level)
-        for event in queryset:
+        by_connection: dict[int, list[WebhookEvent]] = {}
+        for event in queryset.select_related("connection__merchant"):
             self.log_change(request, event, f"Reprocessed: {event.get_state_display()}")
+            by_connection.setdefault(event.connection_id, []).append(event)
+        actor = self.actor(request)
+        for events in by_connection.values():
+            record(
+                Action.WEBHOOKS_REPROCESSED,
+                connection=events[0].connection,
+                actor=actor,
+                changes={
+                    "events": [e.pk for e in events],
+                    "still_failed": sum(e.state == WebhookEvent.State.FAILED for e in events),
+                },
+            )
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -249,7 +566,7 @@ class ProblemAdmin(admin.ModelAdmin):
     """Every connection's problems, open and closed: what support looks at first."""
 
     list_display = ("connection", "merchant", "cause", "count", "first_seen_at", "last_seen_at", "closed_at")
-    list_filter = (OpenFilter, "cause", "connection__platform", "last_seen_at")
+    list_filter = (OpenFilter, merchant_filter("connection__merchant"), "cause", "connection__platform", "last_seen_at")
     search_fields = ("connection__name", "connection__merchant__name", "message")
     list_select_related = ("connection__merchant",)
     raw_id_fields = ("connection",)

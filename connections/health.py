@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 Cause = Problem.Cause
 # What a successful sync or credentials check proves is gone.
 CLEARED_BY_SUCCESS = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING, Cause.REPEATED_FAILURES)
+# What credentials the platform accepted (Test connection, Edit) prove is gone; fetches
+# failing for other reasons wait for a fetch that succeeds.
+CLEARED_BY_CHECK = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING)
 RECENT_EVENTS = 20  # the webhook rhythm is learned from this many recent events
+SCHEDULER_STOPPED = (
+    "Automatic imports are waiting: the portal's scheduler is not running. Staff see it on /healthz and have "
+    "to start a worker."
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,9 @@ class Health:
     reason: str = ""
 
 
-def health(connection: Connection, open_problems: list[Problem] | None = None) -> Health:
+def health(
+    connection: Connection, open_problems: list[Problem] | None = None, *, scheduler_running: bool = True
+) -> Health:
     """What the merchant is told: the state, and for needs attention, why in words."""
     status = connection.status
     problems = open_problems if open_problems is not None else list(connection.problems.filter(closed_at=None))
@@ -46,6 +55,8 @@ def health(connection: Connection, open_problems: list[Problem] | None = None) -
     if problems or status == Connection.Status.NEEDS_ATTENTION:
         reason = problems[0].message if problems else connection.last_error
         return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", reason)
+    if connection.auto_sync and not scheduler_running:
+        return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", SCHEDULER_STOPPED)
     if status == Connection.Status.SYNCING:
         return Health(status, "Syncing")
     return Health(Connection.Status.CONNECTED, "Connected")
@@ -182,3 +193,15 @@ def _mail(problem_pk: int, *, opening: bool) -> None:
         send_mail(subject, body, None, recipients)
     except Exception:  # a mail server down must not undo the record; staff see it in the log
         log.exception("Could not mail the members of merchant %s about problem %s", connection.merchant_id, problem_pk)
+
+
+def healths(connections: list[Connection]) -> None:
+    """Set `.health` on each connection, with two queries for the lot."""
+    from portal.models import Heartbeat
+
+    running = Heartbeat.is_recent(Heartbeat.last_tick())
+    by_connection: dict[int, list[Problem]] = {}
+    for problem in Problem.objects.filter(connection__in=connections, closed_at=None).order_by("-last_seen_at"):
+        by_connection.setdefault(problem.connection_id, []).append(problem)
+    for connection in connections:
+        connection.health = health(connection, by_connection.get(connection.pk, []), scheduler_running=running)

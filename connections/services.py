@@ -4,6 +4,10 @@ Pages and admin call these; they hold the rules (check before saving, nothing
 half-made, status written by code only) so both surfaces behave the same. A
 connection's state is only ever changed by conditional updates, never by saving a
 copy read earlier, so an edit cannot undo a pause or a run's outcome.
+
+Every change is written to the audit trail (`audit.trail`) in the same transaction,
+with the `Actor` the caller passes (pages and admin build it from the request; none
+means the system): credential field names, never their values; options old → new.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from audit.trail import Action, Actor, credential_fields_changed, option_changes, options_of, record
 
 from . import health
 from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem
@@ -77,7 +83,15 @@ def check_new(connection: Connection, credentials: dict) -> AccountFacts | None:
 
 
 def create_connection(
-    merchant, platform_key: str, name: str, credentials: dict, options: dict, *, checked=False, facts=None
+    merchant,
+    platform_key: str,
+    name: str,
+    credentials: dict,
+    options: dict,
+    *,
+    checked=False,
+    facts=None,
+    actor: Actor | None = None,
 ) -> Connection:
     """Check the credentials, then save connection and credential together.
 
@@ -104,14 +118,32 @@ def create_connection(
     try:
         with transaction.atomic():
             connection.save()
-            _store_credentials(connection, credentials)
+            fields = _store_credentials(connection, credentials)
+            record(
+                Action.CREATED,
+                connection=connection,
+                actor=actor,
+                changes={
+                    "platform": platform_key,
+                    "status": connection.status,
+                    **_options_set(connection),
+                    "credential_fields": fields,
+                },
+            )
     except IntegrityError:
         raise NameTaken(name) from None
     return connection
 
 
-def update_connection(connection: Connection, name: str, new_credentials: dict, options: dict) -> Connection:
+def _options_set(connection: Connection) -> dict:
+    return {name: value for name, value in options_of(connection).items() if value not in (None, "", [], {})}
+
+
+def update_connection(
+    connection: Connection, name: str, new_credentials: dict, options: dict, *, actor: Actor | None = None
+) -> Connection:
     """Save an edit. Blank secrets keep the stored ones; new or repaired credentials are checked first."""
+    before = options_of(Connection.objects.get(pk=connection.pk))
     stored = connection.stored_credentials()
     credentials = {**stored, **{k: v for k, v in new_credentials.items() if v}}
     for field_name, value in options.items():
@@ -125,8 +157,10 @@ def update_connection(connection: Connection, name: str, new_credentials: dict, 
     try:
         with transaction.atomic():
             connection.save(update_fields=["name", "store_name", *SYNC_OPTION_FIELDS, "platform_options", "updated_at"])
-            if credentials != stored:
-                _store_credentials(connection, credentials)
+            if credentials != stored and (fields := _store_credentials(connection, credentials)):
+                record(Action.CREDENTIALS_CHANGED, connection=connection, actor=actor, changes={"fields": fields})
+            if changes := option_changes(before, options_of(connection)):
+                record(Action.OPTIONS_CHANGED, connection=connection, actor=actor, changes=changes)
             if facts is not None:
                 _record_check(connection, facts, now)
             else:
@@ -140,7 +174,20 @@ def update_connection(connection: Connection, name: str, new_credentials: dict, 
     return connection
 
 
-def test_connection(connection: Connection) -> AccountFacts:
+STAFF_EDITABLE_FIELDS = ("name", "store_name", "base_url_override", *SYNC_OPTION_FIELDS, "platform_options")
+
+
+def save_staff_edit(connection: Connection, *, actor: Actor | None = None) -> None:
+    """Staff's admin edit: only what staff may edit is written (never the status, so a run's
+    outcome or a pause is never overwritten), and the change goes to the audit trail."""
+    before = options_of(Connection.objects.get(pk=connection.pk))
+    with transaction.atomic():
+        connection.save(update_fields=[*STAFF_EDITABLE_FIELDS, "updated_at"])
+        if changes := option_changes(before, options_of(connection)):
+            record(Action.OPTIONS_CHANGED, connection=connection, actor=actor, changes=changes)
+
+
+def test_connection(connection: Connection, *, actor: Actor | None = None) -> AccountFacts:
     """The Test connection button: check the stored credentials and record the outcome."""
     try:
         facts = check_credentials(connection, connection.stored_credentials())
@@ -148,15 +195,19 @@ def test_connection(connection: Connection) -> AccountFacts:
         record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
         if cause := FAILED_CHECK_CAUSES.get(failure.kind):
             health.report(connection, cause, str(failure))
+        record(
+            Action.TESTED, connection=connection, actor=actor, changes={"outcome": "failed", "error": failure.message}
+        )
         raise
     _record_check(connection, facts, timezone.now())
-    health.resolve(connection, *health.CLEARED_BY_SUCCESS)
+    record(Action.TESTED, connection=connection, actor=actor, changes={"outcome": "passed"})
     connection.refresh_from_db()
     return facts
 
 
 def _record_check(connection: Connection, facts: AccountFacts, now) -> None:
     """The platform accepted the credentials: note what it said, and lift a failure state."""
+    health.resolve(connection, *health.CLEARED_BY_CHECK)
     Connection.objects.filter(pk=connection.pk).update(account_facts=_facts(facts), last_checked_at=now)
     Connection.objects.filter(
         pk=connection.pk,
@@ -184,7 +235,7 @@ def _waiting_words(connection: Connection) -> str:
 # -- the authorization handshake (NuORDER's initiate) ------------------------------------------
 
 
-def start_authorization(connection: Connection) -> None:
+def start_authorization(connection: Connection, *, actor: Actor | None = None) -> None:
     """Staff: ask the platform for a temporary token the merchant then approves."""
     adapter = connection.adapter
     credentials = connection.stored_credentials()
@@ -193,17 +244,18 @@ def start_authorization(connection: Connection) -> None:
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     with transaction.atomic():
-        _store_credentials(connection, {**credentials, **pending})
+        fields = _store_credentials(connection, {**credentials, **pending})
         Connection.objects.filter(pk=connection.pk).update(
             account_facts={**connection.account_facts, "authorization_started_at": timezone.now().isoformat()}
         )
+        record(Action.AUTHORIZATION_STARTED, connection=connection, actor=actor, changes={"fields": fields})
 
 
 def authorization_pending(connection: Connection) -> bool:
     return bool(connection.stored_credentials().get("pending_token"))
 
 
-def finish_authorization(connection: Connection, code: str) -> AccountFacts:
+def finish_authorization(connection: Connection, code: str, *, actor: Actor | None = None) -> AccountFacts:
     """The merchant pasted the verification code: exchange it, store the token, check it."""
     adapter = connection.adapter
     credentials = connection.stored_credentials()
@@ -217,8 +269,9 @@ def finish_authorization(connection: Connection, code: str) -> AccountFacts:
     final = {k: v for k, v in {**credentials, **token}.items() if k not in pending}
     facts = check_credentials(connection, final)
     with transaction.atomic():
-        _store_credentials(connection, final)
+        fields = _store_credentials(connection, final)
         _record_check(connection, facts, timezone.now())
+        record(Action.AUTHORIZATION_FINISHED, connection=connection, actor=actor, changes={"fields": fields})
     connection.refresh_from_db()
     return facts
 
@@ -227,7 +280,8 @@ def _facts(facts: AccountFacts) -> dict:
     return {"summary": facts.summary, **facts.details}
 
 
-def _store_credentials(connection: Connection, credentials: dict) -> None:
+def _store_credentials(connection: Connection, credentials: dict) -> list[str]:
+    """Store the values encrypted; returns the names (only) of the fields that changed."""
     credential, created = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
     held = {} if created else credential.values()
     values = connection.adapter.completed_credentials(credentials)
@@ -236,9 +290,10 @@ def _store_credentials(connection: Connection, credentials: dict) -> None:
         Connection.objects.filter(pk=connection.pk).update(webhook_secret_shown_at=None)
     credential.set_values(values, connection.adapter.credential_fields)
     credential.save()
+    return credential_fields_changed(held, values)
 
 
-def rotate_webhook_secret(connection: Connection, new_secret: str = "") -> None:
+def rotate_webhook_secret(connection: Connection, new_secret: str = "", *, actor: Actor | None = None) -> None:
     """A new webhook secret (typed, or made here); the previous one is accepted for a grace period."""
     from .platforms.partner import new_webhook_secret
 
@@ -252,6 +307,12 @@ def rotate_webhook_secret(connection: Connection, new_secret: str = "") -> None:
         Connection.objects.filter(pk=connection.pk).update(
             webhook_secret_shown_at=None,
             previous_webhook_secret_until=timezone.now() + timedelta(hours=settings.PARTNER_WEBHOOK_GRACE_HOURS),
+        )
+        record(
+            Action.WEBHOOK_SECRET_ROTATED,
+            connection=connection,
+            actor=actor,
+            changes={"fields": ["webhook_secret"], "typed_by_user": bool(new_secret)},
         )
     connection.refresh_from_db()
 
@@ -282,34 +343,54 @@ def record_platform_failure(connection: Connection, error: PlatformFailure) -> N
         health.report(connection, Problem.Cause.CREDENTIALS_REJECTED, message)
 
 
-def pause(connection: Connection) -> None:
-    """No automatic imports or pushes until resumed; a run under way stops at its next page."""
-    Connection.objects.filter(pk=connection.pk).exclude(status=Connection.Status.DISCONNECTED).update(
-        status=Connection.Status.PAUSED, next_sync_at=None
-    )
+def pause(connection: Connection, *, actor: Actor | None = None) -> bool:
+    """No automatic imports or pushes until resumed; a run under way stops at its next page.
+
+    Returns whether it was paused now (not already paused, nor disconnected)."""
+    with transaction.atomic():
+        paused = (
+            Connection.objects.filter(pk=connection.pk)
+            .exclude(status__in=[Connection.Status.DISCONNECTED, Connection.Status.PAUSED])
+            .update(status=Connection.Status.PAUSED, next_sync_at=None)
+        )
+        if paused:
+            record(Action.PAUSED, connection=connection, actor=actor)
+    return bool(paused)
 
 
-def resume(connection: Connection) -> None:
+def resume(connection: Connection, *, actor: Actor | None = None) -> bool:
     """Back to work: sync soon, and send the pushes that waited."""
     from orders.actions import resume_actions
 
     connection.refresh_from_db()
     if connection.status != Connection.Status.PAUSED:
-        return
+        return False
     status = Connection.Status.NEEDS_ATTENTION if connection.last_error else Connection.Status.CONNECTED
-    if Connection.objects.filter(pk=connection.pk, status=Connection.Status.PAUSED).update(
-        status=status, next_sync_at=timezone.now() if connection.auto_sync else None
-    ):
+    with transaction.atomic():
+        resumed = Connection.objects.filter(pk=connection.pk, status=Connection.Status.PAUSED).update(
+            status=status, next_sync_at=timezone.now() if connection.auto_sync else None
+        )
+        if resumed:
+            record(Action.RESUMED, connection=connection, actor=actor, changes={"status": status})
+    if resumed:
         resume_actions(connection)
+    return bool(resumed)
 
 
-def disconnect(connection: Connection) -> None:
+def disconnect(connection: Connection, *, actor: Actor | None = None) -> None:
     """Stop syncing and destroy the credentials; orders already imported stay.
 
     A run under way stops at its next page (it finds the connection no longer live).
     """
     with transaction.atomic():
+        held = connection.stored_credentials()
         Credential.objects.filter(connection=connection).delete()
         Connection.objects.filter(pk=connection.pk).update(
             status=Connection.Status.DISCONNECTED, next_sync_at=None, cursor=None
+        )
+        record(
+            Action.DISCONNECTED,
+            connection=connection,
+            actor=actor,
+            changes={"credential_fields_deleted": sorted(k for k, v in held.items() if v)},
         )

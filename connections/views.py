@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.trail import Actor
+from orders.skipped import still_missing
 from portal.access import merchant_required
 from portal.models import Heartbeat
 
-from . import services
+from . import health, services
 from .forms import AccountForm, remove_whitespace
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
@@ -69,6 +71,7 @@ def _with_latest_run(connections) -> list[Connection]:
 def downloads(request):
     """Order downloads: every connection with its Fetch Orders button and progress."""
     connections = _with_latest_run(_connections(request))
+    health.healths(connections)
     problems = _problems_to_show(Problem.objects.filter(connection__merchant=request.merchant))
     return render(request, "connections/downloads.html", {"connections": connections, "problems": problems})
 
@@ -115,7 +118,12 @@ def add_account(request, platform):
         return _render_manage(request, open_form=form, status=400)
     try:
         connection = services.create_connection(
-            request.merchant, adapter.key, form.cleaned_data["name"], form.credentials, form.options
+            request.merchant,
+            adapter.key,
+            form.cleaned_data["name"],
+            form.credentials,
+            form.options,
+            actor=Actor.from_request(request),
         )
     except services.CheckFailed as failure:
         form.focus_credentials()
@@ -141,6 +149,7 @@ def detail(request, pk):
         "connection": connection,
         "adapter": connection.adapter,
         "problems": _problems_to_show(connection.problems.all()),
+        "not_imported": still_missing(connection.skipped_orders.all()).count(),
         "runs": runs,
         "active_run": next((r for r in runs if r.is_active), None),
         "hints": connection.credential_hints(),
@@ -180,7 +189,7 @@ def rotate_webhook_secret(request, pk):
     if typed and len(typed) < 16:
         messages.error(request, "A webhook secret of your own needs at least 16 characters.")
         return redirect("connections:detail", pk=connection.pk)
-    services.rotate_webhook_secret(connection, typed)
+    services.rotate_webhook_secret(connection, typed, actor=Actor.from_request(request))
     hours = settings.PARTNER_WEBHOOK_GRACE_HOURS
     messages.success(
         request,
@@ -199,7 +208,13 @@ def edit(request, pk):
         form = AccountForm(adapter, request.merchant, request.POST, connection=connection)
         if form.is_valid():
             try:
-                services.update_connection(connection, form.cleaned_data["name"], form.credentials, form.options)
+                services.update_connection(
+                    connection,
+                    form.cleaned_data["name"],
+                    form.credentials,
+                    form.options,
+                    actor=Actor.from_request(request),
+                )
             except services.CheckFailed as exc:
                 failure = exc
                 form.focus_credentials()
@@ -298,7 +313,7 @@ def test(request, pk):
         messages.error(request, f"This connection has no {label} stored. Click Edit to enter it.")
         return redirect("connections:detail", pk=pk)
     try:
-        facts = services.test_connection(connection)
+        facts = services.test_connection(connection, actor=Actor.from_request(request))
     except services.CheckFailed as failure:
         messages.error(request, f"Test failed. {failure}")
     else:
@@ -310,7 +325,7 @@ def test(request, pk):
 @require_POST
 def pause(request, pk):
     connection = _connection(request, pk)
-    services.pause(connection)
+    services.pause(connection, actor=Actor.from_request(request))
     messages.info(request, f"{connection} is paused: no automatic imports or pushes until you resume it.")
     return redirect(_back(request, reverse("connections:detail", args=[pk])))
 
@@ -319,7 +334,7 @@ def pause(request, pk):
 @require_POST
 def resume(request, pk):
     connection = _connection(request, pk)
-    services.resume(connection)
+    services.resume(connection, actor=Actor.from_request(request))
     messages.success(request, f"{connection} is resumed.")
     return redirect(_back(request, reverse("connections:detail", args=[pk])))
 
@@ -328,7 +343,7 @@ def resume(request, pk):
 def disconnect(request, pk):
     connection = _connection(request, pk)
     if request.method == "POST":
-        services.disconnect(connection)
+        services.disconnect(connection, actor=Actor.from_request(request))
         messages.info(
             request,
             f"{connection} is disconnected and its credentials are deleted. Its orders stay in the portal.",
@@ -348,7 +363,7 @@ def start_authorization(request, pk):
     if not request.user.is_staff:
         raise PermissionDenied("Only staff start the authorization.")
     try:
-        services.start_authorization(connection)
+        services.start_authorization(connection, actor=Actor.from_request(request))
     except services.CheckFailed as failure:
         messages.error(request, f"The authorization could not start. {failure}")
     else:
@@ -366,7 +381,7 @@ def finish_authorization(request, pk):
         messages.error(request, "Paste the verification code NuORDER showed when you approved the application.")
         return redirect("connections:detail", pk=pk)
     try:
-        facts = services.finish_authorization(connection, code)
+        facts = services.finish_authorization(connection, code, actor=Actor.from_request(request))
     except services.CheckFailed as failure:
         messages.error(request, f"The code was not accepted. {failure}")
     else:

@@ -143,7 +143,10 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         processed_at=timezone.now() if state == WebhookEvent.State.NOT_APPLIED else None,
     )
     try:
-        event.save()  # one INSERT in autocommit: stored for good before the answer
+        # Committed before the answer. Its own atomic block (a savepoint if the caller has a
+        # transaction open), so a duplicate's IntegrityError leaves the connection usable.
+        with transaction.atomic():
+            event.save()
     except IntegrityError:
         WebhookEvent.objects.filter(connection=connection, dedupe_key=event.dedupe_key).update(
             duplicates=F("duplicates") + 1

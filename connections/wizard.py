@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 
+from audit.trail import Actor
 from portal.forms import PortalForm
 from portal.models import Merchant
 
@@ -312,7 +313,9 @@ def _finish(request, state: WizardState, store: StoreForm):
         return redirect("connections:wizard_step", step="sync")
     try:
         if existing is not None:
-            connection = services.update_connection(existing, name, credentials, options)
+            connection = services.update_connection(
+                existing, name, credentials, options, actor=Actor.from_request(request)
+            )
         else:
             connection = _create(request, merchant_form, adapter, name, credentials, options)
     except services.CheckFailed as failure:
@@ -339,4 +342,13 @@ def _create(request, merchant_form: MerchantForm, adapter, name, credentials, op
     with transaction.atomic():
         if merchant is None:
             merchant = Merchant.objects.create(name=merchant_form.cleaned_data["new_merchant_name"].strip())
-        return services.create_connection(merchant, adapter.key, name, credentials, options, checked=True, facts=facts)
+        return services.create_connection(
+            merchant,
+            adapter.key,
+            name,
+            credentials,
+            options,
+            checked=True,
+            facts=facts,
+            actor=Actor.from_request(request),
+        )

@@ -96,6 +96,17 @@ def queue_auto_accepts(connection: Connection, order_ids: list[int]) -> None:
     transaction.on_commit(lambda: enqueue_connection_actions(connection.pk))
 
 
+def dispatch_refusal(order: Order) -> str:
+    """Why a dispatch cannot be recorded for the order ('' when it can); the page and the API ask this."""
+    adapter = order.connection.adapter
+    if adapter.supports_order_updates:
+        return (
+            f"{adapter.short_name} orders are fulfilled by sending the platform an update (ready for pickup, "
+            "dispatched or cancelled), not by recording a dispatch."
+        )
+    return ""
+
+
 def record_shipment(order: Order, user=None, **details) -> Shipment:
     """Record a dispatch; push it to the platform when the connection pushes tracking.
 

@@ -1,6 +1,10 @@
+"""Staff screens for orders and what we tell platforms about them, with a confirmed retry of failed pushes."""
+
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from audit.staff import StaffActionsMixin, confirmed, merchant_filter
+from audit.trail import Action
 from portal.templatetags.portal_tags import pretty_json
 
 from . import actions
@@ -24,17 +28,19 @@ class OrderItemInline(ReadOnlyInline):
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
     fields = ("created_at", "carrier", "tracking_number", "tracking_url", "estimated_delivery_date", "created_by")
+    raw_id_fields = ("created_by",)
 
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ("at", "kind", "message", "actor")
+    raw_id_fields = ("actor",)
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "merchant", "connection", "status", "platform_status", "total", "currency", "placed_at")
-    list_filter = ("status", "connection__platform", "placed_at")
+    list_filter = (merchant_filter("merchant"), "status", "connection__platform", "placed_at")
     search_fields = ("number", "external_id", "customer_name", "merchant__name", "connection__name")
     list_select_related = ("merchant", "connection")
     raw_id_fields = ("merchant", "connection")
@@ -59,11 +65,13 @@ class ActionAttemptInline(ReadOnlyInline):
 
 
 @admin.register(OutboundAction)
-class OutboundActionAdmin(admin.ModelAdmin):
+class OutboundActionAdmin(StaffActionsMixin, admin.ModelAdmin):
     list_display = ("pk", "kind", "order", "state", "attempts", "next_attempt_at", "created_at")
-    list_filter = ("kind", "state", "order__connection__platform")
-    search_fields = ("order__number", "order__merchant__name", "last_error")
+    list_filter = (merchant_filter("order__merchant"), "kind", "state", "order__connection__platform", "created_at")
+    search_fields = ("order__number", "order__external_id", "order__merchant__name", "last_error")
+    list_select_related = ("order",)
     raw_id_fields = ("order", "shipment", "created_by")
+    date_hierarchy = "created_at"
     inlines = [ActionAttemptInline]
     actions = ["retry_selected"]
 
@@ -73,12 +81,40 @@ class OutboundActionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Retry (send to the platform again)")
+    @admin.action(description="Retry failed pushes (send to the platform again)\u2026")
     def retry_selected(self, request, queryset):
-        for action in queryset.select_related("order__connection"):
+        failed = queryset.filter(state__in=actions.GIVEN_UP)
+        if not failed.exists():
+            self.message_user(request, "None of them failed: nothing to retry.", messages.INFO)
+            return None
+        if not confirmed(request):
+            return self.confirmation(
+                request,
+                failed,
+                action="retry_selected",
+                title="Send these to the platform again?",
+                question="Each refused or abandoned push below is queued again with a fresh budget of "
+                "attempts; the worker sends it to the platform. Pushes still open or done are left alone.",
+                button="Yes, retry them",
+            )
+        skipped = queryset.exclude(state__in=actions.GIVEN_UP).count()
+        if skipped:
+            self.message_user(request, f"{skipped} action(s) not failed: left alone.", messages.INFO)
+        retried = 0
+        for action in failed.select_related("order__connection__merchant"):
             try:
                 actions.retry_action(action, request.user)
             except actions.ActionRefused as exc:
                 self.message_user(request, f"{action}: {exc}", messages.WARNING)
             else:
-                self.log_change(request, action, "Retry requested")
+                retried += 1
+                self.note(
+                    request,
+                    action,
+                    "Retry requested",
+                    action=Action.PUSH_RETRIED,
+                    connection=action.order.connection,
+                    changes={"action": action.pk, "kind": action.kind, "order": action.order.number},
+                )
+        self.message_user(request, f"Retry requested for {retried} action(s).", messages.INFO)
+        return None

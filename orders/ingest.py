@@ -24,7 +24,7 @@ from django.utils import timezone
 from connections.models import Connection
 from connections.platforms.base import InvalidRecord, NormalizedOrder, OrderRecord, OrderStatus, UnreadableRecord
 
-from .models import STATUS_LABELS, Order, OrderEvent, OrderItem
+from .models import STATUS_LABELS, Order, OrderEvent, OrderItem, SkippedOrder
 
 MAX_EXAMPLES = 10
 ORDER_FIELDS_FROM_PLATFORM = (
@@ -97,6 +97,8 @@ class IngestResult:
     created_pending_ids: list[int] = field(default_factory=list)
     # What happened to each order: "created", "updated", "unchanged" or "skipped: <reason>".
     outcomes: dict[str, str] = field(default_factory=dict)
+    # Orders we hold no copy of and did not import: (external id, number, reason).
+    not_imported: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def seen(self) -> int:
@@ -160,6 +162,8 @@ def ingest_page(
     result = IngestResult()
     for record in invalid:
         result.skip(f"invalid data: {record.reason}", record.reference)
+        if record.reference:
+            result.not_imported.append((record.reference, record.reference, f"invalid data: {record.reason}"))
     latest = _latest_per_id([r if isinstance(r, OrderRecord) else OrderRecord.of(r) for r in records], result)
     if not latest:
         return result
@@ -185,19 +189,46 @@ def ingest_page(
                 order = record.order()
             except UnreadableRecord as exc:
                 result.skip(f"invalid data: {exc}", external_id, external_id)
+                if row is None:
+                    result.not_imported.append((external_id, external_id, f"invalid data: {exc}"))
                 continue
             reason = policy.skip_reason(order) if row is None else _not_applied(order, row[3], row[4])
             if reason:
                 result.skip(reason, order.number, external_id)
+                if row is None:
+                    result.not_imported.append((external_id, order.number, reason))
                 continue
             to_write.append((order, digest, row))
         if to_write:
             _write(connection, to_write, now, result)
+        if result.not_imported:
+            _remember_not_imported(connection, result.not_imported, now)
         if result.created_pending_ids and connection.auto_accept and connection.adapter.supports_accept:
             from .actions import queue_auto_accepts
 
             queue_auto_accepts(connection, result.created_pending_ids)
     return result
+
+
+def _remember_not_imported(connection: Connection, skipped: list[tuple[str, str, str]], now) -> None:
+    """One upsert per page: each order's latest reason, so "where is my order?" has an answer."""
+    rows = {
+        external_id[:100]: SkippedOrder(
+            connection=connection,
+            external_id=external_id[:100],
+            number=(number or "")[:100],
+            reason=reason[:300],
+            first_skipped_at=now,
+            last_skipped_at=now,
+        )
+        for external_id, number, reason in skipped
+    }
+    SkippedOrder.objects.bulk_create(
+        list(rows.values()),
+        update_conflicts=True,
+        unique_fields=["connection", "external_id"],
+        update_fields=["number", "reason", "last_skipped_at"],
+    )
 
 
 def _latest_per_id(records: Sequence[OrderRecord], result: IngestResult) -> dict[str, OrderRecord]:

@@ -55,7 +55,11 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "external_id"], name="order_unique_per_connection"),
         ]
-        indexes = [models.Index(fields=["merchant", "-placed_at"], name="order_merchant_placed")]
+        indexes = [
+            models.Index(fields=["merchant", "-placed_at"], name="order_merchant_placed"),
+            # The API's order feed: keyset pages on (updated_at, id) within a merchant (api/cursor.py).
+            models.Index(fields=["merchant", "updated_at", "id"], name="order_merchant_updated"),
+        ]
 
     def __str__(self):
         return f"Order {self.number}"
@@ -200,3 +204,26 @@ class ActionAttempt(models.Model):
 
     def __str__(self):
         return f"Attempt {self.number}: {self.outcome}"
+
+
+class SkippedOrder(models.Model):
+    """An order a platform showed us that we did not import, and why: the answer to
+    "where is my order?". One row per order and connection, its latest reason; the list
+    leaves out orders imported since (see `orders.skipped`).
+    """
+
+    connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="skipped_orders")
+    external_id = models.CharField(max_length=100)
+    number = models.CharField(max_length=100, blank=True, db_index=True)
+    reason = models.CharField(max_length=300)
+    first_skipped_at = models.DateTimeField(default=timezone.now)
+    last_skipped_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-last_skipped_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "external_id"], name="skipped_order_unique_per_connection")
+        ]
+
+    def __str__(self):
+        return f"{self.number or self.external_id}: {self.reason}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from connections.platforms.base import OrderStatus
@@ -13,7 +14,7 @@ from connections.platforms.errors import PlatformFailure
 from connections.services import record_platform_failure
 from portal.access import merchant_required
 
-from . import actions
+from . import actions, export
 from .actions import CLOSED_STATUSES, GIVEN_UP
 from .forms import DispatchForm, OrderFilterForm, OrderUpdateForm
 from .models import Order, OutboundAction
@@ -38,6 +39,19 @@ def order_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "orders/list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@merchant_required
+@require_GET
+def order_export(request):
+    """The list's orders, with the list's filters, as CSV, streamed."""
+    form = OrderFilterForm(request.merchant, request.GET or None)
+    orders = form.apply(_orders(request)).order_by("-placed_at", "-id")
+    response = StreamingHttpResponse(export.rows(orders, request.merchant), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @merchant_required
@@ -94,7 +108,9 @@ def _render_detail(
         "can_accept": adapter.supports_accept
         and order.status == OrderStatus.PENDING
         and all(a.state in GIVEN_UP for a in accepts),
-        "can_dispatch": not takes_updates and order.status not in CLOSED_STATUSES and (latest is None or refused),
+        "can_dispatch": not actions.dispatch_refusal(order)
+        and order.status not in CLOSED_STATUSES
+        and (latest is None or refused),
         "show_dispatch": not takes_updates or bool(shipments),
         "takes_updates": takes_updates,
         "update_refusal": actions.update_refusal(order) if takes_updates else "",
@@ -126,6 +142,10 @@ def accept(request, pk):
 @require_POST
 def dispatch(request, pk):
     order = _order(request, pk)
+    refusal = actions.dispatch_refusal(order)
+    if refusal:
+        messages.error(request, refusal)
+        return _render_detail(request, order, status=400)
     form = _dispatch_form(order, request.POST)
     if not form.is_valid():
         return _render_detail(request, order, form, status=400)

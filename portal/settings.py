@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "portal",
     "connections",
     "orders",
+    "api",
+    "audit",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
@@ -222,10 +224,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
+# The API's order feed serves orders changed at least this long ago, so that a write that
+# took its time before another but committed after it is never skipped (api/cursor.py).
+API_CURSOR_SETTLE_SECONDS = env.int("API_CURSOR_SETTLE_SECONDS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Order integration portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.STATUS_CHOICES",
+        "ConnectionStatusEnum": "connections.models.Connection.Status",
+    },
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("webhooks/partner/<uuid:webhook_id>/", PartnerWebhookView.as_view(), name="partner_webhook"),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
+    path("", include("api.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

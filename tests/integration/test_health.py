@@ -193,3 +193,25 @@ def test_staff_see_every_merchants_problems_in_admin_and_filter_the_open_ones(
     assert admin_client.get(url).context["cl"].result_count == 2
     assert admin_client.get(url, {"open": "yes"}).context["cl"].result_count == 1
     assert admin_client.get(url, {"q": "elsewhere"}).context["cl"].result_count == 1
+
+
+def test_health_states_in_order_of_what_matters(sandbox_connection):
+    connection = Connection.objects.get(pk=sandbox_connection.pk)
+    assert health.health(connection).state == "connected"
+    assert health.health(connection, scheduler_running=False).reason == health.SCHEDULER_STOPPED
+    connection.auto_sync = False
+    assert health.health(connection, scheduler_running=False).state == "connected"  # nothing waits on it
+    connection.status = Connection.Status.SYNCING
+    assert health.health(connection).label == "Syncing"
+    problem = health.report(connection, Problem.Cause.PLATFORM_REFUSING, "NOTHS refuses: the shop is closed.")
+    assert health.health(connection) == health.Health("needs_attention", "Needs attention", problem.message)
+    connection.status = Connection.Status.PAUSED
+    assert health.health(connection).state == "paused"  # the merchant chose it: not a problem shown as one
+    connection.status = Connection.Status.DISCONNECTED
+    assert health.health(connection).state == "disconnected"
+
+
+def test_the_downloads_page_says_why_a_connection_needs_attention(member_client, sandbox_connection):
+    Heartbeat.objects.create(name=Heartbeat.TICK, at=timezone.now() - timedelta(hours=1))
+    page = member_client.get(reverse("connections:downloads")).content.decode()
+    assert 'data-health="needs_attention"' in page and "scheduler is not running" in page

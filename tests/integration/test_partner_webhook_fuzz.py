@@ -88,3 +88,14 @@ def test_with_the_secret_any_body_is_stored_or_refused_never_a_500(
     assert stored == (1 if answer.status_code == 202 else 0)
     # Applying what was stored never fails the event with an error of ours.
     assert not WebhookEvent.objects.filter(connection=connection, state=WebhookEvent.State.FAILED).exists()
+
+
+def test_a_duplicate_inside_an_open_transaction_is_still_acknowledged(endpoint):
+    """The test's own transaction stands for any caller's: the duplicate's IntegrityError must
+    not break it (the event is saved in its own atomic block, a savepoint here)."""
+    _, url = endpoint
+    body = json.dumps(partner_order()).encode()
+    assert send(url, body, PARTNER_WEBHOOK_SECRET, {}).status_code == 202
+    again = send(url, body, PARTNER_WEBHOOK_SECRET, {})
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert WebhookEvent.objects.get().duplicates == 1
