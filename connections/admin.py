@@ -314,8 +314,18 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
 
     # -- actions --------------------------------------------------------------------------------
 
-    @admin.action(description="Test connection")
+    @admin.action(description="Test connection…")
     def test_selected(self, request, queryset):
+        if not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset,
+                action="test_selected",
+                title="Test these connections?",
+                question="Each connection below makes one cheap call to its platform with its stored credentials; "
+                "a refusal marks it as needing attention and opens a problem the merchant is told about.",
+                button="Yes, test them",
+            )
         actor = self.actor(request)
         for connection in queryset:
             try:
@@ -327,9 +337,9 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
                 self.message_user(request, f"{connection}: test passed. {facts.summary}", messages.SUCCESS)
                 self.log_change(request, connection, "Tested: passed")
 
-    @admin.action(description="Sync now (Fetch Orders)")
+    @admin.action(description="Sync now (Fetch Orders)…")
     def sync_selected(self, request, queryset):
-        if queryset.count() > 1 and not confirmed(request):
+        if not confirmed(request):
             return self.confirmation(
                 request,
                 queryset,
@@ -415,8 +425,18 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         self.message_user(request, f"Paused {paused} connection(s).", messages.INFO)
         return None
 
-    @admin.action(description="Resume")
+    @admin.action(description="Resume…")
     def resume_selected(self, request, queryset):
+        if not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset,
+                action="resume_selected",
+                title="Resume these connections?",
+                question="Automatic imports and pushes start again at the next tick; pushes held while paused are "
+                "sent.",
+                button="Yes, resume them",
+            )
         actor = self.actor(request)
         resumed = 0
         for connection in queryset:

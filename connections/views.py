@@ -76,6 +76,18 @@ def downloads(request):
     return render(request, "connections/downloads.html", {"connections": connections, "problems": problems})
 
 
+def _credentials_shown(connection: Connection) -> list[tuple[str, str]]:
+    """(label, what is shown) per stored credential: a secret's hint, a choice's label."""
+    fields = {f.name: f for f in connection.adapter.credential_fields}
+    shown = []
+    for name, hint in connection.credential_hints().items():
+        field = fields.get(name)
+        if field is None:
+            continue
+        shown.append((field.label, dict(field.choices).get(hint, hint) if not field.secret else hint))
+    return shown
+
+
 def _problems_to_show(problems) -> list[Problem]:
     """The open problems, then those fixed in the last week, newest first."""
     recent = timezone.now() - PROBLEMS_FIXED_SHOWN_FOR
@@ -152,8 +164,7 @@ def detail(request, pk):
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
         "runs": runs,
         "active_run": next((r for r in runs if r.is_active), None),
-        "hints": connection.credential_hints(),
-        "credential_labels": {f.name: f.label for f in connection.adapter.credential_fields},
+        "credentials_shown": _credentials_shown(connection),
         "scheduler_heartbeat": heartbeat,
         "scheduler_silent": scheduler_silent,
         "authorization_pending": connection.adapter.supports_authorization

@@ -52,9 +52,12 @@ def test_pause_asks_first_then_pauses_and_is_logged_with_the_address(admin_clien
     assert history(connection) == ["Paused"]
 
 
-def test_resume_is_done_at_once_and_logged(admin_client, merchant):
+def test_resume_asks_first_then_resumes_and_is_logged(admin_client, merchant):
     connection = ConnectionFactory(merchant=merchant, status=Connection.Status.PAUSED)
     page = act(admin_client, MODEL, "resume_selected", [connection.pk])
+    assert_confirmation_page(page, "resume_selected", [connection])
+    assert fresh(connection).status == Connection.Status.PAUSED
+    page = act(admin_client, MODEL, "resume_selected", [connection.pk], confirm=True)
     assert "Resumed 1 connection(s)." in page.content.decode()
     assert fresh(connection).status == Connection.Status.CONNECTED
     assert AuditEntry.objects.get().action == "resumed"
@@ -77,9 +80,12 @@ def test_disconnect_asks_first_then_deletes_the_credentials(admin_client, mercha
     assert history(connection) == ["Disconnected (credentials deleted)"]
 
 
-def test_test_connection_runs_at_once_and_is_logged(admin_client, sandbox_connection, sandbox_account):
+def test_test_connection_asks_first_then_tests_and_is_logged(admin_client, sandbox_connection, sandbox_account):
     generate_orders(sandbox_account, 2)
     page = act(admin_client, MODEL, "test_selected", [sandbox_connection.pk])
+    assert_confirmation_page(page, "test_selected", [sandbox_connection])
+    assert not AuditEntry.objects.exists()
+    page = act(admin_client, MODEL, "test_selected", [sandbox_connection.pk], confirm=True)
     assert "test passed" in page.content.decode()
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.changes) == ("tested", {"outcome": "passed"})
@@ -87,14 +93,17 @@ def test_test_connection_runs_at_once_and_is_logged(admin_client, sandbox_connec
     assert SANDBOX_TOKEN not in audit_table_text()
 
 
-def test_sync_now_of_one_runs_at_once_of_several_asks_first(
+def test_sync_now_asks_first_then_syncs_one_or_several(
     admin_client, sandbox_connection, sandbox_account, noths_url, other_merchant
 ):
     generate_orders(sandbox_account, 3)
     second = ConnectionFactory(
         merchant=other_merchant, name="itest2", token=sandbox_account.token, base_url_override=noths_url
     )
-    act(admin_client, MODEL, "sync_selected", [sandbox_connection.pk])
+    page = act(admin_client, MODEL, "sync_selected", [sandbox_connection.pk])
+    assert_confirmation_page(page, "sync_selected", [sandbox_connection])
+    assert not SyncRun.objects.exists()
+    act(admin_client, MODEL, "sync_selected", [sandbox_connection.pk], confirm=True)
     run = SyncRun.objects.get()
     assert (run.connection, run.trigger, run.status, run.created) == (sandbox_connection, "admin", "succeeded", 3)
 

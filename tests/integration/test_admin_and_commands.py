@@ -25,7 +25,7 @@ def quick(settings):
 
 def admin_action(admin_client, model, action, pks):
     url = reverse(f"admin:{model}_changelist")
-    # post=yes: past the confirmation page the destructive actions show first (tests/admin covers that page).
+    # post=yes: past the confirmation page every action shows first (tests/admin covers that page).
     return admin_client.post(url, {"action": action, "_selected_action": pks, "post": "yes"}, follow=True)
 
 

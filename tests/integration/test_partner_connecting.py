@@ -114,3 +114,12 @@ def test_a_missing_token_and_a_half_client_pair_are_form_errors(member_client):
     assert "Enter the Bearer token" in add_account(member_client, token="").content.decode()
     assert "go together" in add_account(member_client, token="", client_id=CLIENT_ID).content.decode()
     assert not Connection.objects.exists()
+
+
+def test_the_connection_page_shows_choices_by_their_label_and_secrets_by_their_hint(member_client):
+    add_account(member_client, token=TOKEN)
+    connection = Connection.objects.get()
+    page = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    settings_card = page[page.index("<h2>Settings</h2>") : page.index('id="webhook"')]
+    assert "Partner Picking (we may update orders)" in settings_card and "Sandbox" in settings_card
+    assert TOKEN not in settings_card and f"\u2026{TOKEN[-4:]}" in settings_card
