@@ -545,8 +545,18 @@ class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
         text = obj.error or obj.outcome
         return (text[:90] + "\u2026") if len(text) > 90 else text
 
-    @admin.action(description="Reprocess (apply again)")
+    @admin.action(description="Reprocess (apply again)…")
     def reprocess_selected(self, request, queryset):
+        if not confirmed(request):
+            return self.confirmation(
+                request,
+                queryset,
+                action="reprocess_selected",
+                title="Reprocess these webhook events?",
+                question="Each event below is applied again through the ingest path now; an event older than "
+                "the order we hold changes nothing.",
+                button="Yes, reprocess them",
+            )
         count = webhooks.reprocess(queryset)
         failed = queryset.filter(state=WebhookEvent.State.FAILED).count()
         level = messages.WARNING if failed else messages.SUCCESS

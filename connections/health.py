@@ -174,7 +174,7 @@ def _mail(problem_pk: int, *, opening: bool) -> None:
     connection = problem.connection
     recipients = [
         email
-        for email in connection.merchant.members.select_related("user").values_list("user__email", flat=True)
+        for email in connection.merchant.members.filter(user__is_active=True).values_list("user__email", flat=True)
         if email
     ]
     if not recipients:

@@ -162,10 +162,14 @@ def ingest_page(
     result = IngestResult()
     for record in invalid:
         result.skip(f"invalid data: {record.reason}", record.reference)
-        if record.reference:
-            result.not_imported.append((record.reference, record.reference, f"invalid data: {record.reason}"))
+        if record.external_id or record.reference:
+            result.not_imported.append(
+                (record.external_id or record.reference, record.reference, f"invalid data: {record.reason}")
+            )
     latest = _latest_per_id([r if isinstance(r, OrderRecord) else OrderRecord.of(r) for r in records], result)
     if not latest:
+        if result.not_imported:
+            _remember_not_imported(connection, result.not_imported, timezone.now())
         return result
 
     with transaction.atomic(savepoint=False):

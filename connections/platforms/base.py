@@ -176,6 +176,8 @@ class InvalidRecord:
 
     reference: str
     reason: str
+    # The platform's id of the order, when the record has one: what an imported copy is keyed by.
+    external_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -430,7 +430,11 @@ def _records(orders: list) -> tuple[list[OrderRecord], list[InvalidRecord]]:
         if isinstance(raw, str) and raw:
             records.append(OrderRecord(raw, {"order_id": raw}, normalize_order))
         elif isinstance(raw, dict) and raw.get("order_id") and not known_status(raw):
-            invalid.append(InvalidRecord(str(raw.get("order_code") or raw["order_id"]), unknown_status_words(raw)))
+            invalid.append(
+                InvalidRecord(
+                    str(raw.get("order_code") or raw["order_id"]), unknown_status_words(raw), str(raw["order_id"])
+                )
+            )
         elif isinstance(raw, dict) and raw.get("order_id"):
             records.append(OrderRecord(str(raw["order_id"]), raw, normalize_order))
         else:

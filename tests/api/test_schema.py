@@ -4,6 +4,7 @@ Schemathesis generates requests from the schema served at /api/schema/ and sends
 WSGI application in this process (the test's database transaction), with a member's token.
 """
 
+import re
 from collections import Counter
 
 import pytest
@@ -134,3 +135,13 @@ def test_schemathesis_finds_no_server_error(wsgi_app, fuzz_data, method, path):
     run()
     # Not only refused at the door: some requests reached the view's own work (200, 201, 400, 409).
     assert set(statuses) - {401, 403, 404}, statuses
+
+
+def test_the_readme_names_the_order_feeds_filters_as_the_api_takes_them(client, settings):
+    """A client written from the README must not send a filter the API silently ignores."""
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    documented = re.search(r"`GET /api/v1/orders/` \(filters ([^;]+);", readme, re.S).group(1)
+    names = set(re.findall(r"`(\w+)`", documented))
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    taken = {p["name"] for p in schema["paths"]["/api/v1/orders/"]["get"]["parameters"]}
+    assert names and names <= taken, names - taken

@@ -215,3 +215,18 @@ def test_the_downloads_page_says_why_a_connection_needs_attention(member_client,
     Heartbeat.objects.create(name=Heartbeat.TICK, at=timezone.now() - timedelta(hours=1))
     page = member_client.get(reverse("connections:downloads")).content.decode()
     assert 'data-health="needs_attention"' in page and "scheduler is not running" in page
+
+
+def test_a_deactivated_member_gets_no_alert_mail(merchant):
+    """A deactivated member has lost access (the API refuses their tokens): no mail about the merchant either."""
+    from django.contrib.auth import get_user_model
+
+    from tests.factories import ConnectionFactory, MembershipFactory
+
+    active = MembershipFactory(merchant=merchant).user
+    gone = MembershipFactory(merchant=merchant).user
+    get_user_model().objects.filter(pk=gone.pk).update(is_active=False)
+    connection = ConnectionFactory(merchant=merchant)
+    health.report(connection, Problem.Cause.CREDENTIALS_REJECTED, "NOTHS refused the token.")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [active.email]

@@ -231,7 +231,7 @@ def test_a_failed_event_keeps_its_error_and_staff_reprocess_it(hook, monkeypatch
     first = WebhookEvent.objects.order_by("pk").first()
     admin_client.post(
         reverse("admin:connections_webhookevent_changelist"),
-        {"action": "reprocess_selected", "_selected_action": [first.pk]},
+        {"action": "reprocess_selected", "_selected_action": [first.pk], "post": "yes"},
     )
     first.refresh_from_db()
     assert first.state == "processed" and first.error == ""

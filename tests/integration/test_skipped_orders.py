@@ -7,10 +7,14 @@ from django.urls import reverse
 
 from connections.models import Connection, SyncRun
 from connections.platforms.base import InvalidRecord
+from connections.platforms.partner import _records
 from connections.sync import execute, request_sync
 from orders.ingest import ingest_page
 from orders.models import Order, SkippedOrder
+from orders.skipped import still_missing
 from sandbox.noths_data import generate_orders
+from tests.conftest import make_partner_connection
+from tests.support.partner_orders import partner_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,3 +95,44 @@ def test_another_merchants_skipped_orders_are_never_shown(other_client, sandbox_
     ingest_page(connection, [make_order(9)])
     assert "R000009" not in listed(other_client)
     assert "R000009" not in listed(other_client, connection=sandbox_connection.pk)
+
+
+def _ingest_raw(connection, *raws):
+    records, invalid = _records(list(raws))
+    return ingest_page(connection, records, invalid)
+
+
+def test_a_partner_order_in_an_unknown_status_leaves_the_not_imported_list_once_imported(member_client, merchant):
+    connection = make_partner_connection(merchant)
+    raw = partner_order(status="TELEPORTED", code="fp-2002")
+    _ingest_raw(connection, raw)
+    assert still_missing(SkippedOrder.objects.filter(connection=connection)).count() == 1
+
+    # The platform now reports a status the portal knows: the order is imported...
+    _ingest_raw(connection, {**raw, "status": "RECEIVED"})
+    assert Order.objects.filter(connection=connection, external_id=raw["order_id"]).exists()
+    # ...and so it is no longer "not imported".
+    assert still_missing(SkippedOrder.objects.filter(connection=connection)).count() == 0
+    page = member_client.get(reverse("orders:skipped")).content.decode()
+    assert "fp-2002" not in page
+
+
+def test_an_imported_partner_order_seen_in_an_unknown_status_is_not_listed_as_not_imported(merchant):
+    connection = make_partner_connection(merchant)
+    raw = partner_order(status="RECEIVED", code="fp-3003")
+    _ingest_raw(connection, raw)
+    assert Order.objects.filter(connection=connection).count() == 1
+    _ingest_raw(connection, {**raw, "status": "TELEPORTED"})
+    assert still_missing(SkippedOrder.objects.filter(connection=connection)).count() == 0
+
+
+def test_a_page_of_only_invalid_records_is_still_listed_as_not_imported(sandbox_connection):
+    result = ingest_page(
+        Connection.objects.get(pk=sandbox_connection.pk),
+        [],
+        invalid=[InvalidRecord(reference="R-broken", reason="the total is not a number")],
+    )
+    assert result.skipped == 1
+    assert list(SkippedOrder.objects.values_list("external_id", "reason")) == [
+        ("R-broken", "invalid data: the total is not a number")
+    ]
