@@ -33,6 +33,7 @@ from .serializers import (
     ShipmentCreateSerializer,
     ShipmentSerializer,
 )
+from .throttling import MemberRateThrottle
 
 ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
 VALIDATION_ERROR = OpenApiResponse(
@@ -42,6 +43,7 @@ ORDER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descr
 COMMON = {
     401: OpenApiResponse(ERROR, description="No token, or an unknown or revoked one."),
     403: OpenApiResponse(ERROR, description="Signed in, but not as a merchant member."),
+    429: OpenApiResponse(ERROR, description="Too many requests: wait the Retry-After header's seconds."),
 }
 
 
@@ -49,6 +51,7 @@ class MerchantAPIView(generics.GenericAPIView):
     # Bearer first: its challenge makes an unauthenticated request a 401.
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [IsMerchantMember]
+    throttle_classes = [MemberRateThrottle]
 
     @property
     def merchant(self):

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "portal",
     "connections",
@@ -227,10 +228,16 @@ REST_FRAMEWORK = {
 # The API's order feed serves orders changed at least this long ago, so that a write that
 # took its time before another but committed after it is never skipped (api/cursor.py).
 API_CURSOR_SETTLE_SECONDS = env.int("API_CURSOR_SETTLE_SECONDS", default=30)
+# The merchant REST API: requests a minute per member (429 with Retry-After above it).
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Order integration portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page's scripts are served with our static files (drf-spectacular-sidecar), not from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.STATUS_CHOICES",
         "ConnectionStatusEnum": "connections.models.Connection.Status",

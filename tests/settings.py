@@ -18,6 +18,10 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("Q_SYNC", "true")
 # Our own queue name, so a developer's running worker never takes a test's tasks (Redis).
 os.environ.setdefault("Q_CLUSTER_NAME", f"portal-test-{os.getpid()}")
+# Our own cache keys, so runs sharing one Redis never meet (workers inherit it).
+os.environ.setdefault("CACHE_KEY_PREFIX", f"portal-test-{os.getpid()}")
+# The API's rate limit has its own test; elsewhere it must never get in the way.
+os.environ.setdefault("API_REQUESTS_PER_MINUTE", "100000")
 os.environ.setdefault("PLATFORM_READ_TIMEOUT", "5")
 os.environ.setdefault("PLATFORM_CONNECT_TIMEOUT", "2")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there
@@ -33,3 +37,4 @@ WHITENOISE_AUTOREFRESH = True
 # Every thread closes its connection when done (live-server threads, worker threads), so
 # the PostgreSQL test database can be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = os.environ["CACHE_KEY_PREFIX"]  # noqa: F405

@@ -69,11 +69,17 @@ def test_the_schema_lists_the_api_with_its_token_scheme(client):
     }
 
 
-def test_the_docs_page_renders(client):
+def test_the_docs_page_renders_with_our_own_copy_of_swagger_ui(client):
+    from django.contrib.staticfiles import finders
+
     response = client.get("/api/docs/")
     assert response.status_code == 200
     body = response.content.decode()
     assert "swagger" in body.lower() and "/api/schema/" in body
+    assert "cdn." not in body and "unpkg" not in body  # nothing fetched from elsewhere
+    scripts = re.findall(r'src="/static/([^"?]+)', body)
+    assert any(s.endswith("swagger-ui-bundle.js") for s in scripts), scripts
+    assert all(finders.find(s) for s in scripts)
 
 
 @pytest.fixture

@@ -207,3 +207,17 @@ def test_the_browsable_api_renders_every_endpoint_for_a_member(member_client, co
         assert response.status_code == 200 and shown in response.content.decode(), url
     form = member_client.get(f"/api/v1/orders/{order.pk}/shipments/", HTTP_ACCEPT="text/html")
     assert form.status_code == 405 and "tracking_number" in form.content.decode()
+
+
+def test_a_member_over_the_rate_limit_is_told_to_wait_and_others_are_not(issued, merchant, settings):
+    from django.core.cache import cache
+
+    settings.API_REQUESTS_PER_MINUTE = 3
+    cache.clear()
+    _, value = issued
+    mine = bearer(value)
+    assert [mine.get("/api/v1/connections/").status_code for _ in range(3)] == [200, 200, 200]
+    refused = mine.get("/api/v1/connections/")
+    assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
+    _, other = ApiToken.issue(MembershipFactory(merchant=merchant).user, merchant, "other member")
+    assert bearer(other).get("/api/v1/connections/").status_code == 200
