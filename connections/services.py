@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from audit.trail import Action, Actor, credential_fields_changed, option_changes, options_of, record
 
-from . import health
+from . import health, webhooks
 from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem
 from .platforms.base import AccountFacts
 from .platforms.errors import AuthError, PlatformError, PlatformFailure
@@ -290,6 +290,7 @@ def _store_credentials(connection: Connection, credentials: dict) -> list[str]:
         Connection.objects.filter(pk=connection.pk).update(webhook_secret_shown_at=None)
     credential.set_values(values, connection.adapter.credential_fields)
     credential.save()
+    webhooks.forget(connection.webhook_id)
     return credential_fields_changed(held, values)
 
 
@@ -314,6 +315,7 @@ def rotate_webhook_secret(connection: Connection, new_secret: str = "", *, actor
             actor=actor,
             changes={"fields": ["webhook_secret"], "typed_by_user": bool(new_secret)},
         )
+    webhooks.forget(connection.webhook_id)
     connection.refresh_from_db()
 
 
@@ -394,3 +396,4 @@ def disconnect(connection: Connection, *, actor: Actor | None = None) -> None:
             actor=actor,
             changes={"credential_fields_deleted": sorted(k for k, v in held.items() if v)},
         )
+    webhooks.forget(connection.webhook_id)

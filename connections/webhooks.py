@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 import orjson
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -65,7 +67,19 @@ class Refused(Exception):
 # -- receiving -------------------------------------------------------------------------------------
 
 
+# Per process: webhook id -> (until when, the connection with its credentials), so a busy
+# store's events skip the lookup and the decryption. A change made in another process (a
+# rotated secret, a disconnect) is seen within PARTNER_WEBHOOK_LOOKUP_SECONDS; this process's
+# own changes at once (`forget`). Unknown ids are never remembered.
+_remembered: dict[str, tuple[float, Connection]] = {}
+MAX_REMEMBERED = 5000
+
+
 def connection_for(webhook_id) -> Connection:
+    key, now = str(webhook_id), time.monotonic()
+    hit = _remembered.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     # webhook_id is unique: no ordering (first() would sort by the merchant's name, joining it).
     found = (
         Connection.objects.select_related("credential")
@@ -75,8 +89,18 @@ def connection_for(webhook_id) -> Connection:
     )
     connection = found[0] if found else None
     if connection is None or not connection.adapter.supports_webhooks:
+        _remembered.pop(key, None)
         raise Refused(404, "No such webhook.")
+    if settings.PARTNER_WEBHOOK_LOOKUP_SECONDS > 0:
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+        _remembered[key] = (now + settings.PARTNER_WEBHOOK_LOOKUP_SECONDS, connection)
     return connection
+
+
+def forget(webhook_id) -> None:
+    """This process looks the connection up again on its next event (its secret or state changed)."""
+    _remembered.pop(str(webhook_id), None)
 
 
 def authenticate(connection: Connection, header: str | None, now=None) -> None:
@@ -329,7 +353,16 @@ def _apply_in_transaction(connection: Connection, events: list[WebhookEvent], po
                 event.outcome = _words(result.outcomes.get(external_id, "unchanged"))
             else:
                 event.outcome = "Superseded by a newer event for the same order, applied with it."
-    WebhookEvent.objects.bulk_update(events, ["state", "processed_at", "error", "outcome"])
+    _save_outcomes(events, now)
+
+
+def _save_outcomes(events: list[WebhookEvent], now) -> None:
+    """One UPDATE per distinct outcome (a handful per batch), not bulk_update's CASE per row."""
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for event in events:
+        groups[(event.state, event.outcome, event.error)].append(event.pk)
+    for (state, outcome, error), pks in groups.items():
+        WebhookEvent.objects.filter(pk__in=pks).update(state=state, outcome=outcome, error=error, processed_at=now)
 
 
 def _words(outcome: str) -> str:

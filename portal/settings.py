@@ -184,6 +184,9 @@ PARTNER_RECONCILE_HOURS = env.int("PARTNER_RECONCILE_HOURS", default=48)
 # secret is still accepted.
 PARTNER_WEBHOOK_MAX_BYTES = env.int("PARTNER_WEBHOOK_MAX_BYTES", default=1024 * 1024)
 PARTNER_WEBHOOK_GRACE_HOURS = env.int("PARTNER_WEBHOOK_GRACE_HOURS", default=24)
+# Each web process remembers a webhook's connection this long (0 = look it up every time):
+# a secret rotated or a connection disconnected elsewhere is seen by all within it.
+PARTNER_WEBHOOK_LOOKUP_SECONDS = env.int("PARTNER_WEBHOOK_LOOKUP_SECONDS", default=5)
 # Every outbound request has a (connect, read) timeout in seconds.
 PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
 PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)

@@ -87,7 +87,7 @@ def test_the_backfill_recovers_every_dropped_webhook(live_server, merchant, sett
     assert portal_orders(connection) == expected
     run.refresh_from_db()
     assert run.status == "succeeded"
-    assert run.created > 0 and run.updated > 0
+    assert run.created + run.updated > 0  # the backfill, not the webhooks, closed the gap
     assert Order.objects.filter(connection=connection).count() == len(expected)  # nothing twice
 
 

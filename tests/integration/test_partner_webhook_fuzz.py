@@ -99,3 +99,38 @@ def test_a_duplicate_inside_an_open_transaction_is_still_acknowledged(endpoint):
     again = send(url, body, PARTNER_WEBHOOK_SECRET, {})
     assert again.status_code == 200 and again.json()["status"] == "duplicate"
     assert WebhookEvent.objects.get().duplicates == 1
+
+
+def test_a_busy_stores_events_skip_the_connection_lookup_until_it_changes(endpoint, settings, monkeypatch):
+    """Each process remembers the connection for PARTNER_WEBHOOK_LOOKUP_SECONDS: no lookup per
+    event; its own changes (a rotated secret) at once, others' once the time is up."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from connections import services, webhooks
+
+    settings.PARTNER_WEBHOOK_LOOKUP_SECONDS = 5
+    clock = [1000.0]
+    monkeypatch.setattr(webhooks.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(webhooks, "_remembered", {})
+    connection, url = endpoint
+
+    def post(status, secret=PARTNER_WEBHOOK_SECRET):
+        return send(url, json.dumps(partner_order(status=status)).encode(), secret, {})
+
+    assert post("RECEIVED").status_code == 202
+    with CaptureQueriesContext(db) as queries:
+        assert post("READY_FOR_PICKUP").status_code == 202
+    assert not [q for q in queries if '"webhook_id" = ' in q["sql"]]  # the lookup by webhook id
+
+    # Another process disconnects it: this one still accepts until the time is up, then 404.
+    type(connection).objects.filter(pk=connection.pk).update(status="disconnected")
+    assert post("DISPATCHED").status_code == 202
+    clock[0] += 6
+    assert post("CANCELLED").status_code == 404
+
+    # This process's own change is seen at once.
+    type(connection).objects.filter(pk=connection.pk).update(status="connected")
+    assert post("CANCELLED").status_code == 202
+    services.rotate_webhook_secret(connection, "a-brand-new-secret-for-this-hook")
+    assert post("CANCELLED", secret="a-brand-new-secret-for-this-hook").status_code == 202
