@@ -22,11 +22,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import Connection, Problem, SyncRun, WebhookEvent
+from .platforms.errors import AuthError, PlatformError
 
 log = logging.getLogger(__name__)
 Cause = Problem.Cause
 # What a successful sync or credentials check proves is gone.
 CLEARED_BY_SUCCESS = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING, Cause.REPEATED_FAILURES)
+# The problem a platform's answer opens at once, by the failure's kind; other failures
+# (rate limits, outages, our own) become a problem only when they repeat.
+CAUSE_BY_KIND = {AuthError.kind: Cause.CREDENTIALS_REJECTED, PlatformError.kind: Cause.PLATFORM_REFUSING}
 # What credentials the platform accepted (Test connection, Edit) prove is gone; fetches
 # failing for other reasons wait for a fetch that succeeds.
 CLEARED_BY_CHECK = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING)
@@ -99,17 +103,14 @@ def resolve(connection: Connection, *causes: str) -> int:
 
 def after_sync(connection: Connection, run: SyncRun, failure: Exception | None, failures: int) -> None:
     """A sync ended: its outcome opens, counts or closes the problems it speaks for."""
-    from .platforms.errors import AuthError, PlatformError
     from .sync import FAILURES_BEFORE_ATTENTION
 
     if failure is None:
         resolve(connection, *CLEARED_BY_SUCCESS)
         return
     message = run.error or str(failure)
-    if isinstance(failure, AuthError):
-        report(connection, Cause.CREDENTIALS_REJECTED, message)
-    elif isinstance(failure, PlatformError):
-        report(connection, Cause.PLATFORM_REFUSING, message)
+    if cause := CAUSE_BY_KIND.get(getattr(failure, "kind", "")):
+        report(connection, cause, message)
     elif failures >= FAILURES_BEFORE_ATTENTION:
         report(connection, Cause.REPEATED_FAILURES, f"{failures} fetches in a row failed. The last: {message}")
 
@@ -195,13 +196,13 @@ def _mail(problem_pk: int, *, opening: bool) -> None:
         log.exception("Could not mail the members of merchant %s about problem %s", connection.merchant_id, problem_pk)
 
 
-def healths(connections: list[Connection]) -> None:
-    """Set `.health` on each connection, with two queries for the lot."""
+def healths(connections: list[Connection], open_problems: list[Problem]) -> None:
+    """Set `.health` on each connection, given their open problems (newest first); one query more."""
     from portal.models import Heartbeat
 
     running = Heartbeat.is_recent(Heartbeat.last_tick())
     by_connection: dict[int, list[Problem]] = {}
-    for problem in Problem.objects.filter(connection__in=connections, closed_at=None).order_by("-last_seen_at"):
+    for problem in open_problems:
         by_connection.setdefault(problem.connection_id, []).append(problem)
     for connection in connections:
         connection.health = health(connection, by_connection.get(connection.pk, []), scheduler_running=running)

@@ -23,18 +23,11 @@ from django.utils import timezone
 from audit.trail import Action, Actor, credential_fields_changed, option_changes, options_of, record
 
 from . import health, webhooks
-from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem
+from .models import SYNC_OPTION_FIELDS, Connection, Credential
 from .platforms.base import AccountFacts
-from .platforms.errors import AuthError, PlatformError, PlatformFailure
+from .platforms.errors import AuthError, PlatformFailure
 
 log = logging.getLogger(__name__)
-
-
-# The problem a failed Test connection opens, by the failure's kind (others pass by themselves).
-FAILED_CHECK_CAUSES = {
-    AuthError.kind: Problem.Cause.CREDENTIALS_REJECTED,
-    PlatformError.kind: Problem.Cause.PLATFORM_REFUSING,
-}
 
 
 @dataclass
@@ -193,7 +186,7 @@ def test_connection(connection: Connection, *, actor: Actor | None = None) -> Ac
         facts = check_credentials(connection, connection.stored_credentials())
     except CheckFailed as failure:
         record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
-        if cause := FAILED_CHECK_CAUSES.get(failure.kind):
+        if cause := health.CAUSE_BY_KIND.get(failure.kind):
             health.report(connection, cause, str(failure))
         record(
             Action.TESTED, connection=connection, actor=actor, changes={"outcome": "failed", "error": failure.message}
@@ -342,7 +335,7 @@ def record_platform_failure(connection: Connection, error: PlatformFailure) -> N
     if isinstance(error, AuthError):
         message = connection.adapter.describe(error)
         record_failure(connection, message, auth=True)
-        health.report(connection, Problem.Cause.CREDENTIALS_REJECTED, message)
+        health.report(connection, health.CAUSE_BY_KIND[error.kind], message)
 
 
 def pause(connection: Connection, *, actor: Actor | None = None) -> bool:

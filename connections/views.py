@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -71,8 +71,8 @@ def _with_latest_run(connections) -> list[Connection]:
 def downloads(request):
     """Order downloads: every connection with its Fetch Orders button and progress."""
     connections = _with_latest_run(_connections(request))
-    health.healths(connections)
     problems = _problems_to_show(Problem.objects.filter(connection__merchant=request.merchant))
+    health.healths(connections, [problem for problem in problems if problem.is_open])
     return render(request, "connections/downloads.html", {"connections": connections, "problems": problems})
 
 
@@ -178,6 +178,10 @@ def detail(request, pk):
 def _webhook_facts(request, connection: Connection) -> dict:
     """The webhook URL, the secret (once, right after it was made or rotated) and the latest events."""
     events = connection.webhook_events.all()
+    counts = events.aggregate(
+        failed=Count("pk", filter=Q(state=WebhookEvent.State.FAILED)),
+        not_applied=Count("pk", filter=Q(state=WebhookEvent.State.NOT_APPLIED)),
+    )
     return {
         "url": request.build_absolute_uri(reverse("partner_webhook", args=[connection.webhook_id])),
         "secret": services.reveal_webhook_secret(connection),
@@ -185,8 +189,7 @@ def _webhook_facts(request, connection: Connection) -> dict:
         if connection.previous_webhook_secret_until and connection.previous_webhook_secret_until > timezone.now()
         else None,
         "recent": list(events[:10]),
-        "failed": events.filter(state=WebhookEvent.State.FAILED).count(),
-        "not_applied": events.filter(state=WebhookEvent.State.NOT_APPLIED).count(),
+        **counts,
     }
 
 

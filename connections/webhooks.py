@@ -38,6 +38,7 @@ from orders.ingest import ImportPolicy, ingest_page
 
 from .models import Connection, WebhookEvent
 from .platforms.base import UnknownStatus, UnreadableRecord
+from .platforms.values import utc_datetime
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +194,6 @@ def dedupe_key(payload: dict, body: bytes) -> str:
 
 
 def _event_time(payload: dict):
-    from .platforms.values import utc_datetime
-
     system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
     try:
         return utc_datetime(system.get("updated_at"))

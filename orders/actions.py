@@ -111,8 +111,11 @@ def record_shipment(order: Order, user=None, **details) -> Shipment:
     """Record a dispatch; push it to the platform when the connection pushes tracking.
 
     An order is dispatched once: a second dispatch is refused unless the platform
-    refused the first one.
+    refused the first one. Orders fulfilled by updates (`dispatch_refusal`) are refused here
+    too, whoever calls; the page and the API ask first only to answer before validating.
     """
+    if refusal := dispatch_refusal(order):
+        raise ActionRefused(refusal)
     connection = order.connection
     push = connection.push_tracking and connection.adapter.supports_shipment_push
     with transaction.atomic():

@@ -328,3 +328,13 @@ def test_a_paused_connection_takes_no_update(member_client, connection, platform
     response = send(member_client, django_capture_on_commit_callbacks, order, "CANCELLED", cancel_reason="CLOSED")
     assert response.status_code == 400 and "resume or reconnect it first" in response.content.decode()
     assert not OutboundAction.objects.exists() and not fake.puts
+
+
+def test_recording_a_dispatch_is_refused_whoever_asks(connection):
+    """The rule lives in the mechanism: not only the page and the API refuse it."""
+    from orders.actions import ActionRefused, record_shipment
+
+    order = imported(connection, three_item_order())
+    with pytest.raises(ActionRefused, match="fulfilled by sending the platform an update"):
+        record_shipment(order, tracking_number="X1")
+    assert not order.shipments.exists()
