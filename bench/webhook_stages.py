@@ -81,7 +81,6 @@ def targets(db) -> list[tuple[object, str, str]]:
     from fernet_fields.fields import EncryptedField
 
     from connections import webhooks
-    from connections.models import WebhookEvent
     from connections.platforms.partner import PartnerPlatform
 
     found = [
@@ -94,15 +93,14 @@ def targets(db) -> list[tuple[object, str, str]]:
         (orjson, "loads", "parse the body (orjson)"),
         (PartnerPlatform, "webhook_record", "validate it (adapter.webhook_record)"),
         (webhooks, "_kept_headers", "headers to keep"),
-        (WebhookEvent, "save", "INSERT the event"),
+        (webhooks, "_insert_event", "INSERT the event (and wait for SQLite's write lock)"),
+        (webhooks, "_drain_pending", "read the drain flag"),
         (webhooks, "_mark_drain_asked", "UPDATE the drain flag"),
         (webhooks, "queue_drain", "queue a drain (broker)"),
         (db, "commit", "COMMIT"),
         (db, "connect", "open a database connection"),
         (db, "close", "close it"),
     ]
-    if db.vendor == "sqlite":  # IMMEDIATE: BEGIN waits for SQLite's single write lock
-        found.append((db, "_start_transaction_under_autocommit", "BEGIN IMMEDIATE (waits for the write lock)"))
     return found
 
 

@@ -14,7 +14,9 @@ from django.db import DatabaseError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,11 +31,23 @@ _REPLY = inline_serializer(
 _ERROR = inline_serializer("WebhookError", {"detail": serializers.CharField()})
 
 
+class JsonOnly(BaseContentNegotiation):
+    """The answer is always JSON: the platform sends no Accept worth parsing on every event."""
+
+    def select_parser(self, request, parsers):
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PartnerWebhookView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes: list = []
     throttle_classes: list = []
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonOnly
 
     @extend_schema(
         operation_id="partner_webhook",

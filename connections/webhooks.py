@@ -30,7 +30,7 @@ from datetime import timedelta
 
 import orjson
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,6 +43,7 @@ from .platforms.values import utc_datetime
 log = logging.getLogger(__name__)
 
 BATCH = 200
+DRAIN_MAX_SECONDS = 10  # a drain that still finds events then hands over to a new one
 # An event still unprocessed after this long is drained by the tick; one claimed this
 # long ago by a worker that never finished is taken again.
 STALE_SECONDS = 60
@@ -154,32 +155,57 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         raise Refused(400, f"Not an order: {exc}.") from None
     order_id = str(payload.get("order_id") or "")[:100]
     status = str(payload.get("status") or "")[:50]
-    event = WebhookEvent(
-        connection=connection,
-        remote_addr=remote_addr or None,
-        headers=_kept_headers(meta, connection),
-        body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
-        dedupe_key=dedupe_key(payload, body),
-        order_external_id=order_id,
-        event_status=status,
-        event_updated_at=_event_time(payload),
-        state=state,
-        outcome=outcome,
-        processed_at=timezone.now() if state == WebhookEvent.State.NOT_APPLIED else None,
-    )
-    try:
-        # Committed before the answer. Its own atomic block (a savepoint if the caller has a
-        # transaction open), so a duplicate's IntegrityError leaves the connection usable.
-        with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        WebhookEvent.objects.filter(connection=connection, dedupe_key=event.dedupe_key).update(
+    values = {
+        "connection_id": connection.pk,
+        "remote_addr": remote_addr or None,
+        "headers": _kept_headers(meta, connection),
+        "body": body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+        "dedupe_key": dedupe_key(payload, body),
+        "order_external_id": order_id,
+        "event_status": status,
+        "event_updated_at": _event_time(payload),
+        "state": state,
+        "outcome": outcome,
+        "processed_at": timezone.now() if state == WebhookEvent.State.NOT_APPLIED else None,
+    }
+    event_id = _insert_event(values)
+    if event_id is None:
+        WebhookEvent.objects.filter(connection=connection, dedupe_key=values["dedupe_key"]).update(
             duplicates=F("duplicates") + 1
         )
         return Receipt(200, {"status": "duplicate", "detail": "Already received; nothing changed."})
     if state == WebhookEvent.State.RECEIVED:
         ask_for_drain(connection.pk)
-    return Receipt(202, {"status": "accepted", "event": event.pk})
+    return Receipt(202, {"status": "accepted", "event": event_id})
+
+
+_INSERT_SQL: dict[str, str] = {}  # database alias: the statement
+
+
+def _insert_event(values: dict) -> int | None:
+    """Store one event by a single statement; its id, or None when the dedupe key is taken.
+
+    One `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (PostgreSQL, and SQLite since 3.35),
+    run in autocommit as the view is: committed when it returns, with no BEGIN, COMMIT or
+    savepoint around it, and a duplicate is not an error that would abort a caller's
+    transaction. The statement is built once per database; each event's parameters are
+    prepared by its fields as the ORM's `save()` would (defaults for the rest), which
+    cost a request more than the statement itself (bench/webhook.py).
+    """
+    db = connections[router.db_for_write(WebhookEvent)]
+    fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+    sql = _INSERT_SQL.get(db.alias)
+    if sql is None:
+        quote = db.ops.quote_name
+        columns, placeholders = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+        table = quote(WebhookEvent._meta.db_table)
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"  # noqa: S608 (names from the model)
+        _INSERT_SQL[db.alias] = sql
+    params = [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), db) for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()  # to the statement's end: SQLite commits it there
+    return rows[0][0] if rows else None
 
 
 def dedupe_key(payload: dict, body: bytes) -> str:
@@ -240,13 +266,31 @@ def ask_for_drain(connection_id: int) -> None:
     not started: it clears the flag before it reads, so it will read this event too. Read
     first and write only when clear, so that requests mostly only read the connection's row.
     """
-    pending = Connection.objects.filter(pk=connection_id, webhook_drain_asked_at__isnull=False).exists()
+    pending = _drain_pending(connection_id)
     if not pending and _mark_drain_asked(connection_id):
         queue_drain(connection_id)
 
 
+def _drain_pending(connection_id: int) -> bool:
+    """Whether the drain flag is set: read once per event, so by SQL written once, not a query the ORM builds."""
+    db = connections[router.db_for_read(Connection)]
+    quote = db.ops.quote_name
+    flag = quote(Connection._meta.get_field("webhook_drain_asked_at").column)
+    sql = f"SELECT 1 FROM {quote(Connection._meta.db_table)} WHERE {quote('id')} = %s AND {flag} IS NOT NULL"  # noqa: S608 (names from the model)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [connection_id])
+        return cursor.fetchone() is not None
+
+
 def drain(connection_id: int) -> int:
-    """Apply every received event of a live connection; returns how many were handled."""
+    """Apply every received event of a live connection; returns how many were handled.
+
+    While events keep arriving, it waits PARTNER_WEBHOOK_GATHER_SECONDS between batches, so
+    a busy store's events are applied some at a time rather than one by one: a batch's fixed
+    cost (claiming, reading the orders, marking the events) was most of the worker's time
+    (bench/webhook.py). The first batch is taken at once. After DRAIN_MAX_SECONDS it asks
+    for another drain and ends, so a steady stream never holds a worker for long.
+    """
     # Before reading: an event stored from now on asks for another drain.
     Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
     # With its credentials (the import policy reads them), unordered (first() would join the merchant).
@@ -255,10 +299,17 @@ def drain(connection_id: int) -> int:
     if connection is None:
         return 0  # paused or gone: the events wait, and the tick drains them on resume
     policy = ImportPolicy.for_connection(connection)
+    gather, until = settings.PARTNER_WEBHOOK_GATHER_SECONDS, time.monotonic() + DRAIN_MAX_SECONDS
     handled = 0
     while batch := _claim(connection_id):
         _apply(connection, batch, policy)
         handled += len(batch)
+        if len(batch) < BATCH and gather > 0:
+            if time.monotonic() + gather > until:
+                Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+                ask_for_drain(connection_id)
+                break
+            time.sleep(gather)
     return handled
 
 

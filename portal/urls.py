@@ -11,6 +11,8 @@ from . import views
 from .healthz import healthz
 
 urlpatterns = [
+    # First: the one URL machines call at volume is matched before the pages' patterns are tried.
+    path("webhooks/partner/<uuid:webhook_id>/", PartnerWebhookView.as_view(), name="partner_webhook"),
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("signin/", auth_views.LoginView.as_view(template_name="portal/signin.html"), name="login"),
@@ -18,7 +20,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("connections.urls")),
     path("orders/", include("orders.urls")),
-    path("webhooks/partner/<uuid:webhook_id>/", PartnerWebhookView.as_view(), name="partner_webhook"),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
     path("", include("api.urls")),
 ]
