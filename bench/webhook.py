@@ -244,7 +244,7 @@ def child_main(args) -> int:
         SANDBOX_ENABLED="false",  # as in production; the webhook needs none of it
         PYTHONUNBUFFERED="1",
         # Each gunicorn worker times its requests' stages and writes them to stages_dir as it exits.
-        GUNICORN_CMD_ARGS="--config python:bench.webhook_stages " + os.environ.get("BENCH_GUNICORN_EXTRA", ""),
+        GUNICORN_CMD_ARGS="--config python:bench.webhook_stages",
         BENCH_STAGES_DIR=str(stages_dir),
     )
     if args.redis_url:

@@ -93,11 +93,11 @@ def targets(db) -> list[tuple[object, str, str]]:
         (orjson, "loads", "parse the body (orjson)"),
         (PartnerPlatform, "webhook_record", "validate it (adapter.webhook_record)"),
         (webhooks, "_kept_headers", "headers to keep"),
-        (webhooks, "_insert_event", "INSERT the event (and wait for SQLite's write lock)"),
+        (webhooks, "_insert_event", "INSERT the event, committed (waits included)"),
         (webhooks, "_drain_pending", "read the drain flag"),
         (webhooks, "_mark_drain_asked", "UPDATE the drain flag"),
         (webhooks, "queue_drain", "queue a drain (broker)"),
-        (db, "commit", "COMMIT"),
+        (db, "close_if_health_check_failed", "check the database connection (PostgreSQL: SELECT 1)"),
         (db, "connect", "open a database connection"),
         (db, "close", "close it"),
     ]

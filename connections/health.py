@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import Connection, Problem, SyncRun, WebhookEvent
+from .platforms import registry
 from .platforms.errors import AuthError, PlatformError
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def check_webhook_silence(now=None) -> int:
     """The tick's part: a webhook connection silent far beyond its rhythm has a problem; returns how many."""
     now = now or timezone.now()
     silent = 0
-    for connection in Connection.objects.live().filter(platform__in=_webhook_platforms()):
+    for connection in Connection.objects.live().filter(platform__in=registry.webhook_platforms()):
         times = list(
             WebhookEvent.objects.filter(connection=connection)
             .order_by("-received_at")
@@ -158,12 +159,6 @@ def _usual_gap(times: list) -> timedelta:
 def _words(gap: timedelta) -> str:
     minutes = gap.total_seconds() / 60
     return f"{minutes:.0f} minutes" if minutes < 120 else f"{minutes / 60:.0f} hours"
-
-
-def _webhook_platforms() -> list[str]:
-    from .platforms import registry
-
-    return [p.key for p in registry.all_platforms() if p.supports_webhooks]
 
 
 def _mail(problem_pk: int, *, opening: bool) -> None:

@@ -37,6 +37,7 @@ from django.utils import timezone
 from orders.ingest import ImportPolicy, ingest_page
 
 from .models import Connection, WebhookEvent
+from .platforms import registry
 from .platforms.base import UnknownStatus, UnreadableRecord
 from .platforms.values import utc_datetime
 
@@ -282,14 +283,14 @@ def _drain_pending(connection_id: int) -> bool:
         return cursor.fetchone() is not None
 
 
-def drain(connection_id: int) -> int:
+def drain(connection_id: int, *, gather: float | None = None) -> int:
     """Apply every received event of a live connection; returns how many were handled.
 
-    While events keep arriving, it waits PARTNER_WEBHOOK_GATHER_SECONDS between batches, so
-    a busy store's events are applied some at a time rather than one by one: a batch's fixed
-    cost (claiming, reading the orders, marking the events) was most of the worker's time
-    (bench/webhook.py). The first batch is taken at once. After DRAIN_MAX_SECONDS it asks
-    for another drain and ends, so a steady stream never holds a worker for long.
+    While events keep arriving, it waits `gather` seconds (PARTNER_WEBHOOK_GATHER_SECONDS)
+    between batches, so a busy store's events are applied some at a time rather than one by
+    one: a batch's fixed cost (claiming, reading the orders, marking the events) was most of
+    the worker's time (bench/webhook.py). The first batch is taken at once. After
+    DRAIN_MAX_SECONDS it asks for another drain and ends, so no drain holds a worker for long.
     """
     # Before reading: an event stored from now on asks for another drain.
     Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
@@ -299,38 +300,44 @@ def drain(connection_id: int) -> int:
     if connection is None:
         return 0  # paused or gone: the events wait, and the tick drains them on resume
     policy = ImportPolicy.for_connection(connection)
-    gather, until = settings.PARTNER_WEBHOOK_GATHER_SECONDS, time.monotonic() + DRAIN_MAX_SECONDS
+    if gather is None:
+        gather = settings.PARTNER_WEBHOOK_GATHER_SECONDS
+    until = time.monotonic() + DRAIN_MAX_SECONDS
     handled = 0
     while batch := _claim(connection_id):
         _apply(connection, batch, policy)
         handled += len(batch)
-        if len(batch) < BATCH and gather > 0:
-            if time.monotonic() + gather > until:
-                Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
-                ask_for_drain(connection_id)
-                break
-            time.sleep(gather)
+        wait = gather if len(batch) < BATCH else 0
+        if time.monotonic() + wait > until:
+            Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+            ask_for_drain(connection_id)
+            break
+        if wait > 0:
+            time.sleep(wait)
     return handled
 
 
 def drain_due() -> int:
-    """The tick's part: take back events a dead worker held, drain what waits too long."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=STALE_SECONDS)
-    WebhookEvent.objects.filter(state=WebhookEvent.State.PROCESSING, claimed_at__lt=stale).update(
-        state=WebhookEvent.State.RECEIVED, claim=None
-    )
-    waiting = (
-        WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED, received_at__lt=stale)
-        .filter(connection__in=Connection.objects.live())
-        .values_list("connection_id", flat=True)
-        .distinct()
-    )
-    connection_ids = list(waiting)
-    for connection_id in connection_ids:
-        Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
-        ask_for_drain(connection_id)
-    return len(connection_ids)
+    """The tick's part: take back events a dead worker held, drain what waits too long.
+
+    Connection by connection, so each look is a range of the (connection, state) index:
+    the events table has no index on state alone (each is written by every event's INSERT).
+    """
+    stale = timezone.now() - timedelta(seconds=STALE_SECONDS)
+    live = set(Connection.objects.live().values_list("pk", flat=True))
+    drained = 0
+    for connection_id in Connection.objects.filter(platform__in=registry.webhook_platforms()).values_list(
+        "pk", flat=True
+    ):
+        events = WebhookEvent.objects.filter(connection_id=connection_id)
+        events.filter(state=WebhookEvent.State.PROCESSING, claimed_at__lt=stale).update(
+            state=WebhookEvent.State.RECEIVED, claim=None
+        )
+        if connection_id in live and events.filter(state=WebhookEvent.State.RECEIVED, received_at__lt=stale).exists():
+            Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+            ask_for_drain(connection_id)
+            drained += 1
+    return drained
 
 
 def reprocess(events) -> int:
@@ -340,7 +347,7 @@ def reprocess(events) -> int:
         state=WebhookEvent.State.RECEIVED, claim=None, error="", outcome=""
     )
     for connection_id in {e.connection_id for e in events}:
-        drain(connection_id)
+        drain(connection_id, gather=0)  # staff wait for the answer
     return len(events)
 
 
@@ -356,7 +363,7 @@ def _claim(connection_id: int) -> list[WebhookEvent]:
     WebhookEvent.objects.filter(pk__in=ids, state=WebhookEvent.State.RECEIVED).update(
         state=WebhookEvent.State.PROCESSING, claim=claim, claimed_at=timezone.now(), attempts=F("attempts") + 1
     )
-    return list(WebhookEvent.objects.filter(claim=claim, state=WebhookEvent.State.PROCESSING))
+    return list(WebhookEvent.objects.filter(pk__in=ids, claim=claim))
 
 
 def _apply(connection: Connection, events: list[WebhookEvent], policy: ImportPolicy) -> None:

@@ -82,7 +82,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # written to disk at the next checkpoint rather than by an fsync of its own (which held
     # the write lock every webhook request waits for). A power cut can undo the last commits
     # (never corrupt the file): the Partner reconciliation fetches those orders again, and
-    # PostgreSQL, for production, is unchanged. See README, "SQLite".
+    # PostgreSQL, for production, is unchanged (README: where we departed from DESIGN.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",

@@ -21,5 +21,10 @@ def all_platforms() -> list[Platform]:
     return list(_PLATFORMS.values())
 
 
+def webhook_platforms() -> list[str]:
+    """The keys of the platforms that push order events to us."""
+    return [p.key for p in _PLATFORMS.values() if p.supports_webhooks]
+
+
 def is_known(key: str | None) -> bool:
     return key in _PLATFORMS

@@ -91,3 +91,24 @@ def test_without_a_gather_time_the_drain_never_waits(connection, queued, monkeyp
     monkeypatch.setattr(webhooks.time, "sleep", lambda seconds: pytest.fail("it waited"))
     receive(connection, partner_order())
     assert webhooks.drain(connection.pk) == 1
+
+
+def test_staff_reprocessing_never_waits_for_more_events(connection, queued, monkeypatch, settings):
+    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0.25
+    monkeypatch.setattr(webhooks.time, "sleep", lambda seconds: pytest.fail("it waited"))
+    receive(connection, partner_order())
+    WebhookEvent.objects.update(state=WebhookEvent.State.FAILED, error="boom")
+    assert webhooks.reprocess(WebhookEvent.objects.all()) == 1
+    assert WebhookEvent.objects.get().state == "processed"
+
+
+def test_a_long_backlog_is_handed_over_too(connection, queued, monkeypatch, settings):
+    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0
+    monkeypatch.setattr(webhooks, "BATCH", 2)
+    monkeypatch.setattr(webhooks, "DRAIN_MAX_SECONDS", 0)  # out of time after the first batch
+    for code in ("a", "b", "c"):
+        receive(connection, partner_order(code=code))
+    queued.clear()
+    assert webhooks.drain(connection.pk) == 2  # one full batch, then the next drain is asked for
+    assert queued == [connection.pk]
+    assert webhooks.drain(connection.pk) == 1
