@@ -386,7 +386,8 @@ class CpuMeter:
 
     gunicorn and qcluster are their process trees; the database server and Redis are every
     process so named (PostgreSQL's backends, and what the postmaster reaped); senders is this
-    process (the sending threads; Django's SQLite writes happen in the server and worker).
+    process (the sending threads, less the backlog sampler's own CPU; Django's SQLite writes
+    happen in the server and worker).
     A process's figure includes its reaped children's, so a worker that exits still counts.
     """
 
@@ -559,9 +560,12 @@ class Bench:
         backlog = Backlog(self.connection.pk) if keys else None
         before = self.cpu.snapshot()
         sends = send_all(self.port, jobs, {**self.headers, "X-Bench-Phase": phase}, senders, rate)
-        used = cpu_used(before, self.cpu.snapshot())
+        after = self.cpu.snapshot()
         if backlog:
             backlog.stop()
+            for figure in ("senders", "machine busy"):
+                after[figure] -= backlog.cpu_s
+        used = cpu_used(before, after)
         for key, status in zip(keys or (), sends["statuses"], strict=False):
             self.answers[key].append(status)
         count = len(jobs)
@@ -792,6 +796,7 @@ class Backlog:
     def __init__(self, connection_id: int):
         self.connection_id = connection_id
         self.most = 0
+        self.cpu_s = 0.0  # its own CPU, measurement not sending: taken out of the senders' figure
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.sample)
         self.thread.start()
@@ -805,11 +810,13 @@ class Backlog:
             connection_id=self.connection_id,
             state__in=[WebhookEvent.State.RECEIVED, WebhookEvent.State.PROCESSING],
         )
+        started = time.thread_time()
         try:
             while not self.done.wait(0.1):
                 self.most = max(self.most, waiting.count())
         finally:
             connection.close()
+            self.cpu_s = time.thread_time() - started
 
     def stop(self) -> None:
         self.done.set()
