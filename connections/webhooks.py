@@ -272,6 +272,12 @@ def ask_for_drain(connection_id: int) -> None:
         queue_drain(connection_id)
 
 
+def _ask_anew(connection_id: int) -> None:
+    """Queue a drain even if one is marked as asked for (it may be lost, or be the caller)."""
+    Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+    ask_for_drain(connection_id)
+
+
 def _drain_pending(connection_id: int) -> bool:
     """Whether the drain flag is set: read once per event, so by SQL written once, not a query the ORM builds."""
     db = connections[router.db_for_read(Connection)]
@@ -309,8 +315,7 @@ def drain(connection_id: int, *, gather: float | None = None) -> int:
         handled += len(batch)
         wait = gather if len(batch) < BATCH else 0
         if time.monotonic() + wait > until:
-            Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
-            ask_for_drain(connection_id)
+            _ask_anew(connection_id)
             break
         if wait > 0:
             time.sleep(wait)
@@ -334,8 +339,7 @@ def drain_due() -> int:
             state=WebhookEvent.State.RECEIVED, claim=None
         )
         if connection_id in live and events.filter(state=WebhookEvent.State.RECEIVED, received_at__lt=stale).exists():
-            Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
-            ask_for_drain(connection_id)
+            _ask_anew(connection_id)
             drained += 1
     return drained
 
