@@ -46,6 +46,7 @@ ORDER_FIELDS_FROM_PLATFORM = (
     "flags",
     "raw",
     "content_hash",
+    "items_hash",
     "updated_at",
 )
 
@@ -177,7 +178,7 @@ def ingest_page(
         stored = {
             row[1]: row
             for row in Order.objects.filter(connection=connection, external_id__in=list(latest)).values_list(
-                "pk", "external_id", "content_hash", "platform_updated_at", "status"
+                "pk", "external_id", "content_hash", "platform_updated_at", "status", "items_hash"
             )
         }
         now = timezone.now()
@@ -301,14 +302,15 @@ def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
         unique_fields=["connection", "external_id"],
         update_fields=list(ORDER_FIELDS_FROM_PLATFORM),
     )
-    changed_pks = [stored[0] for _, _, stored in to_write if stored is not None]
-    if changed_pks:
-        OrderItem.objects.filter(order_id__in=changed_pks).delete()
-    items, events = [], []
+    items, events, replaced_pks = [], [], []
     platform_name = connection.adapter.short_name
     for (order, _, stored), row in zip(to_write, rows, strict=True):
         pk = stored[0] if stored is not None else row.pk
-        items.extend(_item_rows(pk, order))
+        # Items are written for a new order, and rewritten only when they changed.
+        if stored is None or stored[5] != row.items_hash:
+            items.extend(_item_rows(pk, order))
+            if stored is not None:
+                replaced_pks.append(pk)
         result.outcomes[order.external_id] = "created" if stored is None else "updated"
         if stored is None:
             result.created += 1
@@ -327,6 +329,8 @@ def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
         else:
             result.updated += 1
             events.append(_update_event(pk, stored[4], order, platform_name, now))
+    if replaced_pks:
+        OrderItem.objects.filter(order_id__in=replaced_pks).delete()
     OrderItem.objects.bulk_create(items)
     OrderEvent.objects.bulk_create(events)
 
@@ -354,9 +358,19 @@ def _order_row(connection: Connection, order: NormalizedOrder, digest: str, now)
         flags=order.flags,
         raw=order.raw,
         content_hash=digest,
+        items_hash=_items_digest(order),
         first_seen_at=now,
         updated_at=now,
     )
+
+
+def _items_digest(order: NormalizedOrder) -> str:
+    """What `_item_rows` would write, as a hash: equal means the stored items need no rewrite."""
+    fields = [
+        (i.external_id, i.sku, i.barcode, i.title, i.quantity, str(i.unit_price), str(i.total), i.options, i.image_url)
+        for i in order.items
+    ]
+    return hashlib.sha256(orjson.dumps(fields)).hexdigest()
 
 
 def _item_rows(order_pk: int, order: NormalizedOrder) -> list[OrderItem]:

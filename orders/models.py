@@ -47,6 +47,9 @@ class Order(models.Model):
     flags = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64, editable=False)
+    # The items as last written: an update that leaves them alone (most are status changes)
+    # does not delete and rewrite them. Blank for orders imported before it was kept.
+    items_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     first_seen_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 

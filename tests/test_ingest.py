@@ -90,6 +90,27 @@ def test_a_changed_order_is_updated_and_its_items_replaced(conn):
     assert "Awaiting acceptance \u2192 Accepted" in event.message
 
 
+def test_a_status_change_keeps_the_items_as_they_were_written(conn):
+    ingest_page(conn, [make_order(1)])
+    written = list(OrderItem.objects.order_by("pk").values_list("pk", "title"))
+    later = T0 + timedelta(hours=1)
+    with CaptureQueriesContext(db) as queries:
+        result = ingest_page(conn, [make_order(1, state="accepted", updated=later)])
+    assert result.updated == 1 and Order.objects.get().status == "accepted"
+    assert list(OrderItem.objects.order_by("pk").values_list("pk", "title")) == written  # the same rows
+    assert not [q for q in queries.captured_queries if "orders_orderitem" in q["sql"]]
+
+
+def test_items_written_before_their_hash_was_kept_are_rewritten_once(conn):
+    ingest_page(conn, [make_order(1)])
+    Order.objects.update(items_hash="")  # as migrated
+    before = set(OrderItem.objects.values_list("pk", flat=True))
+    ingest_page(conn, [make_order(1, state="accepted", updated=T0 + timedelta(hours=1))])
+    after = set(OrderItem.objects.values_list("pk", flat=True))
+    assert len(after) == 2 and not before & after
+    assert Order.objects.get().items_hash != ""
+
+
 def test_an_older_copy_never_overwrites_a_newer_one(conn):
     newer = T0 + timedelta(hours=2)
     ingest_page(conn, [make_order(1, state="dispatched", updated=newer)])
