@@ -19,6 +19,7 @@ drains whatever an absent worker or a lost task left behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -371,10 +372,18 @@ def _claim(connection_id: int) -> list[WebhookEvent]:
 
 
 def _apply(connection: Connection, events: list[WebhookEvent], policy: ImportPolicy) -> None:
-    """Ingest a batch in one transaction with the events' new state; on failure, one by one."""
+    """Ingest a batch in one transaction with the events' new state; on failure, one by one.
+
+    The events are read and normalised before the transaction: SQLite's write lock, which
+    every webhook request needs for its INSERT (and, on PostgreSQL, the connection's ingest
+    lock), is then held only while the batch is written.
+    """
     try:
+        records, by_order = _read(connection, events)
         with transaction.atomic():
-            _apply_in_transaction(connection, events, policy)
+            result = ingest_page(connection, records, policy=policy)
+            _mark_applied(by_order, result)
+            _save_outcomes(events, timezone.now())
     except Exception as exc:
         if len(events) > 1:
             for event in events:
@@ -386,35 +395,35 @@ def _apply(connection: Connection, events: list[WebhookEvent], policy: ImportPol
         )
 
 
-def _apply_in_transaction(connection: Connection, events: list[WebhookEvent], policy: ImportPolicy) -> None:
+def _read(connection: Connection, events: list[WebhookEvent]) -> tuple[list, dict[str, list[WebhookEvent]]]:
+    """The events' order records, normalised (a record ingest cannot read stays for ingest to
+    report), and the events of each order; an event in a status we do not know is marked
+    not applied."""
     adapter = connection.adapter
     records, by_order = [], defaultdict(list)
-    now = timezone.now()
     for event in events:
         try:
             record = adapter.webhook_record(orjson.loads(event.body))
         except UnknownStatus as exc:
-            event.state, event.outcome, event.processed_at, event.error = (
-                WebhookEvent.State.NOT_APPLIED,
-                str(exc),
-                now,
-                "",
-            )
+            event.state, event.outcome, event.error = WebhookEvent.State.NOT_APPLIED, str(exc), ""
             continue
+        with contextlib.suppress(UnreadableRecord):
+            record.order()  # kept by the record for ingest
         records.append(record)
         by_order[record.external_id].append(event)
-    result = ingest_page(connection, records, policy=policy)
+    return records, by_order
+
+
+def _mark_applied(by_order: dict[str, list[WebhookEvent]], result) -> None:
+    """Each order's latest event says what ingest did with it; the others were superseded by it."""
     for external_id, order_events in by_order.items():
         latest = max(order_events, key=lambda e: (e.event_updated_at is not None, e.event_updated_at, e.pk))
         for event in order_events:
-            event.state = WebhookEvent.State.PROCESSED
-            event.processed_at = now
-            event.error = ""
+            event.state, event.error = WebhookEvent.State.PROCESSED, ""
             if event is latest:
                 event.outcome = _words(result.outcomes.get(external_id, "unchanged"))
             else:
                 event.outcome = "Superseded by a newer event for the same order, applied with it."
-    _save_outcomes(events, now)
 
 
 def _save_outcomes(events: list[WebhookEvent], now) -> None:
