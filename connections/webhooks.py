@@ -20,6 +20,7 @@ drains whatever an absent worker or a lost task left behind.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
@@ -181,9 +182,6 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
     return Receipt(202, {"status": "accepted", "event": event_id})
 
 
-_INSERT_SQL: dict[str, str] = {}  # database alias: the statement
-
-
 def _insert_event(values: dict) -> int | None:
     """Store one event by a single statement; its id, or None when the dedupe key is taken.
 
@@ -195,19 +193,23 @@ def _insert_event(values: dict) -> int | None:
     cost a request more than the statement itself (bench/webhook.py).
     """
     db = connections[router.db_for_write(WebhookEvent)]
-    fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
-    sql = _INSERT_SQL.get(db.alias)
-    if sql is None:
-        quote = db.ops.quote_name
-        columns, placeholders = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-        table = quote(WebhookEvent._meta.db_table)
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"  # noqa: S608 (names from the model)
-        _INSERT_SQL[db.alias] = sql
+    sql, fields = _insert_statement(db.alias)
     params = [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), db) for f in fields]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()  # to the statement's end: SQLite commits it there
     return rows[0][0] if rows else None
+
+
+@functools.cache
+def _insert_statement(alias: str) -> tuple[str, list]:
+    """The event INSERT for this database, and the fields its parameters are, in order."""
+    quote = connections[alias].ops.quote_name
+    fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+    columns, placeholders = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    table = quote(WebhookEvent._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"  # noqa: S608 (names from the model)
+    return sql, fields
 
 
 def dedupe_key(payload: dict, body: bytes) -> str:
@@ -282,12 +284,16 @@ def _ask_anew(connection_id: int) -> None:
 def _drain_pending(connection_id: int) -> bool:
     """Whether the drain flag is set: read once per event, so by SQL written once, not a query the ORM builds."""
     db = connections[router.db_for_read(Connection)]
-    quote = db.ops.quote_name
-    flag = quote(Connection._meta.get_field("webhook_drain_asked_at").column)
-    sql = f"SELECT 1 FROM {quote(Connection._meta.db_table)} WHERE {quote('id')} = %s AND {flag} IS NOT NULL"  # noqa: S608 (names from the model)
     with db.cursor() as cursor:
-        cursor.execute(sql, [connection_id])
+        cursor.execute(_drain_flag_statement(db.alias), [connection_id])
         return cursor.fetchone() is not None
+
+
+@functools.cache
+def _drain_flag_statement(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    flag = quote(Connection._meta.get_field("webhook_drain_asked_at").column)
+    return f"SELECT 1 FROM {quote(Connection._meta.db_table)} WHERE {quote('id')} = %s AND {flag} IS NOT NULL"  # noqa: S608 (names from the model)
 
 
 def drain(connection_id: int, *, gather: float | None = None) -> int:

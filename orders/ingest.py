@@ -365,12 +365,8 @@ def _order_row(connection: Connection, order: NormalizedOrder, digest: str, now)
 
 
 def _items_digest(order: NormalizedOrder) -> str:
-    """What `_item_rows` would write, as a hash: equal means the stored items need no rewrite."""
-    fields = [
-        (i.external_id, i.sku, i.barcode, i.title, i.quantity, str(i.unit_price), str(i.total), i.options, i.image_url)
-        for i in order.items
-    ]
-    return hashlib.sha256(orjson.dumps(fields)).hexdigest()
+    """The normalized items as a hash, every field of them: equal means the stored items need no rewrite."""
+    return hashlib.sha256(orjson.dumps(order.items, default=str)).hexdigest()
 
 
 def _item_rows(order_pk: int, order: NormalizedOrder) -> list[OrderItem]:
