@@ -20,6 +20,8 @@ from .platforms.base import DEFAULT_IMPORT_DAYS, CredentialField, Platform
 # Tokens and keys never contain whitespace; a paste often brings some along
 # (spaces, tabs, line breaks, non-breaking and zero-width spaces).
 _WHITESPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+# What a paste brings into a header value that may hold spaces of its own: line breaks, tabs, invisibles.
+_PASTED_BREAKS = re.compile(r"[\t\r\n\v\f\u200b\u200c\u200d\u2060\ufeff]+")
 RETAIL_CANNOT_WRITE = (
     "A Retail (buyer) application can only read orders on NuORDER; untick this, or use the brand's "
     "Wholesale application."
@@ -30,6 +32,11 @@ def remove_whitespace(value: str) -> str:
     return _WHITESPACE.sub("", value or "")
 
 
+def header_value(value: str) -> str:
+    """A pasted header value ("Basic cGFy..."): its ends trimmed and line breaks gone, inner spaces kept."""
+    return _PASTED_BREAKS.sub("", value or "").strip()
+
+
 class SecretField(forms.CharField):
     """A write-only credential: never rendered back, pasted whitespace removed."""
 
@@ -37,6 +44,13 @@ class SecretField(forms.CharField):
 
     def to_python(self, value):
         return remove_whitespace(super().to_python(value))
+
+
+class HeaderSecretField(SecretField):
+    """A write-only secret that is a whole header value: inner spaces kept (`header_value`)."""
+
+    def to_python(self, value):
+        return header_value(forms.CharField.to_python(self, value))
 
 
 class PastedValueField(forms.CharField):
@@ -57,7 +71,8 @@ def credential_form_field(spec: CredentialField, *, stored_hint: str = "", requi
         return PastedValueField(label=spec.label, help_text=help_text, max_length=500, required=required)
     if stored_hint:
         help_text = f"Stored: {stored_hint}. Leave blank to keep it. {help_text}"
-    return SecretField(label=spec.label, help_text=help_text, required=required, max_length=2000)
+    field_class = HeaderSecretField if spec.inner_spaces else SecretField
+    return field_class(label=spec.label, help_text=help_text, required=required, max_length=2000)
 
 
 def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:

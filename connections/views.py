@@ -21,9 +21,10 @@ from portal.access import merchant_required
 from portal.models import Heartbeat
 
 from . import health, services
-from .forms import AccountForm, remove_whitespace
+from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
+from .platforms.base import MIN_TYPED_WEBHOOK_SECRET
 from .sync import SyncRefused, request_sync
 
 RECENT_RUNS = 10
@@ -199,9 +200,9 @@ def rotate_webhook_secret(request, pk):
     connection = _connection(request, pk)
     if not connection.adapter.supports_webhooks:
         raise Http404("This platform sends no webhooks.")
-    typed = remove_whitespace(request.POST.get("secret", ""))
-    if typed and len(typed) < 16:
-        messages.error(request, "A webhook secret of your own needs at least 16 characters.")
+    typed = header_value(request.POST.get("secret", ""))
+    if typed and len(typed) < MIN_TYPED_WEBHOOK_SECRET:
+        messages.error(request, f"A webhook secret of your own needs at least {MIN_TYPED_WEBHOOK_SECRET} characters.")
         return redirect("connections:detail", pk=connection.pk)
     services.rotate_webhook_secret(connection, typed, actor=Actor.from_request(request))
     hours = settings.PARTNER_WEBHOOK_GRACE_HOURS

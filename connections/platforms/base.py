@@ -45,6 +45,13 @@ class CredentialField:
     help_text: str = ""
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
+    # A value sent whole as a header (a webhook secret such as "Basic cGFy..."): its inner
+    # spaces are part of it, so a paste loses only its ends, line breaks and invisible characters.
+    inner_spaces: bool = False
+
+
+# A webhook secret the merchant types (rather than one the portal makes) needs this many characters.
+MIN_TYPED_WEBHOOK_SECRET = 16
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from django.utils import timezone
 from . import partner_picking, partner_tokens
 from .base import (
     DEFAULT_IMPORT_DAYS,
+    MIN_TYPED_WEBHOOK_SECRET,
     AccountFacts,
     ActionResult,
     CredentialField,
@@ -163,6 +164,7 @@ class PartnerPlatform(Platform):
             "webhook_secret",
             "Webhook secret",
             required=False,
+            inner_spaces=True,
             help_text="Leave blank and the portal makes one and shows it once, to paste into the Portal's webhook "
             "settings; or type the secret you already use there.",
         ),
@@ -209,6 +211,12 @@ class PartnerPlatform(Platform):
                 problems["client_secret" if client_id else "client_id"] = "The client ID and secret go together."
             else:
                 problems["token"] = "Enter the Bearer token, or the client ID and client secret."  # noqa: S105
+        typed_secret = credentials.get("webhook_secret") or ""
+        if typed_secret and len(typed_secret) < MIN_TYPED_WEBHOOK_SECRET:
+            problems["webhook_secret"] = (
+                f"A webhook secret of your own needs at least {MIN_TYPED_WEBHOOK_SECRET} characters; "
+                "leave it blank and the portal makes one."
+            )
         return problems
 
     def completed_credentials(self, credentials: dict[str, str]) -> dict[str, str]:
