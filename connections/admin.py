@@ -557,10 +557,9 @@ class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
                 "the order we hold changes nothing.",
                 button="Yes, reprocess them",
             )
-        count = webhooks.reprocess(queryset)
-        failed = queryset.filter(state=WebhookEvent.State.FAILED).count()
-        level = messages.WARNING if failed else messages.SUCCESS
-        self.message_user(request, f"Reprocessed {count} event(s); {failed} still failed.", level)
+        result = webhooks.reprocess(queryset)
+        level = messages.WARNING if result.failed or result.waiting else messages.SUCCESS
+        self.message_user(request, str(result), level)
         by_connection: dict[int, list[WebhookEvent]] = {}
         for event in queryset.select_related("connection__merchant"):
             self.log_change(request, event, f"Reprocessed: {event.get_state_display()}")

@@ -75,9 +75,7 @@ class PartnerWebhookView(APIView):
         try:
             connection = webhooks.connection_for(webhook_id)
             webhooks.authenticate(connection, django_request.META.get("HTTP_AUTHORIZATION"))
-            body = webhooks.read_body(
-                django_request, django_request.META.get("CONTENT_LENGTH"), settings.PARTNER_WEBHOOK_MAX_BYTES
-            )
+            body = webhooks.read_body(django_request, django_request.META, settings.PARTNER_WEBHOOK_MAX_BYTES)
             receipt = webhooks.receive(connection, body, django_request.META, django_request.META.get("REMOTE_ADDR"))
         except webhooks.Refused as refused:
             return Response({"detail": refused.reason}, status=refused.status)

@@ -26,7 +26,7 @@ import hmac
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -124,31 +124,64 @@ def authenticate(connection: Connection, header: str | None, now=None) -> None:
         raise Refused(401, "The Authorization header does not match this connection's webhook secret.")
 
 
-def read_body(stream, content_length: str | None, limit: int) -> bytes:
-    """At most `limit` bytes of the body; 413 above it, 400 for an unreadable length."""
+def read_body(stream, meta: dict, limit: int) -> bytes:
+    """At most `limit` bytes of the body; 413 above it, 400 for an unreadable length.
+
+    A chunked request has no Content-Length: where the server ends the input at the body's
+    end (gunicorn sets `wsgi.input_terminated`), it is read to there, up to the limit.
+    """
+    if not meta.get("CONTENT_LENGTH") and meta.get("wsgi.input_terminated"):
+        return _checked(_read_stream(meta["wsgi.input"], limit + 1), limit)
     try:
-        length = int(content_length or 0)
+        length = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise Refused(400, "The Content-Length header is not a number.") from None
     if length > limit:
         raise Refused(413, f"The body is larger than {limit} bytes.")
-    if length <= 0:
-        raise Refused(400, "The body is empty.")
-    try:
-        body = stream.read(length)
-    except OSError:
-        raise Refused(400, "The body could not be read to its end.") from None
+    body = _read_stream(stream, length) if length > 0 else b""
     if len(body) < length:
         raise Refused(400, "The body is shorter than its Content-Length.")
+    return _checked(body, limit)
+
+
+def _read_stream(stream, size: int) -> bytes:
+    try:
+        return stream.read(size)
+    except OSError:
+        raise Refused(400, "The body could not be read to its end.") from None
+
+
+def _checked(body: bytes, limit: int) -> bytes:
+    if len(body) > limit:
+        raise Refused(413, f"The body is larger than {limit} bytes.")
+    if not body:
+        raise Refused(400, "The body is empty.")
     return body
 
 
-def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None) -> Receipt:
-    """Parse and store one authenticated event; a drain is asked for once it is committed."""
+def parse(body: bytes):
+    """The event's JSON. A NUL character (`\\u0000`) in any string or key becomes U+FFFD:
+    PostgreSQL stores no NUL in text or jsonb, and would refuse the event, or the order, for ever."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise Refused(400, "The body is not valid JSON.") from None
+    return _without_nul(payload) if b"\\u0000" in body else payload
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None) -> Receipt:
+    """Parse and store one authenticated event; a drain is asked for once it is committed."""
+    payload = parse(body)
     state, outcome = WebhookEvent.State.RECEIVED, ""
     try:
         connection.adapter.webhook_record(payload)  # only to validate: the drain applies it
@@ -178,7 +211,12 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         )
         return Receipt(200, {"status": "duplicate", "detail": "Already received; nothing changed."})
     if state == WebhookEvent.State.RECEIVED:
-        ask_for_drain(connection.pk)
+        try:
+            ask_for_drain(connection.pk)
+        except Exception:  # the event is stored, so still 202: the minute tick drains what no task was queued for
+            log.exception(
+                "Webhook event %s of connection %s is stored but no drain could be asked for", event_id, connection.pk
+            )
     return Receipt(202, {"status": "accepted", "event": event_id})
 
 
@@ -272,7 +310,12 @@ def ask_for_drain(connection_id: int) -> None:
     """
     pending = _drain_pending(connection_id)
     if not pending and _mark_drain_asked(connection_id):
-        queue_drain(connection_id)
+        try:
+            queue_drain(connection_id)
+        except Exception:
+            # The broker is down: let the next event (or the tick) ask again rather than wait on a flag.
+            Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+            raise
 
 
 def _ask_anew(connection_id: int) -> None:
@@ -351,15 +394,39 @@ def drain_due() -> int:
     return drained
 
 
-def reprocess(events) -> int:
-    """Staff: put failed (or any) events back to be applied, and apply them now."""
+@dataclass(frozen=True)
+class Reprocessed:
+    """What a reprocess did, in the words staff read (admin message, command output)."""
+
+    applied: int
+    failed: int
+    waiting: int  # put back but not applied: their connection is paused or disconnected
+
+    @property
+    def total(self) -> int:
+        return self.applied + self.failed + self.waiting
+
+    def __str__(self) -> str:
+        text = f"Reprocessed {self.total} event(s): {self.applied} applied, {self.failed} still failed"
+        if self.waiting:
+            text += f", {self.waiting} waiting until their connection is resumed"
+        return text + "."
+
+
+def reprocess(events) -> Reprocessed:
+    """Staff: put failed (or any) events back to be applied, and apply them now.
+
+    An event of a paused or disconnected connection is put back but waits: the drain applies
+    nothing there, and the resumed connection's drain takes it."""
     events = list(events.exclude(state=WebhookEvent.State.PROCESSING))
-    WebhookEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-        state=WebhookEvent.State.RECEIVED, claim=None, error="", outcome=""
-    )
+    ids = [e.pk for e in events]
+    WebhookEvent.objects.filter(pk__in=ids).update(state=WebhookEvent.State.RECEIVED, claim=None, error="", outcome="")
     for connection_id in {e.connection_id for e in events}:
         drain(connection_id, gather=0)  # staff wait for the answer
-    return len(events)
+    states = Counter(WebhookEvent.objects.filter(pk__in=ids).values_list("state", flat=True))
+    failed = states[WebhookEvent.State.FAILED]
+    waiting = states[WebhookEvent.State.RECEIVED] + states[WebhookEvent.State.PROCESSING]
+    return Reprocessed(applied=len(ids) - failed - waiting, failed=failed, waiting=waiting)
 
 
 def _claim(connection_id: int) -> list[WebhookEvent]:
@@ -409,7 +476,7 @@ def _read(connection: Connection, events: list[WebhookEvent]) -> tuple[list, dic
     records, by_order = [], defaultdict(list)
     for event in events:
         try:
-            record = adapter.webhook_record(orjson.loads(event.body))
+            record = adapter.webhook_record(parse(event.body.encode()))
         except UnknownStatus as exc:
             event.state, event.outcome, event.error = WebhookEvent.State.NOT_APPLIED, str(exc), ""
             continue

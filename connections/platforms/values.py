@@ -18,7 +18,10 @@ def utc_datetime(value: Any) -> datetime | None:
         raise ValueError(f"unreadable time {value!r}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
+        raise ValueError(f"time out of range {value!r}") from None
 
 
 def decimal_amount(value: Any) -> Decimal:

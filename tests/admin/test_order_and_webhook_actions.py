@@ -83,7 +83,7 @@ def test_reprocessing_failed_webhook_events_is_on_the_audit_trail(admin_client, 
     assert_confirmation_page(page, "reprocess_selected", [event])
     assert WebhookEvent.objects.get(pk=event.pk).state == "failed"
     page = act(admin_client, "connections_webhookevent", "reprocess_selected", [event.pk], confirm=True)
-    assert "Reprocessed 1 event(s); 0 still failed." in page.content.decode()
+    assert "Reprocessed 1 event(s): 1 applied, 0 still failed." in page.content.decode()
     assert WebhookEvent.objects.get(pk=event.pk).state == "processed"
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.connection, entry.changes) == (

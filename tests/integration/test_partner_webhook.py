@@ -1,5 +1,6 @@
 """The Partner API webhook over real HTTP: authentication, limits, storage, dedupe, lifecycle."""
 
+import io
 import json
 import uuid
 from datetime import timedelta
@@ -122,6 +123,18 @@ def test_an_order_with_unreadable_fields_is_kept_and_shown_not_lost(hook):
     assert event.state == "processed" and "invalid data" in event.outcome and not Order.objects.exists()
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_time_past_the_calendar_is_kept_and_shown_not_a_500(hook, moment):
+    """Its offset pushes it past year 1 or 9999 (Python's OverflowError, once answered 500)."""
+    _, post = hook
+    body = partner_order()
+    body["sys"]["updated_at"] = moment
+    assert post(body).status_code == 202
+    event = WebhookEvent.objects.get()
+    assert event.event_updated_at is None
+    assert event.state == "processed" and "out of range" in event.outcome and not Order.objects.exists()
+
+
 def test_a_duplicate_is_acknowledged_and_changes_nothing(hook):
     connection, post = hook
     body = partner_order(status="RECEIVED")
@@ -132,6 +145,43 @@ def test_a_duplicate_is_acknowledged_and_changes_nothing(hook):
     event = WebhookEvent.objects.get()
     assert event.duplicates == 1
     assert Order.objects.count() == 1 and order_of(connection, body["order_id"]).updated_at == order.updated_at
+
+
+def test_nul_characters_are_stored_as_replacement_characters_not_refused(hook):
+    """PostgreSQL keeps no NUL in text or jsonb: an event holding one was refused with 503
+    on every retry. It is stored and applied with U+FFFD in its place (both databases)."""
+    connection, post = hook
+    body = partner_order("fp\u0000order")
+    body["comment"] = "ring\u0000twice"
+    body["customer"]["last\u0000name"] = "x"
+    assert post(body).status_code == 202
+    event = WebhookEvent.objects.get()
+    assert event.order_external_id == "fp\ufffdorder" and "\x00" not in event.dedupe_key
+    assert event.state == "processed", event.error
+    order = order_of(connection, "fp\ufffdorder")
+    assert "\x00" not in json.dumps(order.raw) and "ring\ufffdtwice" in json.dumps(order.raw, ensure_ascii=False)
+    assert post(body).json()["status"] == "duplicate"
+
+
+def test_a_broker_that_is_down_costs_no_event(hook, monkeypatch):
+    """The event is stored before the task is queued: the answer stays 202, the flag is let go
+    so the next event asks again, and nothing is lost meanwhile."""
+    connection, post = hook
+    import django_q.tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(django_q.tasks, "async_task", down)
+    first = partner_order(code="first")
+    assert post(first).status_code == 202
+    assert WebhookEvent.objects.get().state == "received"
+    assert Connection.objects.get(pk=connection.pk).webhook_drain_asked_at is None
+    monkeypatch.undo()
+    second = partner_order(code="second")
+    assert post(second).status_code == 202
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"processed"}
+    assert {o.number for o in Order.objects.all()} == {"first", "second"}
 
 
 def test_the_secret_is_not_kept_with_the_headers(hook):
@@ -240,6 +290,18 @@ def test_a_failed_event_keeps_its_error_and_staff_reprocess_it(hook, monkeypatch
     assert Order.objects.count() == 2
 
 
+def test_reprocessing_a_paused_connections_events_says_they_wait(hook, monkeypatch):
+    connection, post = hook
+    monkeypatch.setattr(webhooks, "ingest_page", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("hiccup")))
+    post(partner_order())
+    monkeypatch.undo()
+    services.pause(connection)
+    out = io.StringIO()
+    call_command("reprocess_webhooks", stdout=out)
+    assert out.getvalue().startswith("Reprocessed 1 event(s): 0 applied, 0 still failed, 1 waiting until")
+    assert WebhookEvent.objects.get().state == "received" and not Order.objects.exists()
+
+
 def test_events_a_dead_worker_held_are_taken_back_and_applied_once(hook, monkeypatch):
     connection, post = hook
     monkeypatch.setattr(webhooks, "queue_drain", lambda connection_id: None)  # no worker took them
@@ -261,3 +323,37 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
     operation = schema["paths"]["/webhooks/partner/{webhook_id}/"]["post"]
     assert operation["operationId"] == "partner_webhook"
     assert {"202", "400", "401", "404", "413"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize(("size", "status"), [(1500, 202), (2500, 413)])
+def test_a_chunked_body_is_read_to_its_end_up_to_the_limit(transactional_db, merchant, settings, size, status):
+    """No Content-Length (Transfer-Encoding: chunked): gunicorn ends the input at the body's end
+    and says so (`wsgi.input_terminated`); the body is read to there, the limit still holding."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    settings.PARTNER_WEBHOOK_MAX_BYTES = 2000
+    connection = make_partner_connection(merchant)
+    body = partner_order()
+    body["comment"] = ""
+    body["comment"] = "x" * (size - len(json.dumps(body)))
+    data = json.dumps(body).encode()
+    environ = (
+        RequestFactory()
+        .post(
+            reverse("partner_webhook", args=[connection.webhook_id]),
+            data,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=PARTNER_WEBHOOK_SECRET,
+            HTTP_TRANSFER_ENCODING="chunked",
+        )
+        .environ
+    )
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input"], environ["wsgi.input_terminated"] = io.BytesIO(data), True
+    answered = []
+    WSGIHandler()(environ, lambda code, headers, exc_info=None: answered.append(code))
+    assert answered[0].startswith(str(status))
+    assert WebhookEvent.objects.count() == (1 if status == 202 else 0)
+    if status == 202:
+        assert WebhookEvent.objects.get().body == data.decode()

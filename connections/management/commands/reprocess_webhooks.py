@@ -25,11 +25,9 @@ class Command(BaseCommand):
         if connection:
             events = events.filter(connection_id=connection)
         ids = list(events.values_list("pk", flat=True))
-        count = webhooks.reprocess(WebhookEvent.objects.filter(pk__in=ids))
-        after = WebhookEvent.objects.filter(pk__in=ids)
-        failed = after.filter(state=WebhookEvent.State.FAILED).count()
-        self.stdout.write(f"Reprocessed {count} event(s): {count - failed} applied, {failed} still failed.")
-        for still in after.filter(state=WebhookEvent.State.FAILED)[:20]:
+        result = webhooks.reprocess(WebhookEvent.objects.filter(pk__in=ids))
+        self.stdout.write(str(result))
+        for still in WebhookEvent.objects.filter(pk__in=ids, state=WebhookEvent.State.FAILED)[:20]:
             self.stdout.write(f"  event {still.pk} ({still.event_status} for {still.order_external_id}): {still.error}")
-        if failed:
+        if result.failed:
             raise SystemExit(1)
