@@ -9,6 +9,21 @@ The minute is cut into windows of WINDOW seconds, each with `budget` slots, chos
 that any 60 seconds, which overlap at most 60/WINDOW + 1 windows, never hold more than
 the limit. A slot is taken with one conditional UPDATE; a 429 blocks the host for
 everybody until its Retry-After has passed.
+
+When the window's slots are gone, `acquire` sleeps until the next window (never more
+than WINDOW seconds) and takes a slot there: a backfill of many stores or pages goes on
+at the budget's pace instead of failing. Only a platform block (a 429's Retry-After)
+longer than `max_wait` raises RateLimited, so the run ends and the scheduler resumes it
+later; and a caller that other processes keep beating to the slots gives up after
+MAX_QUEUE_SECONDS, so no worker waits without end.
+
+These waits are safe for a sync's lease: a running sync refreshes its heartbeat after
+every page and is taken over only when it is SYNC_LEASE_SECONDS (300 s) old. One wait is
+at most WINDOW (10 s); a page is one list request plus, for a list of bare ids, one GET
+per order (PARTNER_PAGE_SIZE, 100), so even that page waits about 100 / 8 windows (about
+two minutes) in all when it has the host to itself. Several such syncs sharing one host
+slow each other down towards the lease; a worker that overruns it loses the run at its
+next page (LeaseLost) and another resumes it, so nothing is written twice.
 """
 
 from __future__ import annotations
@@ -25,6 +40,9 @@ from .models import HostBudget
 from .platforms.errors import RateLimited
 
 WINDOW = 10  # seconds
+# A caller that finds no free slot in this many seconds of windows (other processes took
+# them all) ends its run rate-limited instead of holding a worker and its lease.
+MAX_QUEUE_SECONDS = 60
 
 
 def window_budget(per_minute: int, window: int = WINDOW) -> int:
@@ -39,28 +57,46 @@ def window_start(now: datetime, window: int = WINDOW) -> datetime:
 
 
 class HostThrottle:
-    """`Throttle` (see platforms.base) backed by HostBudget rows."""
+    """`Throttle` (see platforms.base) backed by HostBudget rows.
+
+    `max_wait` bounds only a platform block (a 429's Retry-After); the wait for the next
+    window of the portal's own budget is never longer than `window` and always taken.
+    """
 
     def __init__(self, per_minute: int | None = None, max_wait: float | None = None, sleep=time.sleep, clock=None):
         self.per_minute = per_minute if per_minute is not None else settings.PARTNER_REQUESTS_PER_MINUTE
         self.max_wait = max_wait if max_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
         self.sleep = sleep
         self.clock = clock or timezone.now
+        self.window = WINDOW  # read here, not at import, so a test may shorten it
 
     def acquire(self, host: str) -> None:
-        budget = window_budget(self.per_minute)
+        budget = window_budget(self.per_minute, self.window)
+        queued = 0.0
         while True:
             now = self.clock()
-            start = window_start(now)
+            start = window_start(now, self.window)
             if self._take(host, start, now, budget):
                 return
-            wait = self._wait(host, start, now)
-            if wait > self.max_wait:
+            blocked = self._blocked_for(host, now)
+            if blocked > self.max_wait:
                 raise RateLimited(
-                    f"The portal keeps under {self.per_minute} requests a minute to {host}; "
-                    f"the next one may go in {wait:.0f} seconds.",
-                    retry_after=wait,
+                    f"{host} asked the portal to slow down (HTTP 429); the next request may go in "
+                    f"{blocked:.0f} seconds.",
+                    retry_after=blocked,
                 )
+            if blocked:
+                wait = blocked
+            else:
+                # Our own budget is spent for this window: wait for the next one (at most one window).
+                wait = max(0.0, (start + timedelta(seconds=self.window) - now).total_seconds())
+                if queued + wait > MAX_QUEUE_SECONDS:
+                    raise RateLimited(
+                        f"The portal keeps under {self.per_minute} requests a minute to {host}, and other "
+                        f"syncs have used them all for {queued:.0f} seconds.",
+                        retry_after=wait,
+                    )
+                queued += wait
             self.sleep(max(wait, 0.05))
 
     def back_off(self, host: str, seconds: float) -> None:
@@ -73,7 +109,8 @@ class HostThrottle:
     def _take(self, host: str, start: datetime, now: datetime, budget: int) -> bool:
         open_now = Q(blocked_until__isnull=True) | Q(blocked_until__lte=now)
         rows = HostBudget.objects.filter(open_now, host=host)
-        if rows.filter(window_started_at=start, used__lt=budget).update(used=F("used") + 1):
+        slot = rows.filter(window_started_at=start, used__lt=budget)
+        if slot.update(used=F("used") + 1):
             return True
         if rows.filter(window_started_at__lt=start).update(window_started_at=start, used=1):
             return True
@@ -83,11 +120,14 @@ class HostThrottle:
                     HostBudget.objects.create(host=host, window_started_at=start, used=1)
                 return True
             except IntegrityError:
-                return False  # another process made the row; try again
-        return False
+                pass  # another process made the row first
+        # Another process may have reset the window or made the row since our first UPDATE:
+        # its window has slots left, so try once more before reporting a wait.
+        return bool(slot.update(used=F("used") + 1))
 
-    def _wait(self, host: str, start: datetime, now: datetime) -> float:
+    def _blocked_for(self, host: str, now: datetime) -> float:
+        """Seconds the host is still blocked by a 429's Retry-After, 0 when it is not."""
         row = HostBudget.objects.filter(host=host).values("blocked_until").first()
         if row and row["blocked_until"] and row["blocked_until"] > now:
             return (row["blocked_until"] - now).total_seconds()
-        return max(0.0, (start + timedelta(seconds=WINDOW) - now).total_seconds())
+        return 0.0

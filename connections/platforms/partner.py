@@ -394,11 +394,21 @@ class ThrottledSession(requests.Session):
 
 def _resume_or_new_window(ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
     """The pass under way, or a new one: from the last pass's end (less an overlap), at least the
-    reconciliation window, never before the import-from date or the platform's 60 days."""
-    if cursor and cursor.get("until"):
-        return {"since": cursor["since"], "until": cursor["until"], "vendor": cursor["vendor"], "page": cursor["page"]}
+    reconciliation window, never before the import-from date or the platform's 60 days.
+
+    A pass under way is resumed within the 60 days too: the platform refuses an older start
+    (HTTP 400), and a pass that began near the edge may be resumed hours or days later."""
     now = timezone.now()
     floor = now - timedelta(days=WINDOW_DAYS) + WINDOW_SLACK
+    if cursor and cursor.get("until"):
+        window = {key: cursor[key] for key in ("since", "until", "vendor", "page")}
+        if utc_datetime(cursor["since"]) >= floor:
+            return window
+        if utc_datetime(cursor["until"]) > floor:
+            # Orders come oldest first: with the oldest gone, the store's pages have moved up,
+            # so its page N is no longer where the pass stopped. Read the store again from page 1.
+            return {**window, "since": _time(floor), "page": 1}
+        cursor = None  # the whole window is past the 60 days: a new pass, from the floor
     first_day = ctx.import_from or (now - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=UTC)
     if cursor and cursor.get("last_until"):

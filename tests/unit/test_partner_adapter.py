@@ -167,14 +167,40 @@ def test_a_scheduled_pass_reconciles_the_recent_hours_and_resumes_a_broken_pass(
     list(adapter.fetch_orders(ctx(), {"last_until": just_now}))
     since = datetime.fromisoformat(sent_params(responses.calls[0])["start_time"]).replace(tzinfo=UTC)
     assert timedelta(hours=47) < datetime.now(UTC) - since < timedelta(hours=49)
-    resumed = {"since": "2026-11-01T00:00:00", "until": "2026-11-02T00:00:00", "vendor": 0, "page": 3}
+    since, until = days_ago(30), days_ago(29)  # inside the 60 days, however the calendar moves
+    resumed = {"since": since, "until": until, "vendor": 0, "page": 3}
     list(adapter.fetch_orders(ctx(), resumed))
-    assert sent_params(responses.calls[1]) == {
-        "start_time": "2026-11-01T00:00:00",
-        "end_time": "2026-11-02T00:00:00",
-        "page_size": "2",
-        "page": "3",
-    }
+    assert sent_params(responses.calls[1]) == {"start_time": since, "end_time": until, "page_size": "2", "page": "3"}
+
+
+def days_ago(days: float) -> str:
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@responses.activate
+def test_a_pass_resumed_after_its_start_left_the_sixty_days_starts_within_them():
+    """The platform answers 400 to a start older than 60 days: a resumed pass is clamped, and
+    its store read again from page 1, as the oldest orders have left the list's first pages."""
+    responses.get(LIST, json=page([]))
+    resumed = {"since": days_ago(61), "until": days_ago(59), "vendor": 0, "page": 3}
+    pages = list(adapter.fetch_orders(ctx(), resumed))
+    sent = sent_params(responses.calls[0])
+    since = datetime.fromisoformat(sent["start_time"]).replace(tzinfo=UTC)
+    assert timedelta(days=59, hours=23) < datetime.now(UTC) - since < timedelta(days=60)
+    assert sent["end_time"] == resumed["until"] and sent["page"] == "1"
+    assert "last_until" in pages[-1].cursor  # the pass completes
+
+
+@responses.activate
+def test_a_pass_resumed_after_its_whole_window_left_the_sixty_days_starts_a_new_one():
+    responses.get(LIST, json=page([]))
+    resumed = {"since": days_ago(70), "until": days_ago(65), "vendor": 0, "page": 3}
+    list(adapter.fetch_orders(ctx(import_from=date.today() - timedelta(days=90)), resumed))
+    sent = sent_params(responses.calls[0])
+    since = datetime.fromisoformat(sent["start_time"]).replace(tzinfo=UTC)
+    until = datetime.fromisoformat(sent["end_time"]).replace(tzinfo=UTC)
+    assert datetime.now(UTC) - since < timedelta(days=60) and since < until
+    assert datetime.now(UTC) - until < timedelta(minutes=1) and sent["page"] == "1"
 
 
 @responses.activate
