@@ -6,7 +6,9 @@ one upsert for new and changed orders, one delete and one insert for their items
 one insert for their timeline events. An order is unique per (connection, external
 id); an unchanged order is recognised by the fingerprint of the platform's document
 and costs neither normalizing nor writing; an order older than the copy we hold
-never overwrites it.
+never overwrites it, nor, when we hold none, creates it if a newer copy was seen and
+not imported (`SkippedOrder` remembers it: one more query for a page of orders we do
+not hold).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import orjson
 from django.db import connection as db_connection
@@ -83,6 +86,7 @@ LIFECYCLE = {
     OrderStatus.DELIVERED: 5,
 }
 OLDER_THAN_HELD = "older than the copy already imported"
+OLDER_THAN_SKIPPED = "older than a newer copy that was not imported"
 CANCELLED_HELD = "the order is cancelled; later changes are not applied"
 BACKWARDS = "would move the order back to an earlier status"
 
@@ -98,18 +102,39 @@ class IngestResult:
     created_pending_ids: list[int] = field(default_factory=list)
     # What happened to each order: "created", "updated", "unchanged" or "skipped: <reason>".
     outcomes: dict[str, str] = field(default_factory=dict)
-    # Orders we hold no copy of and did not import: (external id, number, reason).
-    not_imported: list[tuple[str, str, str]] = field(default_factory=list)
+    # Orders we hold no copy of and did not import, with the copy's state when it told us one.
+    not_imported: list[NotImported] = field(default_factory=list)
 
     @property
     def seen(self) -> int:
         return self.created + self.updated + self.unchanged + self.skipped
 
-    def skip(self, reason: str, reference: str, external_id: str = "") -> None:
+    def skip(self, reason: str, reference: str, external_id: str = "", detail: str = "") -> None:
+        """Counted under `reason`; the order's own outcome says `detail` when given (its times)."""
         self.skipped += 1
         add_skip(self.skipped_reasons, reason, reference)
         if external_id:
-            self.outcomes[external_id] = f"skipped: {reason}"
+            self.outcomes[external_id] = f"skipped: {detail or reason}"
+
+
+class NotImported(NamedTuple):
+    """An order we hold no copy of, seen and not imported, and the state its copy showed."""
+
+    external_id: str
+    number: str
+    reason: str
+    platform_status: str = ""
+    platform_updated_at: datetime | None = None
+    # Refused as older than the copy remembered: that copy's state and reason stay.
+    older: bool = False
+
+
+class Remembered(NamedTuple):
+    """The newest copy of an order not imported, as `SkippedOrder` keeps it."""
+
+    platform_status: str
+    platform_updated_at: datetime | None
+    reason: str
 
 
 def add_skip(reasons: dict[str, dict], reason: str, reference: str, count: int = 1) -> None:
@@ -165,12 +190,12 @@ def ingest_page(
         result.skip(f"invalid data: {record.reason}", record.reference)
         if record.external_id or record.reference:
             result.not_imported.append(
-                (record.external_id or record.reference, record.reference, f"invalid data: {record.reason}")
+                NotImported(record.external_id or record.reference, record.reference, f"invalid data: {record.reason}")
             )
     latest = _latest_per_id([r if isinstance(r, OrderRecord) else OrderRecord.of(r) for r in records], result)
     if not latest:
         if result.not_imported:
-            _remember_not_imported(connection, result.not_imported, timezone.now())
+            _remember_not_imported(connection, result.not_imported, timezone.now(), None)
         return result
 
     with transaction.atomic(savepoint=False):
@@ -181,6 +206,7 @@ def ingest_page(
                 "pk", "external_id", "content_hash", "platform_updated_at", "status", "items_hash"
             )
         }
+        remembered = _remembered(connection, [i for i in latest if i not in stored], result.not_imported)
         now = timezone.now()
         to_write: list[tuple[NormalizedOrder, str, tuple | None]] = []
         for external_id, record in latest.items():
@@ -195,19 +221,31 @@ def ingest_page(
             except UnreadableRecord as exc:
                 result.skip(f"invalid data: {exc}", external_id, external_id)
                 if row is None:
-                    result.not_imported.append((external_id, external_id, f"invalid data: {exc}"))
+                    result.not_imported.append(NotImported(external_id, external_id, f"invalid data: {exc}"))
+                continue
+            if (
+                row is None
+                and (newer := remembered.get(external_id))
+                and _is_older(order.platform_updated_at, newer.platform_updated_at)
+            ):
+                # The platform has moved on from this copy: a newer one was seen and not
+                # imported (a CANCELLED that came first), so this one must not create the order.
+                result.skip(*_older_than_skipped(newer, order, external_id))
+                result.not_imported.append(NotImported(external_id, order.number, "", older=True))
                 continue
             reason = policy.skip_reason(order) if row is None else _not_applied(order, row[3], row[4])
             if reason:
                 result.skip(reason, order.number, external_id)
                 if row is None:
-                    result.not_imported.append((external_id, order.number, reason))
+                    result.not_imported.append(
+                        NotImported(external_id, order.number, reason, order.platform_status, order.platform_updated_at)
+                    )
                 continue
             to_write.append((order, digest, row))
         if to_write:
             _write(connection, to_write, now, result)
         if result.not_imported:
-            _remember_not_imported(connection, result.not_imported, now)
+            _remember_not_imported(connection, result.not_imported, now, remembered)
         if result.created_pending_ids and connection.auto_accept and connection.adapter.supports_accept:
             from .actions import queue_auto_accepts
 
@@ -215,25 +253,68 @@ def ingest_page(
     return result
 
 
-def _remember_not_imported(connection: Connection, skipped: list[tuple[str, str, str]], now) -> None:
-    """One upsert per page: each order's latest reason, so "where is my order?" has an answer."""
-    rows = {
-        external_id[:100]: SkippedOrder(
+def _remembered(connection: Connection, new_ids: list[str], invalid: list[NotImported]) -> dict[str, Remembered]:
+    """The newest copy not imported of each order we hold no copy of: one query per page, none
+    when the page brings no order we do not hold (a busy store's updates)."""
+    ids = {i[:100] for i in new_ids} | {n.external_id[:100] for n in invalid}
+    if not ids:
+        return {}
+    return {
+        external_id: Remembered(status, updated_at, reason)
+        for external_id, status, updated_at, reason in SkippedOrder.objects.filter(
+            connection=connection, external_id__in=list(ids)
+        ).values_list("external_id", "platform_status", "platform_updated_at", "reason")
+    }
+
+
+def _older_than_skipped(newer: Remembered, order: NormalizedOrder, external_id: str) -> tuple[str, str, str, str]:
+    """result.skip's arguments: counted by the newer copy's state, told with its time."""
+    status = newer.platform_status or "unknown"
+    reason = f"{OLDER_THAN_SKIPPED} ({status})"
+    detail = f"{OLDER_THAN_SKIPPED} ({status} at {newer.platform_updated_at.astimezone(UTC):%d %b %Y %H:%M:%S} UTC)"
+    return reason, order.number, external_id, detail
+
+
+def _remember_not_imported(
+    connection: Connection, skipped: list[NotImported], now, remembered: dict[str, Remembered] | None
+) -> None:
+    """One upsert per page: each order's latest reason, so "where is my order?" has an answer,
+    and the newest copy's state and time, so that no older copy creates the order later.
+
+    `remembered` is what the rows held, read under the ingest lock; None when it was not
+    read (a page of only invalid records, which tell no state): the state is then left alone.
+    """
+    rows = {}
+    for entry in skipped:
+        external_id = entry.external_id[:100]
+        held = remembered.get(external_id) if remembered else None
+        status, updated_at, reason = entry.platform_status, entry.platform_updated_at, entry.reason
+        if held is not None and (entry.older or not _is_newest(updated_at, held.platform_updated_at)):
+            status, updated_at = held.platform_status, held.platform_updated_at
+            if entry.older:
+                reason = held.reason  # the newer copy's reason is still why the order is not here
+        rows[external_id] = SkippedOrder(
             connection=connection,
-            external_id=external_id[:100],
-            number=(number or "")[:100],
+            external_id=external_id,
+            number=(entry.number or "")[:100],
             reason=reason[:300],
+            platform_status=status[:50],
+            platform_updated_at=updated_at,
             first_skipped_at=now,
             last_skipped_at=now,
         )
-        for external_id, number, reason in skipped
-    }
+    fields = ["number", "reason", "last_skipped_at"]
     SkippedOrder.objects.bulk_create(
         list(rows.values()),
         update_conflicts=True,
         unique_fields=["connection", "external_id"],
-        update_fields=["number", "reason", "last_skipped_at"],
+        update_fields=fields if remembered is None else [*fields, "platform_status", "platform_updated_at"],
     )
+
+
+def _is_newest(incoming: datetime | None, held: datetime | None) -> bool:
+    """Whether a copy's time makes it the newest seen: a copy with no time never replaces one with a time."""
+    return incoming is not None and (held is None or incoming >= held)
 
 
 def _latest_per_id(records: Sequence[OrderRecord], result: IngestResult) -> dict[str, OrderRecord]:

@@ -213,12 +213,20 @@ class SkippedOrder(models.Model):
     """An order a platform showed us that we did not import, and why: the answer to
     "where is my order?". One row per order and connection, its latest reason; the list
     leaves out orders imported since (see `orders.skipped`).
+
+    It also remembers the newest copy of the order seen (its platform state and time):
+    ingest never creates the order from a copy older than that one (a late RECEIVED after
+    a CANCELLED that was not imported).
     """
 
     connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="skipped_orders")
     external_id = models.CharField(max_length=100)
     number = models.CharField(max_length=100, blank=True, db_index=True)
     reason = models.CharField(max_length=300)
+    # The newest copy seen and not imported: its platform state and time (blank and null
+    # when no copy told us, e.g. only unreadable ones).
+    platform_status = models.CharField(max_length=50, blank=True, default="")
+    platform_updated_at = models.DateTimeField(null=True, blank=True)
     first_skipped_at = models.DateTimeField(default=timezone.now)
     last_skipped_at = models.DateTimeField(default=timezone.now, db_index=True)
 

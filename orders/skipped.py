@@ -2,7 +2,9 @@
 
 Ingest records them (`SkippedOrder`, the latest reason per order); an order imported
 since, after a change of settings or a corrected record, drops out of the list here,
-so ingest never has to delete anything on its hot path.
+so ingest never has to delete anything on its hot path. Each row also keeps the state
+and time of the newest copy seen, which ingest reads so that an older copy arriving
+later never creates the order (the reason shown stays the newest copy's).
 """
 
 from __future__ import annotations

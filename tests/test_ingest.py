@@ -16,7 +16,7 @@ from connections.platforms.base import (
     UnreadableRecord,
 )
 from orders.ingest import ImportPolicy, ingest_page
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Order, OrderEvent, OrderItem, SkippedOrder
 from tests.factories import ConnectionFactory
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -141,6 +141,21 @@ def test_unwanted_new_orders_are_skipped_with_reasons(conn):
     assert reasons["invalid data: unreadable NOTHS order: missing id"]["examples"] == ["R9"]
 
 
+def test_an_older_copy_never_creates_an_order_a_newer_skipped_copy_showed(conn):
+    only_placed = ImportPolicy(statuses=frozenset({"placed"}))
+    newer = T0 + timedelta(hours=2)
+    assert ingest_page(conn, [make_order(1, state="dispatched", updated=newer)], policy=only_placed).skipped == 1
+    late = ingest_page(conn, [make_order(1, updated=T0)], policy=only_placed)
+    assert (late.created, late.skipped) == (0, 1)
+    assert late.outcomes["1"] == (
+        "skipped: older than a newer copy that was not imported (dispatched at 01 Nov 2026 14:00:00 UTC)"
+    )
+    assert not Order.objects.exists()
+    assert SkippedOrder.objects.get().platform_status == "dispatched"
+    # A copy newer than the one skipped, in a state imported, creates it.
+    assert ingest_page(conn, [make_order(1, updated=newer + timedelta(minutes=1))], policy=only_placed).created == 1
+
+
 def test_an_imported_order_keeps_updating_after_leaving_the_import_states(conn):
     policy = ImportPolicy(statuses=frozenset({"placed"}))
     ingest_page(conn, [make_order(1)], policy=policy)
@@ -202,3 +217,19 @@ def test_queries_per_page_do_not_grow_with_the_page(conn, kind):
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 8
+
+
+def test_queries_for_orders_skipped_before_do_not_grow_with_the_page(conn):
+    """The newest skipped copies are read once per page, whatever its size."""
+    counts = []
+    for size, offset in ((5, 0), (200, 1000)):
+        skipped = [make_order(offset + n, state="dispatched", updated=T0 + timedelta(hours=1)) for n in range(size)]
+        ingest_page(conn, skipped, policy=ImportPolicy(statuses=frozenset({"placed"})))
+        # Half newer than the skipped copies (created), half older (refused).
+        later = [make_order(offset + n, updated=T0 + timedelta(hours=2 if n % 2 else 0)) for n in range(size)]
+        with CaptureQueriesContext(db) as queries:
+            result = ingest_page(conn, later)
+        assert (result.created, result.skipped) == (size // 2, size - size // 2)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 6
