@@ -375,7 +375,8 @@ class SandboxPartnerChain(models.Model):
     webhook_out_of_order = models.IntegerField(
         default=0,
         validators=[MinValueValidator(-1)],
-        help_text=f"Hold an event back and send it after the chain's next event. {SWITCH_HELP}",
+        help_text="Hold an event back and send it after the chain's next event (or a few seconds, if none "
+        f"comes first). {SWITCH_HELP}",
     )
     webhook_drop_percent = models.PositiveSmallIntegerField(
         default=0,

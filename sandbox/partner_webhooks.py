@@ -9,8 +9,9 @@ status, a timeout, a refused connection) is tried again after a capped exponenti
 backoff with jitter, until the chain's attempt limit marks it failed.
 
 The chain's switches make delivery misbehave as platforms do, deterministically so tests
-can rely on them: send events twice, hold one back until the chain's next event, drop a
-share of them (chosen by a hash of the seed and the event), send a wrong secret.
+can rely on them: send events twice, hold one back until the chain's next event (or for
+`hold_seconds()` if none comes first: a held event is still sent, at least once), drop a share
+of them (chosen by a hash of the seed and the event), send a wrong secret.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,10 +44,18 @@ PUSHED = {
 # mid-send leaves it to be sent again after that (at least once).
 CLAIM_MARGIN = timedelta(seconds=30)
 JITTER = 0.2  # each backoff delay is off by up to ±20 %
+# An event held back by the out-of-order switch goes out after the chain's next event, or after
+# this many seconds if none comes first (SANDBOX_PARTNER_WEBHOOK_HOLD_SECONDS overrides it).
+HOLD_SECONDS = 5.0
 USER_AGENT = "partner-api-sandbox-webhooks/1.0"
 NO_URL = "The chain has no webhook URL."
 
 Delivery = SandboxPartnerDelivery
+
+
+def hold_seconds() -> float:
+    """How long the out-of-order switch holds an event back at most."""
+    return float(getattr(settings, "SANDBOX_PARTNER_WEBHOOK_HOLD_SECONDS", HOLD_SECONDS))
 
 
 def pushes(chain: SandboxPartnerChain, status: str) -> bool:
@@ -60,6 +70,7 @@ def queue(
 
     Nothing is queued for a chain without a webhook URL (the Portal cannot send then).
     Call it inside the transaction that changed the orders. Returns the new deliveries.
+    A held event's `next_attempt_at` is when its hold runs out (`release_overdue` queues it then).
     """
     events = [(order, status) for order, status in events if pushes(chain, status)]
     if not events or not chain.webhook_url:
@@ -88,9 +99,12 @@ def queue(
                 to_send.extend(copies + waiting)
                 waiting = []
         still_held = {id(row) for row in waiting}
+        hold_until = now + timedelta(seconds=hold_seconds())
         for row in new:
-            row.next_attempt_at = now
-            row.state = Delivery.HELD if id(row) in still_held else row.state
+            if id(row) in still_held:
+                row.next_attempt_at, row.state = hold_until, Delivery.HELD
+            else:
+                row.next_attempt_at = now
         # Microseconds apart, so `deliver_due` sends them in this order.
         for position, row in enumerate(to_send):
             row.next_attempt_at = now + timedelta(microseconds=position)
@@ -124,8 +138,12 @@ def is_dropped(chain: SandboxPartnerChain, order: SandboxPartnerOrder, status: s
 
 
 def deliver_due(now: datetime | None = None, *, limit: int | None = None) -> int:
-    """POST each queued delivery that is due (oldest first, at most `limit`); returns how many were sent."""
+    """POST each queued delivery that is due (oldest first, at most `limit`); returns how many were sent.
+
+    Held events whose hold ran out are queued first, so they are sent in this round.
+    """
     now = now or timezone.now()
+    release_overdue(now)
     due = Delivery.objects.filter(state=Delivery.QUEUED, next_attempt_at__lte=now).order_by("next_attempt_at", "pk")
     sent = 0
     with requests.Session() as session:
@@ -135,6 +153,23 @@ def deliver_due(now: datetime | None = None, *, limit: int | None = None) -> int
                 _send(session, delivery, now)
                 sent += 1
     return sent
+
+
+def release_overdue(now: datetime | None = None) -> int:
+    """Queue the held events whose hold ran out by `now` (no next event came); returns how many.
+
+    Under the chain's row lock, as `queue` releases them: an event is released by one or the
+    other, never both, so it is sent once (plus the retries a non-2xx answer earns).
+    """
+    now = now or timezone.now()
+    overdue = Delivery.objects.filter(state=Delivery.HELD, next_attempt_at__lte=now)
+    released = 0
+    for chain_id in set(overdue.order_by().values_list("chain_id", flat=True)):
+        with transaction.atomic():
+            if SandboxPartnerChain.objects.select_for_update().filter(pk=chain_id).first() is not None:
+                # Still due at its hold's end, so it goes out before the events queued since.
+                released += overdue.filter(chain_id=chain_id).update(state=Delivery.QUEUED)
+    return released
 
 
 def _claim(pk: int, due_at: datetime, now: datetime) -> SandboxPartnerDelivery | None:

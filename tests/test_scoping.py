@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from connections.models import Connection, SyncRun
 from orders.models import Order, OutboundAction
-from tests.conftest import make_partner_connection
+from tests.conftest import PARTNER_WEBHOOK_SECRET, make_partner_connection
 from tests.factories import ConnectionFactory
 
 SECRET_NAME = "their-private-shop"
@@ -25,7 +25,13 @@ def theirs(other_merchant):
     action = OutboundAction.objects.create(
         order=order, kind=OutboundAction.Kind.ACCEPT, state=OutboundAction.State.REJECTED
     )
-    return {"connection": connection, "run": run, "order": order, "action": action}
+    # A platform that has webhooks, so rotating its secret would not 404 for another reason.
+    partner = make_partner_connection(other_merchant, name=SECRET_NAME)
+    return {"connection": connection, "run": run, "order": order, "action": action, "partner": partner}
+
+
+def webhook_secret(connection) -> str:
+    return Connection.objects.get(pk=connection.pk).stored_credentials()["webhook_secret"]
 
 
 ROUTES = [
@@ -38,6 +44,9 @@ ROUTES = [
     ("post", "connections:resume", lambda t: [t["connection"].pk]),
     ("get", "connections:disconnect", lambda t: [t["connection"].pk]),
     ("post", "connections:disconnect", lambda t: [t["connection"].pk]),
+    ("post", "connections:rotate_webhook_secret", lambda t: [t["partner"].pk]),
+    ("post", "connections:start_authorization", lambda t: [t["connection"].pk]),
+    ("post", "connections:finish_authorization", lambda t: [t["connection"].pk]),
     ("get", "connections:progress", lambda t: [t["connection"].pk]),
     ("get", "connections:run", lambda t: [t["connection"].pk, t["run"].pk]),
     ("get", "orders:detail", lambda t: [t["order"].pk]),
@@ -60,6 +69,33 @@ def test_another_merchants_object_is_404(member_client, theirs, method, name, ar
     assert connection.sync_runs.count() == 1
     assert theirs["order"].shipments.count() == 0
     assert OutboundAction.objects.get(pk=theirs["action"].pk).state == OutboundAction.State.REJECTED
+    assert webhook_secret(theirs["partner"]) == PARTNER_WEBHOOK_SECRET
+
+
+# The authorization routes' answers on a connection of one's own: so their 404 above comes from
+# the scoping, not from the request or the platform.
+OWN_ROUTES = [
+    ("connections:start_authorization", 403),  # staff only, but the connection is found
+    ("connections:finish_authorization", 302),  # no code: back to the connection's page
+]
+
+
+@pytest.mark.parametrize(("name", "status"), OWN_ROUTES, ids=[n for n, _ in OWN_ROUTES])
+def test_the_same_request_on_my_own_connection_is_not_404(member_client, merchant, name, status):
+    mine = make_partner_connection(merchant, name="my-chain")
+    assert member_client.post(reverse(name, args=[mine.pk]), {"tracking_number": "X"}).status_code == status
+
+
+def test_rotating_their_webhook_secret_is_404_and_mine_rotates(member_client, merchant, theirs):
+    mine = make_partner_connection(merchant, name="my-chain")
+    data = {"secret": "a-secret-typed-by-me-0001"}
+    response = member_client.post(reverse("connections:rotate_webhook_secret", args=[theirs["partner"].pk]), data)
+    assert response.status_code == 404
+    assert webhook_secret(theirs["partner"]) == PARTNER_WEBHOOK_SECRET
+    assert Connection.objects.get(pk=theirs["partner"].pk).previous_webhook_secret_until is None
+    response = member_client.post(reverse("connections:rotate_webhook_secret", args=[mine.pk]), data)
+    assert response.status_code == 302
+    assert webhook_secret(mine) == "a-secret-typed-by-me-0001"
 
 
 def test_a_run_of_my_connection_under_their_connection_id_is_404(member_client, merchant, theirs):

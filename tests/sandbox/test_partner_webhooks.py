@@ -3,6 +3,7 @@ and which events each picking mode hears."""
 
 import json
 import socket
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -170,6 +171,46 @@ def test_out_of_order_holds_an_event_until_the_chains_next(client):
         assert deliver_due() == 2
     assert receiver.statuses() == ["READY_FOR_PICKUP", "RECEIVED"]
     assert states(chain) == [Delivery.DELIVERED] * 2
+
+
+def test_a_held_event_with_no_next_event_is_sent_after_the_hold(db, settings):
+    """At least once: with the switch on and one event only, the event still arrives, within the hold."""
+    settings.SANDBOX_PARTNER_WEBHOOK_HOLD_SECONDS = 1
+    with Receiver() as receiver:
+        chain = hooked(receiver, webhook_out_of_order=1)
+        make_order(chain)
+        held_at = time.monotonic()
+        assert states(chain) == [Delivery.HELD] and deliver_due() == 0 and not receiver.received
+        sent = 0
+        while not sent and time.monotonic() - held_at < 1 + 2:  # the hold, and a margin for a slow machine
+            time.sleep(0.05)
+            sent = deliver_due()  # a round of the sender's loop
+        waited = time.monotonic() - held_at
+        assert sent == 1 and deliver_due() == 0
+    assert receiver.statuses() == ["RECEIVED"]
+    assert 1 - 0.1 <= waited <= 1 + 2
+    assert states(chain) == [Delivery.DELIVERED]
+
+
+def test_a_held_event_is_sent_once_whichever_releases_it_first(client):
+    """The hold ran out, then the next event came; and the next event came, then the hold ran out."""
+    after_the_hold = timedelta(seconds=partner_webhooks.hold_seconds() + 1)
+    with Receiver() as receiver:
+        chain = hooked(receiver, webhook_out_of_order=1)
+        order = make_order(chain, seed=1)
+        assert deliver_due(timezone.now() + after_the_hold) == 1  # the hold ran out: sent alone
+        api_put(client, order_path(order), put_body(order, "READY_FOR_PICKUP"))
+        assert deliver_due() == 1  # only the new event: the released one is not sent again
+        assert receiver.statuses() == ["RECEIVED", "READY_FOR_PICKUP"]
+
+        switch(chain, webhook_out_of_order=1)
+        other = make_order(chain, seed=2)
+        api_put(client, order_path(other), put_body(other, "READY_FOR_PICKUP"))
+        assert deliver_due() == 2  # the next event released it first ...
+        assert deliver_due(timezone.now() + after_the_hold) == 0  # ... so its hold running out sends nothing
+    assert receiver.statuses() == ["RECEIVED", "READY_FOR_PICKUP", "READY_FOR_PICKUP", "RECEIVED"]
+    assert states(chain) == [Delivery.DELIVERED] * 4
+    assert set(chain.deliveries.values_list("attempts", flat=True)) == {1}
 
 
 def test_out_of_order_in_one_batch(db):
