@@ -232,4 +232,4 @@ def test_queries_for_orders_skipped_before_do_not_grow_with_the_page(conn):
         assert (result.created, result.skipped) == (size // 2, size - size // 2)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 6
+    assert counts[1] <= (7 if db.vendor == "postgresql" else 6)  # PostgreSQL's ingest lock is a statement
