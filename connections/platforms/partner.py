@@ -62,6 +62,7 @@ NAME = "Partner API"
 PELICAN, PARTNER_PICKING = "pelican", "partner"
 WINDOW_DAYS = 60  # the platform serves orders of the last 60 days only
 WINDOW_SLACK = timedelta(minutes=10)  # stay clear of the 60-day edge
+EDGE_MARGIN = timedelta(minutes=1)  # a start this close to the edge is moved up before the next request
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 STATUS_MAP = {
     "RECEIVED": OrderStatus.PENDING,
@@ -291,6 +292,10 @@ class PartnerPlatform(Platform):
         for index in range(window["vendor"], len(vendors)):
             page = window["page"] if index == window["vendor"] else 1
             while True:
+                if utc_datetime(window["since"]) < timezone.now() - timedelta(days=WINDOW_DAYS) + EDGE_MARGIN:
+                    # A pass that outlived its slack: its start is leaving the 60 days, which the platform
+                    # refuses. The oldest orders (read first) drop out, so re-read this store from page 1.
+                    window, page = {**window, "since": _time(_sixty_day_floor(timezone.now()))}, 1
                 params = {"start_time": window["since"], "end_time": window["until"], "page_size": size, "page": page}
                 body = self._call(ctx, lambda client, v=vendors[index], p=params: self._list(client, chain_id, v, p))
                 orders, total_pages = _orders_and_pages(body, page, size)
@@ -399,7 +404,7 @@ def _resume_or_new_window(ctx: PlatformContext, cursor: dict[str, Any] | None) -
     A pass under way is resumed within the 60 days too: the platform refuses an older start
     (HTTP 400), and a pass that began near the edge may be resumed hours or days later."""
     now = timezone.now()
-    floor = now - timedelta(days=WINDOW_DAYS) + WINDOW_SLACK
+    floor = _sixty_day_floor(now)
     if cursor and cursor.get("until"):
         window = {key: cursor[key] for key in ("since", "until", "vendor", "page")}
         if utc_datetime(cursor["since"]) >= floor:
@@ -416,6 +421,11 @@ def _resume_or_new_window(ctx: PlatformContext, cursor: dict[str, Any] | None) -
         since = max(since, min(resume, now - timedelta(hours=settings.PARTNER_RECONCILE_HOURS)))
     since = max(since, floor)
     return {"since": _time(since), "until": _time(now), "vendor": 0, "page": 1}
+
+
+def _sixty_day_floor(now: datetime) -> datetime:
+    """The oldest start a request may send: the platform's 60 days, less a slack for the pass to take."""
+    return now - timedelta(days=WINDOW_DAYS) + WINDOW_SLACK
 
 
 def _orders_and_pages(body: Any, page: int, size: int) -> tuple[list, int]:
