@@ -77,6 +77,10 @@ def platform_message(content: bytes, content_type: str = "") -> tuple[str, str]:
     return _message_from_json(body)
 
 
+# Where an error body keeps its words, first found first.
+WORDS_KEYS = ("title", "message", "detail", "error_description", "description")
+
+
 def _message_from_json(body: Any) -> tuple[str, str]:
     if isinstance(body, str):
         return body[:MAX_MESSAGE_CHARS], ""
@@ -87,12 +91,18 @@ def _message_from_json(body: Any) -> tuple[str, str]:
         return words[:MAX_MESSAGE_CHARS], code
     if not isinstance(body, dict):
         return str(body)[:MAX_MESSAGE_CHARS], ""
-    for key in ("errors", "error"):
-        if body.get(key):
-            words, code = _message_from_json(body[key])
-            return words, code or str(body.get("code", "") or "")
     code = str(body.get("code", "") or "")
-    for key in ("title", "message", "detail", "error_description", "description"):
+    for key in ("errors", "error"):
+        if not body.get(key):
+            continue
+        if isinstance(body[key], str) and any(body.get(k) for k in WORDS_KEYS):
+            # A bare code beside the words (the Partner API's {"error": "conflict", "message": ...},
+            # OAuth's {"error": "invalid_client", "error_description": ...}): the words say it.
+            code = code or body[key]
+            break
+        words, inner_code = _message_from_json(body[key])
+        return words, inner_code or code
+    for key in WORDS_KEYS:
         if body.get(key):
             return str(body[key])[:MAX_MESSAGE_CHARS], code
     return (code or json.dumps(body)[:MAX_MESSAGE_CHARS]), code
