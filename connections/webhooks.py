@@ -276,7 +276,8 @@ def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
     for key, value in meta.items():
         if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in HIDDEN_HEADERS:
             continue
-        text = str(value)[:MAX_HEADER_CHARS]
+        # A NUL as U+FFFD, as in the body: PostgreSQL's jsonb refuses it, and so the event, for ever.
+        text = str(value)[:MAX_HEADER_CHARS].replace("\x00", "\ufffd")
         if any(secret in text for secret in secrets):
             text = "(hidden: it holds a secret)"
         kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text
