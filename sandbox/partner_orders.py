@@ -172,7 +172,7 @@ def _accepted_for(value) -> str:
 def apply_items(held: list[dict], changes) -> list[dict]:
     """The order's items with the body's changes: statuses and quantities of held lines by `_id`,
     and new lines, which replace one (`replaced_id`) or are an ADDITION. Lines the body leaves
-    out stay as they are."""
+    out stay as they are; a replacement line set NOT_FOUND is withdrawn (it counts for nothing)."""
     if not isinstance(changes, list):
         raise PartnerError(400, "items must be a list")
     items = [copy.deepcopy(item) for item in held]
@@ -198,7 +198,8 @@ def apply_items(held: list[dict], changes) -> list[dict]:
             item["pricing"] = _pricing(item["pricing"], change["pricing"], position)
     for item in items:
         replaced = by_id.get(item.get("replaced_id") or "")
-        if replaced is not None and replaced["status"] != "REPLACED":
+        # A replacement line sent back NOT_FOUND is withdrawn: its item may be found after all.
+        if replaced is not None and item["status"] != "NOT_FOUND" and replaced["status"] != "REPLACED":
             raise PartnerError(400, f"Item {replaced['_id']} has a replacement, so its status must be REPLACED")
     return items
 

@@ -97,6 +97,11 @@ BRANDS = (
 
 AUTH_HELP = (
     (
+        re.compile(r"pelican", re.I),
+        "This chain picks in the Pelican app, so the Partner API takes no order updates from the portal: set "
+        "Picking mode to Pelican (read only) on the connection's Edit page.",
+    ),
+    (
         re.compile(r"invalid_client|client", re.I),
         "The Partner API rejected the client ID or secret: check them with your Account Manager.",
     ),

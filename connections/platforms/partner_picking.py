@@ -156,19 +156,27 @@ def _apply(item: dict[str, Any], change: ItemUpdate) -> dict[str, Any] | None:
 
 
 def _with_replacement(items: list[dict], item_id: str, line: dict[str, Any] | None) -> list[dict]:
-    """The items with `line` as the one replacement of `item_id` (none when `line` is None).
+    """The items with `line` as the one live replacement of `item_id` (none when `line` is None).
 
-    A line the platform already holds for it keeps its place and its `_id`.
+    Whether a PUT's items are the whole list (a line left out is gone) or only the lines to
+    change (a line left out stays) is not documented, so a body here means the same either
+    way: a replacement line the platform holds is never left out. One of the same SKU keeps
+    its place and `_id` and takes the new quantity; any other is sent back NOT_FOUND
+    (withdrawn: it counts towards nothing), and a new SKU is a new line.
     """
-    earlier = [i for i, held in enumerate(items) if str(held.get("replaced_id") or "") == item_id]
-    kept = [held for i, held in enumerate(items) if i not in earlier[1:]]
-    if not earlier:
-        return [*kept, line] if line else kept
-    first = earlier[0]
-    if line is None:
-        return [held for held in kept if held is not items[first]]
-    held_id = {"_id": items[first]["_id"]} if items[first].get("_id") else {}
-    return [{**line, **held_id} if held is items[first] else held for held in kept]
+    held = [i for i, item in enumerate(items) if str(item.get("replaced_id") or "") == item_id]
+    same = next((i for i in held if line and items[i].get("sku") == line["sku"]), None)
+    result = []
+    for i, item in enumerate(items):
+        if i == same:
+            result.append({**line, "_id": item["_id"]} if item.get("_id") else line)
+        elif i in held:
+            result.append({**item, "status": "NOT_FOUND"})
+        else:
+            result.append(item)
+    if line and same is None:
+        result.append(line)
+    return result
 
 
 def _with_quantity(pricing: dict[str, Any], quantity: int) -> dict[str, Any]:

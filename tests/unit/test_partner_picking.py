@@ -83,20 +83,35 @@ def test_a_replacement_without_a_name_is_named_by_its_sku_and_keeps_the_quantity
     assert line["name"] == "OAT-1L" and line["pricing"]["quantity"] == 2
 
 
-def test_marking_a_replaced_item_again_changes_its_line_and_never_adds_a_second():
+def test_a_held_replacement_line_is_never_left_out_so_the_body_means_the_same_either_way():
+    """Whether a PUT's items are the whole list or only the changes is not documented: a held
+    replacement line is sent kept (same SKU, new quantity) or withdrawn (NOT_FOUND), never dropped."""
     current = order()
     current["items"][0]["status"] = "REPLACED"
     current["items"].append(
         {"_id": "item-3", "sku": "OAT-1L", "name": "Oat", "status": "IN_CART", "replaced_id": "item-1", "pricing": {}}
     )
-    again = request_body(current, OrderUpdate("UPDATE_CART", items=(ItemUpdate("item-1", "REPLACED", "SOY-1L"),)))
-    assert [(i.get("_id"), i["sku"], i.get("replaced_id")) for i in again["items"]] == [
-        ("item-1", "MILK-1L", None),
-        ("item-2", "BANANA", None),
-        ("item-3", "SOY-1L", "item-1"),  # the platform's line, its id kept
+
+    def lines(change):
+        body = request_body(current, OrderUpdate("UPDATE_CART", items=(change,)))
+        return [(i.get("_id"), i["sku"], i["status"], i.get("replaced_id")) for i in body["items"]]
+
+    assert lines(ItemUpdate("item-1", "REPLACED", "SOY-1L")) == [
+        ("item-1", "MILK-1L", "REPLACED", None),
+        ("item-2", "BANANA", "NOT_PROCESSED", None),
+        ("item-3", "OAT-1L", "NOT_FOUND", "item-1"),  # withdrawn, not left out
+        (None, "SOY-1L", "IN_CART", "item-1"),  # the new SKU is a new line
     ]
-    found = request_body(current, OrderUpdate("UPDATE_CART", items=(ItemUpdate("item-1", "IN_CART"),)))
-    assert [i["sku"] for i in found["items"]] == ["MILK-1L", "BANANA"]  # found after all: no replacement
+    assert lines(ItemUpdate("item-1", "REPLACED", "OAT-1L", quantity=1)) == [
+        ("item-1", "MILK-1L", "REPLACED", None),
+        ("item-2", "BANANA", "NOT_PROCESSED", None),
+        ("item-3", "OAT-1L", "IN_CART", "item-1"),  # the same SKU: the platform's line, its id kept
+    ]
+    assert lines(ItemUpdate("item-1", "IN_CART")) == [  # found after all: the replacement withdrawn
+        ("item-1", "MILK-1L", "IN_CART", None),
+        ("item-2", "BANANA", "NOT_PROCESSED", None),
+        ("item-3", "OAT-1L", "NOT_FOUND", "item-1"),
+    ]
 
 
 def test_a_cancellation_carries_its_reason_and_who_cancelled():
