@@ -148,11 +148,11 @@ def report(r: dict) -> int:
     each = r["throughput"]["each"]
     print(f"  each round, posts/s: webhook {rates(each['webhook'])}; trivial view {rates(each['trivial'])}")
     ratio = web["per_s"] / trivial["per_s"]
-    print(f"  ratio webhook / trivial view: {ratio:.2f}")
+    print(f"  ratio webhook / trivial view: {ratio:.3f}")
     # What the ratio would be with the machine to ourselves: CPU-bound, posts a second go as
     # the inverse of the machine's CPU per post, and steal is not in that.
     cost_ratio = trivial["cpu_ms"]["machine busy"] / web["cpu_ms"]["machine busy"]
-    print(f"  the same from CPU per post (whole machine, steal left out): {cost_ratio:.2f}")
+    print(f"  the same from CPU per post (whole machine, steal left out): {cost_ratio:.3f}")
 
     lat = r["latency"]
     print(
@@ -216,7 +216,7 @@ def report(r: dict) -> int:
         print(f"    {sql}")
 
     checks = [
-        (f"webhook throughput >= {TARGET_RATIO:g} x trivial view", f"{ratio:.2f}", ratio >= TARGET_RATIO),
+        (f"webhook throughput >= {TARGET_RATIO:g} x trivial view", f"{ratio:.3f}", ratio >= TARGET_RATIO),
         (f"p99 at {r['rate']}/s < {TARGET_P99_MS:g} ms", f"{lat['p99']:.1f}", lat["p99"] < TARGET_P99_MS),
         ("zero lost (every check above)", "", all(ok for _, _, ok in r["checks"])),
     ]
