@@ -58,7 +58,7 @@ def check_credentials(connection: Connection, credentials: dict) -> AccountFacts
     """
     adapter = connection.adapter
     try:
-        return adapter.check(connection.context(credentials))
+        return adapter.check(connection.context(credentials, inline=True))
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
 
@@ -233,7 +233,7 @@ def start_authorization(connection: Connection, *, actor: Actor | None = None) -
     adapter = connection.adapter
     credentials = connection.stored_credentials()
     try:
-        pending = adapter.start_authorization(connection.context(credentials))
+        pending = adapter.start_authorization(connection.context(credentials, inline=True))
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     with transaction.atomic():
@@ -256,7 +256,7 @@ def finish_authorization(connection: Connection, code: str, *, actor: Actor | No
     if len(pending) != 2:
         raise CheckFailed("There is no authorization waiting for a code.", "Staff must start it first.", "refused")
     try:
-        token = adapter.finish_authorization(connection.context(credentials), pending, code.strip())
+        token = adapter.finish_authorization(connection.context(credentials, inline=True), pending, code.strip())
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     final = {k: v for k, v in {**credentials, **token}.items() if k not in pending}

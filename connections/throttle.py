@@ -59,13 +59,24 @@ def window_start(now: datetime, window: int = WINDOW) -> datetime:
 class HostThrottle:
     """`Throttle` (see platforms.base) backed by HostBudget rows.
 
-    `max_wait` bounds only a platform block (a 429's Retry-After); the wait for the next
-    window of the portal's own budget is never longer than `window` and always taken.
+    `max_wait` bounds a platform block (a 429's Retry-After); `max_queue` the waits for the
+    portal's own budget, each at most one `window`: MAX_QUEUE_SECONDS in a worker, and
+    PLATFORM_MAX_INLINE_WAIT where a person waits for the answer (`inline`, e.g. Test
+    connection), who is told when to try again rather than kept waiting for a window.
     """
 
-    def __init__(self, per_minute: int | None = None, max_wait: float | None = None, sleep=time.sleep, clock=None):
+    def __init__(
+        self,
+        per_minute: int | None = None,
+        max_wait: float | None = None,
+        sleep=time.sleep,
+        clock=None,
+        *,
+        inline: bool = False,
+    ):
         self.per_minute = per_minute if per_minute is not None else settings.PARTNER_REQUESTS_PER_MINUTE
         self.max_wait = max_wait if max_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
+        self.max_queue = settings.PLATFORM_MAX_INLINE_WAIT if inline else MAX_QUEUE_SECONDS
         self.sleep = sleep
         self.clock = clock or timezone.now
         self.window = WINDOW  # read here, not at import, so a test may shorten it
@@ -90,10 +101,10 @@ class HostThrottle:
             else:
                 # Our own budget is spent for this window: wait for the next one (at most one window).
                 wait = max(0.0, (start + timedelta(seconds=self.window) - now).total_seconds())
-                if queued + wait > MAX_QUEUE_SECONDS:
+                if queued + wait > self.max_queue:
                     raise RateLimited(
-                        f"The portal keeps under {self.per_minute} requests a minute to {host}, and other "
-                        f"syncs have used them all for {queued:.0f} seconds.",
+                        f"The portal keeps under {self.per_minute} requests a minute to {host}, and syncs are "
+                        f"using them all; the next one may go in {wait:.0f} seconds.",
                         retry_after=wait,
                     )
                 queued += wait

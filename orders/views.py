@@ -214,7 +214,7 @@ def dispatch_note(request, pk):
         messages.error(request, f"{adapter.short_name} has no dispatch notes.")
         return redirect("orders:detail", pk=pk)
     try:
-        pdf = adapter.dispatch_note(connection.context(), order.external_id)
+        pdf = adapter.dispatch_note(connection.context(inline=True), order.external_id)
     except PlatformFailure as exc:
         record_platform_failure(connection, exc)
         messages.error(request, f"Could not download the dispatch note. {exc.message} {adapter.explain(exc)}")

@@ -128,3 +128,33 @@ def test_a_revoked_token_is_reported_in_words_once_with_no_token_shown(member_cl
     connection.refresh_from_db()
     assert connection.status == Connection.Status.NEEDS_ATTENTION
     assert revoked not in connection.last_error and "Bearer token" in connection.last_error
+
+
+def test_a_spent_request_budget_is_said_at_once_not_waited_out(member_client, received, chain, monkeypatch):
+    """Syncs have used the host's budget and its next window is far off: Test connection says
+    when to try again at once, sends nothing, and does not count as a failure of the connection."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from connections import throttle
+    from connections.models import HostBudget
+
+    assert add_account(member_client, token=TOKEN).status_code == 302
+    connection = Connection.objects.get()
+    received.clear()
+    monkeypatch.setattr(throttle, "WINDOW", 3600)  # the next window: at the next full hour
+    host = urlsplit(settings.PARTNER_BASE_URL).netloc
+    budget = throttle.window_budget(settings.PARTNER_REQUESTS_PER_MINUTE, 3600)
+    HostBudget.objects.filter(host=host).update(
+        window_started_at=throttle.window_start(timezone.now(), 3600), used=budget
+    )
+
+    page = press_test(member_client, connection)
+
+    message = page[page.index("Test failed.") :].split("<", 1)[0]
+    assert "syncs are using them all; the next one may go in" in message, message
+    assert received == []
+    connection.refresh_from_db()
+    assert connection.status == Connection.Status.CONNECTED

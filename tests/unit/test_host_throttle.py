@@ -112,9 +112,34 @@ def test_a_caller_that_others_keep_beating_to_the_slots_gives_up_after_a_while()
 
     throttle = HostThrottle(per_minute=60, max_wait=5, sleep=others_take_every_slot, clock=clock)
     HostBudget.objects.create(host="busy", window_started_at=window_start(clock.now), used=budget)
-    with pytest.raises(RateLimited, match="other syncs"):
+    with pytest.raises(RateLimited, match="syncs are using them all"):
         throttle.acquire("busy")
     assert sum(clock.slept) == MAX_QUEUE_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_person_waiting_is_told_when_to_try_again_instead_of_kept_for_a_window(settings):
+    """Inline (Test connection, Add Account): a spent budget is said at once when the next
+    window is further off than PLATFORM_MAX_INLINE_WAIT; a worker waits for it."""
+    settings.PLATFORM_MAX_INLINE_WAIT = 5
+    budget = window_budget(60)
+    for inline, host in ((True, "inline.example"), (False, "worker.example")):
+        clock = Clock()
+        clock.now += timedelta(seconds=2)  # 8 s before the next window
+        HostBudget.objects.create(host=host, window_started_at=window_start(clock.now), used=budget)
+        throttle = HostThrottle(per_minute=60, sleep=clock.sleep, clock=clock, inline=inline)
+        if inline:
+            with pytest.raises(RateLimited, match="the next one may go in 8 seconds") as caught:
+                throttle.acquire(host)
+            assert caught.value.retry_after == 8 and clock.slept == []
+        else:
+            throttle.acquire(host)
+            assert clock.slept == [8.0]
+    clock = Clock()
+    clock.now += timedelta(seconds=7)  # 3 s before the next window: a person waits that long
+    HostBudget.objects.filter(host="inline.example").update(window_started_at=window_start(clock.now), used=budget)
+    HostThrottle(per_minute=60, sleep=clock.sleep, clock=clock, inline=True).acquire("inline.example")
+    assert clock.slept == [3.0]
 
 
 class Interfere:
