@@ -195,7 +195,7 @@ PARTNER_WEBHOOK_MAX_BYTES = env.int("PARTNER_WEBHOOK_MAX_BYTES", default=1024 * 
 PARTNER_WEBHOOK_GRACE_HOURS = env.int("PARTNER_WEBHOOK_GRACE_HOURS", default=24)
 # Each web process remembers a webhook's connection this long (0 = look it up every time):
 # a secret rotated or a connection disconnected elsewhere is seen by all within it.
-PARTNER_WEBHOOK_LOOKUP_SECONDS = env.int("PARTNER_WEBHOOK_LOOKUP_SECONDS", default=5)
+PARTNER_WEBHOOK_LOOKUP_SECONDS = env.int("PARTNER_WEBHOOK_LOOKUP_SECONDS", default=1)
 # While a store's events keep coming, its drain waits this long between batches, so they
 # are applied some at a time (0 = one batch after another): a little later, for less work.
 PARTNER_WEBHOOK_GATHER_SECONDS = env.float("PARTNER_WEBHOOK_GATHER_SECONDS", default=0.25)
