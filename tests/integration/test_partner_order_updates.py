@@ -19,6 +19,7 @@ from orders.ingest import ingest_page
 from orders.models import Order, OrderEvent, OutboundAction
 from tests.conftest import PARTNER_CHAIN_ID, make_partner_connection
 from tests.factories import ConnectionFactory
+from tests.support.order_page import page, send, the_update
 from tests.support.partner_orders import partner_order, stamp
 
 BASE = "https://partner.test"
@@ -90,30 +91,6 @@ def imported(connection, document) -> Order:
 
     ingest_page(connection, [OrderRecord(document["order_id"], document, normalize_order)])
     return Order.objects.get(connection=connection, external_id=document["order_id"])
-
-
-def page(client, order) -> str:
-    return client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-
-
-def send(client, capture, order, status, marks=(), **fields):
-    """Post the order page's update form: `marks` are (position, item id, mark, sku, name, quantity)."""
-    data = {"status": status, **fields}
-    for position, item_id, mark, *replacement in marks:
-        sku, name, quantity = [*replacement, "", "", ""][:3]
-        data |= {
-            f"item{position}_id": item_id,
-            f"item{position}_status": mark,
-            f"item{position}_sku": sku,
-            f"item{position}_name": name,
-            f"item{position}_quantity": quantity,
-        }
-    with capture(execute=True):
-        return client.post(reverse("orders:update", args=[order.pk]), data)
-
-
-def the_update(order) -> OutboundAction:
-    return OutboundAction.objects.filter(order=order, kind=OutboundAction.Kind.UPDATE).latest("id")
 
 
 def test_pick_not_found_and_replace_then_ready_for_pickup(

@@ -35,6 +35,8 @@ from sandbox.partner_data import create_chain, create_order, set_status
 from sandbox.partner_orders import apply_update
 from sandbox.partner_webhooks import deliver_due
 from tests.conftest import PARTNER_CHAIN_ID, PARTNER_WEBHOOK_SECRET, make_partner_connection, partner_credentials
+from tests.support import order_page
+from tests.support.order_page import page, the_update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,30 +110,10 @@ def queued_events(placed: SandboxPartnerOrder) -> list[str]:
     )
 
 
-def page(client, order) -> str:
-    return client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-
-
 def send(client, capture, order, status, marks=(), **fields):
-    """Post the order page's update form; `marks` are (item id, mark, sku, name, quantity)."""
-    data = {"status": status, **fields}
-    positions = {item.external_id: n for n, item in enumerate(order.items.all())}  # the page's rows
-    for item_id, mark, *replacement in marks:
-        position = positions[item_id]
-        sku, name, quantity = [*replacement, "", "", ""][:3]
-        data |= {
-            f"item{position}_id": item_id,
-            f"item{position}_status": mark,
-            f"item{position}_sku": sku,
-            f"item{position}_name": name,
-            f"item{position}_quantity": quantity,
-        }
-    with capture(execute=True):
-        return client.post(reverse("orders:update", args=[order.pk]), data)
-
-
-def the_update(order) -> OutboundAction:
-    return OutboundAction.objects.filter(order=order, kind=OutboundAction.Kind.UPDATE).latest("id")
+    """`order_page.send` with `marks` as (item id, mark, sku, name, quantity): each on its page row."""
+    positions = {item.external_id: n for n, item in enumerate(order.items.all())}
+    return order_page.send(client, capture, order, status, [(positions[m[0]], *m) for m in marks], **fields)
 
 
 def no_secret_in(*texts: str) -> None:
