@@ -19,9 +19,10 @@ from .platforms.base import DEFAULT_IMPORT_DAYS, CredentialField, Platform
 
 # Tokens and keys never contain whitespace; a paste often brings some along
 # (spaces, tabs, line breaks, non-breaking and zero-width spaces).
-_WHITESPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_WHITESPACE = re.compile(rf"[\s{_INVISIBLE}]+")
 # What a paste brings into a header value that may hold spaces of its own: line breaks, tabs, invisibles.
-_PASTED_BREAKS = re.compile(r"[\t\r\n\v\f\u200b\u200c\u200d\u2060\ufeff]+")
+_PASTED_BREAKS = re.compile(rf"[\t\r\n\v\f{_INVISIBLE}]+")
 RETAIL_CANNOT_WRITE = (
     "A Retail (buyer) application can only read orders on NuORDER; untick this, or use the brand's "
     "Wholesale application."
@@ -41,16 +42,16 @@ class SecretField(forms.CharField):
     """A write-only credential: never rendered back, pasted whitespace removed."""
 
     widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"})
+    tidy = staticmethod(remove_whitespace)  # what a paste loses
 
     def to_python(self, value):
-        return remove_whitespace(super().to_python(value))
+        return self.tidy(super().to_python(value))
 
 
 class HeaderSecretField(SecretField):
     """A write-only secret that is a whole header value: inner spaces kept (`header_value`)."""
 
-    def to_python(self, value):
-        return header_value(forms.CharField.to_python(self, value))
+    tidy = staticmethod(header_value)
 
 
 class PastedValueField(forms.CharField):

@@ -24,7 +24,7 @@ from . import health, services
 from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
-from .platforms.base import MIN_TYPED_WEBHOOK_SECRET
+from .platforms.base import typed_webhook_secret_problem
 from .sync import SyncRefused, request_sync
 
 RECENT_RUNS = 10
@@ -201,8 +201,8 @@ def rotate_webhook_secret(request, pk):
     if not connection.adapter.supports_webhooks:
         raise Http404("This platform sends no webhooks.")
     typed = header_value(request.POST.get("secret", ""))
-    if typed and len(typed) < MIN_TYPED_WEBHOOK_SECRET:
-        messages.error(request, f"A webhook secret of your own needs at least {MIN_TYPED_WEBHOOK_SECRET} characters.")
+    if problem := typed_webhook_secret_problem(typed):
+        messages.error(request, problem)
         return redirect("connections:detail", pk=connection.pk)
     services.rotate_webhook_secret(connection, typed, actor=Actor.from_request(request))
     hours = settings.PARTNER_WEBHOOK_GRACE_HOURS

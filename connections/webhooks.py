@@ -170,6 +170,7 @@ def parse(body: bytes):
 
 
 def _without_nul(value):
+    """`value` with each NUL, in any string or key within it, as U+FFFD (PostgreSQL keeps no NUL)."""
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
     if isinstance(value, dict):
@@ -195,7 +196,7 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         "connection_id": connection.pk,
         "remote_addr": remote_addr or None,
         "headers": _kept_headers(meta, connection),
-        "body": body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+        "body": _without_nul(body.decode("utf-8", "replace")),
         "dedupe_key": dedupe_key(payload, body),
         "order_external_id": order_id,
         "event_status": status,
@@ -276,8 +277,7 @@ def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
     for key, value in meta.items():
         if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in HIDDEN_HEADERS:
             continue
-        # A NUL as U+FFFD, as in the body: PostgreSQL's jsonb refuses it, and so the event, for ever.
-        text = str(value)[:MAX_HEADER_CHARS].replace("\x00", "\ufffd")
+        text = _without_nul(str(value)[:MAX_HEADER_CHARS])
         if any(secret in text for secret in secrets):
             text = "(hidden: it holds a secret)"
         kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text

@@ -54,6 +54,13 @@ class CredentialField:
 MIN_TYPED_WEBHOOK_SECRET = 16
 
 
+def typed_webhook_secret_problem(secret: str) -> str:
+    """Why a webhook secret the merchant typed cannot be used ('' when it can, or none was typed)."""
+    if secret and len(secret) < MIN_TYPED_WEBHOOK_SECRET:
+        return f"A webhook secret of your own needs at least {MIN_TYPED_WEBHOOK_SECRET} characters."
+    return ""
+
+
 @dataclass(frozen=True)
 class OptionField:
     """A whole-number sync option particular to one platform (kept in platform_options)."""

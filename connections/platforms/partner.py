@@ -36,7 +36,6 @@ from django.utils import timezone
 from . import partner_picking, partner_tokens
 from .base import (
     DEFAULT_IMPORT_DAYS,
-    MIN_TYPED_WEBHOOK_SECRET,
     AccountFacts,
     ActionResult,
     CredentialField,
@@ -53,6 +52,7 @@ from .base import (
     UnknownStatus,
     UnreadableRecord,
     first_help,
+    typed_webhook_secret_problem,
 )
 from .errors import AuthError, PlatformError, TransientError
 from .http import PlatformClient, parse_retry_after
@@ -217,12 +217,8 @@ class PartnerPlatform(Platform):
                 problems["client_secret" if client_id else "client_id"] = "The client ID and secret go together."
             else:
                 problems["token"] = "Enter the Bearer token, or the client ID and client secret."  # noqa: S105
-        typed_secret = credentials.get("webhook_secret") or ""
-        if typed_secret and len(typed_secret) < MIN_TYPED_WEBHOOK_SECRET:
-            problems["webhook_secret"] = (
-                f"A webhook secret of your own needs at least {MIN_TYPED_WEBHOOK_SECRET} characters; "
-                "leave it blank and the portal makes one."
-            )
+        if problem := typed_webhook_secret_problem(credentials.get("webhook_secret") or ""):
+            problems["webhook_secret"] = f"{problem} Leave it blank and the portal makes one."
         return problems
 
     def completed_credentials(self, credentials: dict[str, str]) -> dict[str, str]:
@@ -297,10 +293,11 @@ class PartnerPlatform(Platform):
         for index in range(window["vendor"], len(vendors)):
             page = window["page"] if index == window["vendor"] else 1
             while True:
-                if utc_datetime(window["since"]) < timezone.now() - timedelta(days=WINDOW_DAYS) + EDGE_MARGIN:
+                now = timezone.now()
+                if utc_datetime(window["since"]) < now - timedelta(days=WINDOW_DAYS) + EDGE_MARGIN:
                     # A pass that outlived its slack: its start is leaving the 60 days, which the platform
                     # refuses. The oldest orders (read first) drop out, so re-read this store from page 1.
-                    window, page = {**window, "since": _time(_sixty_day_floor(timezone.now()))}, 1
+                    window, page = {**window, "since": _time(_sixty_day_floor(now))}, 1
                 params = {"start_time": window["since"], "end_time": window["until"], "page_size": size, "page": page}
                 body = self._call(ctx, lambda client, v=vendors[index], p=params: self._list(client, chain_id, v, p))
                 orders, total_pages = _orders_and_pages(body, page, size)
