@@ -36,7 +36,7 @@ from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from orders.ingest import ImportPolicy, ingest_page
+from orders.ingest import ImportPolicy, ingest_page, without_nul
 
 from .models import Connection, WebhookEvent
 from .platforms import registry
@@ -160,24 +160,13 @@ def _checked(body: bytes, limit: int) -> bytes:
 
 
 def parse(body: bytes):
-    """The event's JSON. A NUL character (`\\u0000`) in any string or key becomes U+FFFD:
-    PostgreSQL stores no NUL in text or jsonb, and would refuse the event, or the order, for ever."""
+    """The event's JSON with any NUL taken out of its text, as ingest does for every order
+    (`orders.ingest.without_nul`): the event's order id, status and dedupe key are then those
+    of the order ingest writes. 400 if it is not JSON."""
     try:
-        payload = orjson.loads(body)
+        return orjson.loads(without_nul(body))
     except orjson.JSONDecodeError:
         raise Refused(400, "The body is not valid JSON.") from None
-    return _without_nul(payload) if b"\\u0000" in body else payload
-
-
-def _without_nul(value):
-    """`value` with each NUL, in any string or key within it, as U+FFFD (PostgreSQL keeps no NUL)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    return value
 
 
 def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None) -> Receipt:
@@ -196,7 +185,7 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         "connection_id": connection.pk,
         "remote_addr": remote_addr or None,
         "headers": _kept_headers(meta, connection),
-        "body": _without_nul(body.decode("utf-8", "replace")),
+        "body": body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
         "dedupe_key": dedupe_key(payload, body),
         "order_external_id": order_id,
         "event_status": status,
@@ -277,7 +266,7 @@ def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
     for key, value in meta.items():
         if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in HIDDEN_HEADERS:
             continue
-        text = _without_nul(str(value)[:MAX_HEADER_CHARS])
+        text = str(value)[:MAX_HEADER_CHARS].replace("\x00", "")  # PostgreSQL's jsonb refuses NUL
         if any(secret in text for secret in secrets):
             text = "(hidden: it holds a secret)"
         kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text

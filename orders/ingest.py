@@ -155,6 +155,12 @@ def merge_skips(into: dict[str, dict], other: dict[str, dict]) -> dict[str, dict
 NUL = b"\\u0000"
 
 
+def without_nul(document: bytes) -> bytes:
+    """A JSON document with every NUL character (`\\u0000`) taken out of its text: PostgreSQL
+    refuses NUL in text and JSON. The one rule for every path an order comes by."""
+    return document.replace(NUL, b"") if NUL in document else document
+
+
 def _document(raw: dict) -> bytes:
     return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS, default=str)
 
@@ -172,7 +178,7 @@ def _without_nul(record: OrderRecord) -> tuple[OrderRecord, str]:
     """
     document = _document(record.raw)
     if NUL in document:
-        document = document.replace(NUL, b"")
+        document = without_nul(document)
         record = record.with_raw(orjson.loads(document))
     return record, hashlib.sha256(document).hexdigest()
 

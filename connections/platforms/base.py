@@ -161,7 +161,9 @@ class OrderRecord:
     __slots__ = ("_normalize", "_order", "external_id", "raw")
 
     def __init__(self, external_id: str, raw: dict[str, Any], normalize: Callable[[dict], NormalizedOrder]):
-        self.external_id = external_id
+        # Without NUL, as ingest takes it out of `raw` (PostgreSQL refuses it): the key and the
+        # order written under it are the same on every path.
+        self.external_id = external_id.replace("\x00", "")
         self.raw = raw
         self._normalize = normalize
         self._order: NormalizedOrder | None = None
