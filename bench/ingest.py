@@ -402,6 +402,7 @@ class Bench:
         from django.db import transaction
         from django.utils import timezone
 
+        from connections.context import platform_context
         from orders.ingest import _item_rows, _order_row, fingerprint
         from orders.models import Order, OrderEvent, OrderItem
 
@@ -415,7 +416,7 @@ class Bench:
             queries += 1
             return execute(sql, params, many, context)
 
-        for page in source.adapter.fetch_orders(source.context(), None):
+        for page in source.adapter.fetch_orders(platform_context(source), None):
             page_orders = [record.order() for record in page.records]
             digests = [fingerprint(order.raw) for order in page_orders]
             started = time.perf_counter()

@@ -635,8 +635,10 @@ class BucketBench:
 
         import orjson
 
+        from connections.context import platform_context
+
         connection = self.connection("bench-parts")
-        client = connection.adapter.client(connection.context())
+        client = connection.adapter.client(platform_context(connection))
         body = client.request("GET", f"/api/orders/{STATUS}/detail").content
         gc.collect()
         tracemalloc.start()

@@ -21,9 +21,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.models import Heartbeat
+
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
-from .platforms.errors import AuthError, PlatformError
+from .platforms.errors import AuthError, PlatformError, PlatformFailure
 
 log = logging.getLogger(__name__)
 Cause = Problem.Cause
@@ -35,6 +37,8 @@ CAUSE_BY_KIND = {AuthError.kind: Cause.CREDENTIALS_REJECTED, PlatformError.kind:
 # What credentials the platform accepted (Test connection, Edit) prove is gone; fetches
 # failing for other reasons wait for a fetch that succeeds.
 CLEARED_BY_CHECK = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING)
+# After this many failed runs in a row a connection needs attention, even for passing faults.
+FAILURES_BEFORE_ATTENTION = 3
 RECENT_EVENTS = 20  # the webhook rhythm is learned from this many recent events
 SCHEDULER_STOPPED = (
     "Automatic imports are waiting: the portal's scheduler is not running. Staff see it on /healthz and have "
@@ -102,10 +106,24 @@ def resolve(connection: Connection, *causes: str) -> int:
     return closed
 
 
+def record_failure(connection: Connection, message: str, *, auth: bool) -> None:
+    """Write an error the merchant must see; rejected credentials also stop the schedule."""
+    fields = {"last_error": message, "last_error_at": timezone.now()}
+    if auth:
+        fields.update(status=Connection.Status.NEEDS_ATTENTION, next_sync_at=None)
+    Connection.objects.live().filter(pk=connection.pk).update(**fields)
+
+
+def record_platform_failure(connection: Connection, error: PlatformFailure) -> None:
+    """A platform's answer to a push or a download: rejected credentials need the merchant at once."""
+    if isinstance(error, AuthError):
+        message = connection.adapter.describe(error)
+        record_failure(connection, message, auth=True)
+        report(connection, CAUSE_BY_KIND[error.kind], message)
+
+
 def after_sync(connection: Connection, run: SyncRun, failure: Exception | None, failures: int) -> None:
     """A sync ended: its outcome opens, counts or closes the problems it speaks for."""
-    from .sync import FAILURES_BEFORE_ATTENTION
-
     if failure is None:
         resolve(connection, *CLEARED_BY_SUCCESS)
         return
@@ -193,8 +211,6 @@ def _mail(problem_pk: int, *, opening: bool) -> None:
 
 def healths(connections: list[Connection], open_problems: list[Problem]) -> None:
     """Set `.health` on each connection, given their open problems (newest first); one query more."""
-    from portal.models import Heartbeat
-
     running = Heartbeat.is_recent(Heartbeat.last_tick())
     by_connection: dict[int, list[Problem]] = {}
     for problem in open_problems:

@@ -15,13 +15,6 @@ from django.utils import timezone
 from fernet_fields import EncryptedTextField
 
 from .platforms import registry
-from .platforms.base import PlatformContext
-
-
-def host_throttle(*, inline: bool = False):
-    from .throttle import HostThrottle  # it uses HostBudget, defined below
-
-    return HostThrottle(inline=inline)
 
 
 def validate_platform(value):
@@ -133,24 +126,6 @@ class Connection(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status not in (self.Status.PAUSED, self.Status.DISCONNECTED, self.Status.PENDING)
-
-    def context(self, credentials: dict[str, str] | None = None, *, inline: bool = False) -> PlatformContext:
-        """Everything an adapter call needs: the stored credentials (decrypted) unless others are given.
-
-        `inline`: a person waits for the answer (a web request), so a spent request budget is
-        said at once, not waited out (`HostThrottle`).
-        """
-        if credentials is None:
-            credentials = self.stored_credentials()
-        return PlatformContext(
-            base_url=self.api_host(credentials),
-            credentials=credentials,
-            import_statuses=tuple(self.import_statuses or ()),
-            options=dict(self.platform_options or {}),
-            import_from=self.import_from,
-            label=f"connection {self.pk}",
-            throttle=host_throttle(inline=inline),
-        )
 
     def _credential_or_none(self) -> Credential | None:
         if self.pk is None:

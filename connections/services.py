@@ -21,9 +21,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.trail import Action, Actor, credential_fields_changed, option_changes, options_of, record
+from orders.actions import resume_actions
 
 from . import health, webhooks
+from .context import platform_context
 from .models import SYNC_OPTION_FIELDS, Connection, Credential
+from .platforms import deliveries
 from .platforms.base import AccountFacts
 from .platforms.errors import AuthError, PlatformFailure
 
@@ -58,7 +61,7 @@ def check_credentials(connection: Connection, credentials: dict) -> AccountFacts
     """
     adapter = connection.adapter
     try:
-        return adapter.check(connection.context(credentials, inline=True))
+        return adapter.check(platform_context(connection, credentials, inline=True))
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
 
@@ -185,7 +188,7 @@ def test_connection(connection: Connection, *, actor: Actor | None = None) -> Ac
     try:
         facts = check_credentials(connection, connection.stored_credentials())
     except CheckFailed as failure:
-        record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
+        health.record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
         if cause := health.CAUSE_BY_KIND.get(failure.kind):
             health.report(connection, cause, str(failure))
         record(
@@ -233,7 +236,7 @@ def start_authorization(connection: Connection, *, actor: Actor | None = None) -
     adapter = connection.adapter
     credentials = connection.stored_credentials()
     try:
-        pending = adapter.start_authorization(connection.context(credentials, inline=True))
+        pending = adapter.start_authorization(platform_context(connection, credentials, inline=True))
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     with transaction.atomic():
@@ -256,7 +259,9 @@ def finish_authorization(connection: Connection, code: str, *, actor: Actor | No
     if len(pending) != 2:
         raise CheckFailed("There is no authorization waiting for a code.", "Staff must start it first.", "refused")
     try:
-        token = adapter.finish_authorization(connection.context(credentials, inline=True), pending, code.strip())
+        token = adapter.finish_authorization(
+            platform_context(connection, credentials, inline=True), pending, code.strip()
+        )
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     final = {k: v for k, v in {**credentials, **token}.items() if k not in pending}
@@ -289,12 +294,10 @@ def _store_credentials(connection: Connection, credentials: dict) -> list[str]:
 
 def rotate_webhook_secret(connection: Connection, new_secret: str = "", *, actor: Actor | None = None) -> None:
     """A new webhook secret (typed, or made here); the previous one is accepted for a grace period."""
-    from .platforms.partner import new_webhook_secret
-
     credential = connection.credential
     values = credential.values()
     values["previous_webhook_secret"] = values.get("webhook_secret", "")
-    values["webhook_secret"] = new_secret or new_webhook_secret()
+    values["webhook_secret"] = new_secret or deliveries.new_secret()
     with transaction.atomic():
         credential.set_values(values, connection.adapter.credential_fields)
         credential.save()
@@ -323,21 +326,6 @@ def reveal_webhook_secret(connection: Connection) -> str:
     return connection.stored_credentials().get("webhook_secret", "")
 
 
-def record_failure(connection: Connection, message: str, *, auth: bool) -> None:
-    """Write an error the merchant must see; rejected credentials also stop the schedule."""
-    fields = {"last_error": message, "last_error_at": timezone.now()}
-    if auth:
-        fields.update(status=Connection.Status.NEEDS_ATTENTION, next_sync_at=None)
-    Connection.objects.live().filter(pk=connection.pk).update(**fields)
-
-
-def record_platform_failure(connection: Connection, error: PlatformFailure) -> None:
-    if isinstance(error, AuthError):
-        message = connection.adapter.describe(error)
-        record_failure(connection, message, auth=True)
-        health.report(connection, health.CAUSE_BY_KIND[error.kind], message)
-
-
 def pause(connection: Connection, *, actor: Actor | None = None) -> bool:
     """No automatic imports or pushes until resumed; a run under way stops at its next page.
 
@@ -355,8 +343,6 @@ def pause(connection: Connection, *, actor: Actor | None = None) -> bool:
 
 def resume(connection: Connection, *, actor: Actor | None = None) -> bool:
     """Back to work: sync soon, and send the pushes that waited."""
-    from orders.actions import resume_actions
-
     connection.refresh_from_db()
     if connection.status != Connection.Status.PAUSED:
         return False

@@ -25,17 +25,17 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, merge_skips
 
 from . import health
+from .context import platform_context
 from .models import Connection, SyncRun
 from .platforms.backoff import backoff_seconds
 from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 
 log = logging.getLogger(__name__)
 
-# After this many failed runs in a row a connection needs attention, even for passing faults.
-FAILURES_BEFORE_ATTENTION = 3
 # A run whose worker died this many times is not resumed again by itself.
 MAX_CLAIMS = 5
 
@@ -200,7 +200,7 @@ def execute(run_id: int) -> SyncRun | None:
 
 def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> None:
     adapter = connection.adapter
-    context = connection.context()
+    context = platform_context(connection)
     policy = ImportPolicy.for_connection(connection)
     # A resumed run continues from its own last page; a new one from the connection's cursor.
     if run.cursor is not None:
@@ -213,6 +213,7 @@ def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> Non
             if not Connection.objects.live().filter(pk=connection.pk).update(cursor=page.cursor):
                 raise Stopped(f"Stopped: {connection} was paused or disconnected during the fetch.")
             result = ingest_page(connection, page.records, page.invalid, policy)
+            accept_new_orders(connection, result)
             merge_skips(skipped_reasons, result.skipped_reasons)
             claimed = SyncRun.objects.filter(pk=run.pk, lease_token=token, status=SyncRun.Status.RUNNING).update(
                 pages=F("pages") + 1,
@@ -252,7 +253,7 @@ def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) ->
         failures = connection.consecutive_failures + 1
         retry_at = _retry_time(failure, failures, now)
         run_fields.update(status=SyncRun.Status.FAILED, error=message, error_kind=kind, retry_at=retry_at)
-        needs_attention = isinstance(failure, AuthError | PlatformError) or failures >= FAILURES_BEFORE_ATTENTION
+        needs_attention = isinstance(failure, AuthError | PlatformError) or failures >= health.FAILURES_BEFORE_ATTENTION
         conn_fields.update(
             last_error=message,
             last_error_at=now,

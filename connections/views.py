@@ -405,6 +405,4 @@ def finish_authorization(request, pk):
 
 
 def _authorization_help(connection: Connection) -> str:
-    from django.conf import settings
-
     return connection.adapter.authorization_help.format(application=settings.NUORDER_APPLICATION_NAME)

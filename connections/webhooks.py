@@ -36,6 +36,7 @@ from django.db import connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, without_nul
 
 from .models import Connection, WebhookEvent
@@ -445,6 +446,7 @@ def _apply(connection: Connection, events: list[WebhookEvent], policy: ImportPol
         records, by_order = _read(connection, events)
         with transaction.atomic():
             result = ingest_page(connection, records, policy=policy)
+            accept_new_orders(connection, result)
             _mark_applied(by_order, result)
             _save_outcomes(events, timezone.now())
     except Exception as exc:

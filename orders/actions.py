@@ -18,13 +18,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from connections.context import platform_context
+from connections.health import record_platform_failure
 from connections.models import Connection
 from connections.platforms import partner_picking
 from connections.platforms.backoff import backoff_seconds
 from connections.platforms.base import AcceptRequest, ItemUpdate, OrderStatus, OrderUpdate, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
-from connections.services import record_platform_failure
 
+from .ingest import IngestResult, ingest_page
 from .models import ActionAttempt, Order, OrderEvent, OutboundAction, Shipment
 
 log = logging.getLogger(__name__)
@@ -86,11 +88,18 @@ def queue_accept(order: Order, user=None, request: AcceptRequest | None = None) 
     return _queue_once(order, OutboundAction.Kind.ACCEPT, user, _accept_payload(connection, request))
 
 
-def queue_auto_accepts(connection: Connection, order_ids: list[int]) -> None:
-    """Accept newly imported pending orders; runs inside the ingest's transaction."""
+def accept_new_orders(connection: Connection, result: IngestResult) -> None:
+    """Queue the acceptance of the pending orders a page created, when the connection accepts
+    them automatically; called in the page's transaction, so the orders and their actions
+    are committed together."""
+    if not (result.created_pending_ids and connection.auto_accept and connection.adapter.supports_accept):
+        return
     payload = _accept_payload(connection)
     OutboundAction.objects.bulk_create(
-        [OutboundAction(order_id=pk, kind=OutboundAction.Kind.ACCEPT, payload=payload) for pk in order_ids],
+        [
+            OutboundAction(order_id=pk, kind=OutboundAction.Kind.ACCEPT, payload=payload)
+            for pk in result.created_pending_ids
+        ],
         ignore_conflicts=True,
     )
     transaction.on_commit(lambda: enqueue_connection_actions(connection.pk))
@@ -322,7 +331,7 @@ def run_connection_actions(connection_id: int, limit: int = 500) -> int:
 
 def _call_platform(action: OutboundAction, connection: Connection, *, retry: bool):
     """One call; `retry` makes the adapter first look whether an earlier attempt already worked."""
-    return SENDERS[action.kind](connection.adapter, connection.context(), action, retry)
+    return SENDERS[action.kind](connection.adapter, platform_context(connection), action, retry)
 
 
 def _send_accept(adapter, ctx, action: OutboundAction, retry: bool):
@@ -401,10 +410,8 @@ def _refresh_order(connection: Connection, order: Order) -> None:
 
     Never raises: the action's outcome is already known, and the next sync reads it anyway.
     """
-    from .ingest import ingest_page
-
     try:
-        fresh = connection.adapter.fetch_order(connection.context(), order.external_id)
+        fresh = connection.adapter.fetch_order(platform_context(connection), order.external_id)
         ingest_page(connection, [fresh])
     except Exception as exc:
         log.info("Could not read order %s back after an action: %s", order.pk, exc)

@@ -252,10 +252,6 @@ def ingest_page(
             _write(connection, to_write, now, result)
         if result.not_imported:
             _remember_not_imported(connection, result.not_imported, now, remembered)
-        if result.created_pending_ids and connection.auto_accept and connection.adapter.supports_accept:
-            from .actions import queue_auto_accepts
-
-            queue_auto_accepts(connection, result.created_pending_ids)
     return result
 
 

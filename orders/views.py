@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from connections.context import platform_context
+from connections.health import record_platform_failure
 from connections.platforms.base import OrderStatus
 from connections.platforms.errors import PlatformFailure
-from connections.services import record_platform_failure
 from portal.access import merchant_required
 
 from . import actions, export
@@ -214,7 +215,7 @@ def dispatch_note(request, pk):
         messages.error(request, f"{adapter.short_name} has no dispatch notes.")
         return redirect("orders:detail", pk=pk)
     try:
-        pdf = adapter.dispatch_note(connection.context(inline=True), order.external_id)
+        pdf = adapter.dispatch_note(platform_context(connection, inline=True), order.external_id)
     except PlatformFailure as exc:
         record_platform_failure(connection, exc)
         messages.error(request, f"Could not download the dispatch note. {exc.message} {adapter.explain(exc)}")

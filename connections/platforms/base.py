@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
+from django.conf import settings
+
 from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 
 # A new connection imports orders placed in this many days before it was added.
@@ -299,8 +301,6 @@ class Platform:
 
     def default_base_url(self, credentials: dict[str, str]) -> str:
         """The API host for an account (some platforms pick it from the credentials)."""
-        from django.conf import settings
-
         return getattr(settings, self.base_url_setting)
 
     def has_complete_credentials(self, credentials: dict[str, str]) -> bool:

@@ -22,7 +22,6 @@ shape this module:
 from __future__ import annotations
 
 import re
-import secrets as secrets_module
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import InvalidOperation
@@ -33,7 +32,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from . import partner_picking, partner_tokens
+from . import deliveries, partner_picking, partner_tokens
 from .base import (
     DEFAULT_IMPORT_DAYS,
     AccountFacts,
@@ -59,7 +58,7 @@ from .http import PlatformClient, parse_retry_after
 from .values import decimal_amount, utc_datetime
 
 NAME = "Partner API"
-PELICAN, PARTNER_PICKING = "pelican", "partner"
+PELICAN, PARTNER_PICKING = partner_picking.PELICAN, partner_picking.PARTNER_PICKING
 WINDOW_DAYS = 60  # the platform serves orders of the last 60 days only
 WINDOW_SLACK = timedelta(minutes=10)  # stay clear of the 60-day edge
 EDGE_MARGIN = timedelta(minutes=1)  # a start this close to the edge is moved up before the next request
@@ -488,7 +487,7 @@ def vendor_ids(credentials: dict[str, str]) -> list[str]:
 
 
 def new_webhook_secret() -> str:
-    return secrets_module.token_urlsafe(32)
+    return deliveries.new_secret()
 
 
 def _time(moment: datetime) -> str:

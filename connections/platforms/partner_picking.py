@@ -22,6 +22,8 @@ from typing import Any
 from .base import ItemUpdate, OrderUpdate, first_help
 from .errors import PlatformError, PlatformFailure, TransientError
 
+# The chain's picking mode (a credential): Pelican is read only, Partner Picking updates orders.
+PELICAN, PARTNER_PICKING = "pelican", "partner"
 UPDATE_CART, READY_FOR_PICKUP, DISPATCHED, CANCELLED = "UPDATE_CART", "READY_FOR_PICKUP", "DISPATCHED", "CANCELLED"
 LOGISTICS_DELIVERY, VENDOR_DELIVERY = "LOGISTICS_DELIVERY", "VENDOR_DELIVERY"
 ITEM_STATUSES = ("IN_CART", "NOT_FOUND", "REPLACED")
@@ -78,8 +80,6 @@ REFUSAL_HELP = (
 
 def read_only_words(credentials: dict[str, str]) -> str:
     """Why orders of this connection cannot be updated from the portal ('' when they can)."""
-    from .partner import PELICAN  # partner imports this module
-
     return READ_ONLY if credentials.get("picking_mode") == PELICAN else ""
 
 

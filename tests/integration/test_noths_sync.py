@@ -6,6 +6,7 @@ import time
 import pytest
 
 import connections.sync as sync_module
+from connections import health
 from connections.models import Connection, SyncRun
 from connections.sync import claim, execute, request_sync, stale_runs
 from orders.models import Order
@@ -211,11 +212,11 @@ def test_a_fault_mid_sync_keeps_what_was_saved_and_the_retry_finishes(
 
 def test_repeated_passing_faults_turn_into_needs_attention(sandbox_connection, sandbox_account):
     SandboxAccount.objects.filter(pk=sandbox_account.pk).update(fault_server_error=-1)
-    for _ in range(sync_module.FAILURES_BEFORE_ATTENTION):
+    for _ in range(health.FAILURES_BEFORE_ATTENTION):
         fetch(Connection.objects.get(pk=sandbox_connection.pk))
     connection = Connection.objects.get(pk=sandbox_connection.pk)
     assert connection.status == Connection.Status.NEEDS_ATTENTION
-    assert connection.consecutive_failures == sync_module.FAILURES_BEFORE_ATTENTION
+    assert connection.consecutive_failures == health.FAILURES_BEFORE_ATTENTION
     assert connection.next_sync_at is not None  # still retried, with a longer wait
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from connections import services
+from connections.context import platform_context
 from connections.models import Connection, SyncRun
 from connections.platforms.errors import AuthError
 from orders.models import Order, OutboundAction
@@ -24,7 +25,7 @@ def quick(settings):
 
 def check(connection, **changes):
     credentials = {**connection.stored_credentials(), **changes}
-    return connection.adapter.check(connection.context(credentials))
+    return connection.adapter.check(platform_context(connection, credentials))
 
 
 # -- signing, against the sandbox's real verification ----------------------------------------------

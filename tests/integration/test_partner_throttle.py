@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-import connections.models as models_module
+import connections.context as context_module
 import connections.throttle as throttle_module
 from connections.models import Connection, HostBudget, SyncRun
 from connections.sync import execute, request_sync
@@ -57,7 +57,7 @@ def short_windows(settings, monkeypatch):
             super().acquire(host)
             record["slots"].append(self.last_now)  # the time the slot was taken at
 
-    monkeypatch.setattr(models_module, "host_throttle", Recording)
+    monkeypatch.setattr(context_module, "HostThrottle", Recording)
     return record
 
 

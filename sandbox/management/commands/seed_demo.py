@@ -1,15 +1,16 @@
 """Create the demo merchant, a second merchant, a staff user and the sandbox accounts.
 
 Idempotent: run it on every start. Passwords are reset to the printed ones so the
-printed sign-ins always work. For local demos only; it refuses to run without the sandbox.
+printed sign-ins always work. For local demos only: it is part of the sandbox app, which
+only SANDBOX_ENABLED installs.
 """
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from portal.models import Membership, Merchant
+from sandbox import noths_data, nuorder_data, partner_data
 
 DEMO_USERS = (
     # username, password, merchant name, staff
@@ -23,10 +24,6 @@ class Command(BaseCommand):
     help = "Create the demo merchants, users and sandbox accounts (local demos only)."
 
     def handle(self, **options):
-        if not settings.SANDBOX_ENABLED:
-            raise CommandError("seed_demo is for local demos: set SANDBOX_ENABLED=true.")
-        from sandbox import noths_data, nuorder_data, partner_data
-
         with transaction.atomic():
             for username, password, merchant_name, staff in DEMO_USERS:
                 ensure_user(username, password, merchant_name, staff)

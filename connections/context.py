@@ -1,0 +1,28 @@
+"""What an adapter call needs for one connection: `PlatformContext`, built from the connection."""
+
+from __future__ import annotations
+
+from .models import Connection
+from .platforms.base import PlatformContext
+from .throttle import HostThrottle
+
+
+def platform_context(
+    connection: Connection, credentials: dict[str, str] | None = None, *, inline: bool = False
+) -> PlatformContext:
+    """The stored credentials (decrypted) unless others are given, the host, the options.
+
+    `inline`: a person waits for the answer (a web request), so a spent request budget is
+    said at once, not waited out (`HostThrottle`).
+    """
+    if credentials is None:
+        credentials = connection.stored_credentials()
+    return PlatformContext(
+        base_url=connection.api_host(credentials),
+        credentials=credentials,
+        import_statuses=tuple(connection.import_statuses or ()),
+        options=dict(connection.platform_options or {}),
+        import_from=connection.import_from,
+        label=f"connection {connection.pk}",
+        throttle=HostThrottle(inline=inline),
+    )
