@@ -235,7 +235,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Left out: worked out from the connection's estimated delivery days.",
+        help_text="Left out: the platform works it out where it needs one (from the connection's options).",
     )
     resolve_enquiry = serializers.BooleanField(
         required=False,
@@ -245,14 +245,14 @@ class ShipmentCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         order = self.context["order"]
-        form = DispatchForm(
+        form = DispatchForm.for_order(
+            order,
             {
                 **attrs,
                 "estimated_delivery_date": attrs["estimated_delivery_date"] or "",
                 # An unticked box is absent from a form's data.
                 "resolve_enquiry": "on" if attrs["resolve_enquiry"] else "",
             },
-            unresolved_enquiry=bool(order.flags.get("unresolved_enquiry")),
         )
         if not form.is_valid():
             raise serializers.ValidationError(

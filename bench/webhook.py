@@ -476,7 +476,7 @@ class Bench:
         """`count` events never sent before (a new order or its next status); their dedupe keys."""
         import orjson
 
-        from connections.webhooks import dedupe_key
+        from connections.platforms.partner import dedupe_key
         from tests.support.partner_orders import partner_order
 
         keys = []

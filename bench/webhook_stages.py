@@ -81,17 +81,17 @@ def targets(db) -> list[tuple[object, str, str]]:
     from fernet_fields.fields import EncryptedField
 
     from connections import webhooks
-    from connections.platforms.partner import PartnerPlatform
+    from connections.platforms.partner import PartnerDeliveries
 
     found = [
         (WSGIHandler, "__call__", WHOLE),
         (webhooks, "connection_for", "find the connection (SELECT)"),
         (EncryptedField, "from_db_value", "Fernet decryption of the credentials"),
-        (webhooks, "authenticate", "compare the Authorization header"),
+        (webhooks, "authenticate", "authenticate (the Authorization header)"),
         (webhooks, "read_body", "read the body"),
         (webhooks, "receive", "receive: the rest of it"),
         (orjson, "loads", "parse the body (orjson)"),
-        (PartnerPlatform, "webhook_record", "validate it (adapter.webhook_record)"),
+        (PartnerDeliveries, "read", "read it (the platform's Deliveries.read)"),
         (webhooks, "_kept_headers", "headers to keep"),
         (webhooks, "_insert_event", "INSERT the event, committed (waits included)"),
         (webhooks, "_drain_pending", "read the drain flag"),

@@ -23,7 +23,7 @@ from audit.timeline import connection_timeline
 from audit.trail import Action, credential_fields_changed, record
 
 from . import services, webhooks
-from .forms import RETAIL_CANNOT_WRITE, add_credential_problems, credential_form_field, writes_refused
+from .forms import add_credential_problems, credential_form_field
 from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
 
@@ -126,8 +126,8 @@ class ReplaceCredentialsForm(forms.Form):
         add_credential_problems(self, self.adapter, self.credentials, self.connection)
         merged = {**self.connection.stored_credentials(), **{k: v for k, v in self.credentials.items() if v}}
         options = {"auto_accept": self.connection.auto_accept, "push_tracking": self.connection.push_tracking}
-        if writes_refused(merged, options):
-            raise forms.ValidationError(RETAIL_CANNOT_WRITE)
+        if problems := self.adapter.option_problems(merged, options):
+            raise forms.ValidationError(" ".join(sorted(set(problems.values()))))
         if not self.errors and not self.changed_fields():
             raise forms.ValidationError("Nothing to replace: type at least one new value.")
         return cleaned
@@ -366,22 +366,22 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
                 changes={"run": run.pk, "new_run": created},
             )
 
-    @admin.action(description="Start the platform authorization (NuORDER initiate)\u2026")
+    @admin.action(description="Start the platform authorization\u2026")
     def authorize_selected(self, request, queryset):
-        able = [c for c in queryset if c.adapter.supports_authorization]
+        able = [c for c in queryset if c.adapter.authorization is not None]
         if able and not confirmed(request):
             return self.confirmation(
                 request,
                 queryset.filter(pk__in=[c.pk for c in able]),
                 action="authorize_selected",
                 title="Start the platform authorization?",
-                question="The portal sends the platform's first request (NuORDER /api/initiate) for each "
+                question="The portal sends the first request of the platform's authorization for each "
                 "connection below; the merchant then approves the application in the platform and pastes "
                 "the verification code on the connection's page. An authorization already waiting is replaced.",
                 button="Yes, start the authorization",
             )
         for connection in queryset:
-            if not connection.adapter.supports_authorization:
+            if connection.adapter.authorization is None:
                 self.message_user(
                     request, f"{connection}: {connection.adapter.short_name} has no such step.", messages.WARNING
                 )

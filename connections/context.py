@@ -13,10 +13,11 @@ def platform_context(
     """The stored credentials (decrypted) unless others are given, the host, the options.
 
     `inline`: a person waits for the answer (a web request), so a spent request budget is
-    said at once, not waited out (`HostThrottle`).
+    said at once, not waited out (`HostThrottle`, for a platform with a budget per host).
     """
     if credentials is None:
         credentials = connection.stored_credentials()
+    per_minute = connection.adapter.requests_per_minute
     return PlatformContext(
         base_url=connection.api_host(credentials),
         credentials=credentials,
@@ -24,5 +25,5 @@ def platform_context(
         options=dict(connection.platform_options or {}),
         import_from=connection.import_from,
         label=f"connection {connection.pk}",
-        throttle=HostThrottle(inline=inline),
+        throttle=HostThrottle(per_minute, inline=inline) if per_minute else None,
     )

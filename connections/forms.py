@@ -15,7 +15,8 @@ from django.utils import timezone
 from portal.forms import PortalForm
 
 from .models import SYNC_INTERVAL_CHOICES, SYNC_OPTION_FIELDS, Connection
-from .platforms.base import DEFAULT_IMPORT_DAYS, CredentialField, Platform
+from .platforms.base import DEFAULT_IMPORT_DAYS, CredentialField
+from .platforms.platform import Platform
 
 # Tokens and keys never contain whitespace; a paste often brings some along
 # (spaces, tabs, line breaks, non-breaking and zero-width spaces).
@@ -23,10 +24,6 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _WHITESPACE = re.compile(rf"[\s{_INVISIBLE}]+")
 # What a paste brings into a header value that may hold spaces of its own: line breaks, tabs, invisibles.
 _PASTED_BREAKS = re.compile(rf"[\t\r\n\v\f{_INVISIBLE}]+")
-RETAIL_CANNOT_WRITE = (
-    "A Retail (buyer) application can only read orders on NuORDER; untick this, or use the brand's "
-    "Wholesale application."
-)
 
 
 def remove_whitespace(value: str) -> str:
@@ -96,8 +93,8 @@ def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         ),
     }
-    if adapter.supports_accept:
-        fields["auto_accept"] = forms.BooleanField(label=adapter.accept_label, required=False)
+    if adapter.acceptance is not None:
+        fields["auto_accept"] = forms.BooleanField(label=adapter.acceptance.auto_label, required=False)
     for option in adapter.option_fields:
         fields[option.name] = forms.IntegerField(
             label=option.label,
@@ -106,7 +103,7 @@ def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:
             initial=option.default,
             help_text=option.help_text,
         )
-    if adapter.supports_shipment_push:
+    if adapter.shipments is not None:
         fields["push_tracking"] = forms.BooleanField(
             label=f"Push dispatch tracking back to {adapter.short_name}", required=False, initial=True
         )
@@ -127,13 +124,6 @@ def sync_options_from(data: dict, adapter: Platform, connection: Connection | No
         "push_tracking": data.get("push_tracking", False),
         "platform_options": platform_options,
     }
-
-
-def writes_refused(credentials: dict, options: dict) -> list[str]:
-    """Options asking a read-only account to change orders (a NuORDER Retail application)."""
-    if credentials.get("application_type") != "retail":
-        return []
-    return [name for name in ("auto_accept", "push_tracking") if options.get(name)]
 
 
 def initial_from(connection: Connection) -> dict:
@@ -174,8 +164,7 @@ class AccountForm(PortalForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in writes_refused(cleaned, cleaned):
-            self.add_error(name, RETAIL_CANNOT_WRITE)
+        add_option_problems(self, self.adapter, self.credentials, cleaned, self.connection)
         add_credential_problems(self, self.adapter, self.credentials, self.connection)
         return cleaned
 
@@ -209,6 +198,15 @@ def add_credential_problems(form, adapter: Platform, typed: dict, connection: Co
     for name, problem in adapter.credential_problems(merged).items():
         if f"{prefix}{name}" in form.fields and f"{prefix}{name}" not in form.errors:
             form.add_error(f"{prefix}{name}", problem)
+
+
+def add_option_problems(form, adapter: Platform, typed: dict, options: dict, connection: Connection | None) -> None:
+    """Errors for options this account cannot have (a read-only account asked to change orders)."""
+    held = connection.stored_credentials() if connection is not None else {}
+    merged = {**held, **{k: v for k, v in typed.items() if v}}
+    for name, problem in adapter.option_problems(merged, options).items():
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, problem)
 
 
 def clean_connection_name(name: str, merchant, adapter: Platform, connection: Connection | None = None) -> str:

@@ -300,6 +300,9 @@ class WebhookEvent(models.Model):
     headers = models.JSONField(default=dict, blank=True, help_text="As received, less the Authorization header.")
     body = models.TextField()
     dedupe_key = models.CharField(max_length=255)
+    # A second key of the same delivery, when the platform sends two ids (a delivery id and an
+    # event id): a repeat of either is a duplicate.
+    alt_dedupe_key = models.CharField(max_length=255, blank=True, default="")
     order_external_id = models.CharField(max_length=100, blank=True)
     event_status = models.CharField(max_length=50, blank=True)
     event_updated_at = models.DateTimeField(null=True, blank=True)
@@ -317,6 +320,11 @@ class WebhookEvent(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["connection", "dedupe_key"], name="webhookevent_unique_per_connection"),
+            models.UniqueConstraint(
+                fields=["connection", "alt_dedupe_key"],
+                condition=~Q(alt_dedupe_key=""),
+                name="webhookevent_unique_alt_key",
+            ),
         ]
         indexes = [
             models.Index(fields=["connection", "state"], name="webhookevent_conn_state"),

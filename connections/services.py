@@ -222,21 +222,29 @@ def _record_check(connection: Connection, facts: AccountFacts, now) -> None:
 
 
 def _waiting_words(connection: Connection) -> str:
-    return (
-        f"Waiting for the {connection.adapter.short_name} authorization: staff start it, then you approve "
-        f"{settings.NUORDER_APPLICATION_NAME} in {connection.adapter.short_name} and paste the verification code."
-    )
+    authorization = connection.adapter.authorization
+    if authorization is None:
+        return f"Waiting for credentials {connection.adapter.short_name} accepts."
+    return authorization.waiting_words
 
 
-# -- the authorization handshake (NuORDER's initiate) ------------------------------------------
+# -- the authorization handshake (a platform's `Authorization` part) ----------------------------
+
+
+def _authorization(connection: Connection):
+    authorization = connection.adapter.authorization
+    if authorization is None:
+        raise CheckFailed(f"{connection.adapter.short_name} has no authorization step.", "", "refused")
+    return authorization
 
 
 def start_authorization(connection: Connection, *, actor: Actor | None = None) -> None:
-    """Staff: ask the platform for a temporary token the merchant then approves."""
+    """Staff: ask the platform for a request the merchant then approves."""
     adapter = connection.adapter
+    authorization = _authorization(connection)
     credentials = connection.stored_credentials()
     try:
-        pending = adapter.start_authorization(platform_context(connection, credentials, inline=True))
+        pending = authorization.start(platform_context(connection, credentials, inline=True))
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     with transaction.atomic():
@@ -248,20 +256,24 @@ def start_authorization(connection: Connection, *, actor: Actor | None = None) -
 
 
 def authorization_pending(connection: Connection) -> bool:
-    return bool(connection.stored_credentials().get("pending_token"))
+    """Whether an authorization was started and waits for the merchant's code."""
+    authorization = connection.adapter.authorization
+    if authorization is None:
+        return False
+    credentials = connection.stored_credentials()
+    return all(credentials.get(name) for name in authorization.pending_fields)
 
 
 def finish_authorization(connection: Connection, code: str, *, actor: Actor | None = None) -> AccountFacts:
-    """The merchant pasted the verification code: exchange it, store the token, check it."""
+    """The merchant pasted the verification code: exchange it, store the credentials, check them."""
     adapter = connection.adapter
+    authorization = _authorization(connection)
     credentials = connection.stored_credentials()
-    pending = {k: credentials[k] for k in ("pending_token", "pending_token_secret") if credentials.get(k)}
-    if len(pending) != 2:
+    pending = {k: credentials[k] for k in authorization.pending_fields if credentials.get(k)}
+    if len(pending) != len(authorization.pending_fields):
         raise CheckFailed("There is no authorization waiting for a code.", "Staff must start it first.", "refused")
     try:
-        token = adapter.finish_authorization(
-            platform_context(connection, credentials, inline=True), pending, code.strip()
-        )
+        token = authorization.finish(platform_context(connection, credentials, inline=True), pending, code.strip())
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
     final = {k: v for k, v in {**credentials, **token}.items() if k not in pending}
@@ -283,47 +295,67 @@ def _store_credentials(connection: Connection, credentials: dict) -> list[str]:
     credential, created = Credential.objects.get_or_create(connection=connection, defaults={"secret": "{}"})
     held = {} if created else credential.values()
     values = connection.adapter.completed_credentials(credentials)
-    if values.get("webhook_secret") and values["webhook_secret"] != held.get("webhook_secret"):
+    field = _shown_secret_field(connection)
+    if field and values.get(field) and values[field] != held.get(field):
         # A webhook secret the portal made or the merchant typed: shown once on the connection's page.
         Connection.objects.filter(pk=connection.pk).update(webhook_secret_shown_at=None)
     credential.set_values(values, connection.adapter.credential_fields)
     credential.save()
-    webhooks.forget(connection.webhook_id)
+    webhooks.forget(connection)
     return credential_fields_changed(held, values)
 
 
+def _shown_secret_field(connection: Connection) -> str:
+    """The credential holding a webhook secret the portal shows once (one it makes), or ''."""
+    part = connection.adapter.deliveries
+    return part.secret_field if part is not None and part.makes_secret else ""
+
+
+class SecretRequired(ValueError):
+    """The platform's webhook secret is the merchant's own (made on the platform): type it."""
+
+
 def rotate_webhook_secret(connection: Connection, new_secret: str = "", *, actor: Actor | None = None) -> None:
-    """A new webhook secret (typed, or made here); the previous one is accepted for a grace period."""
+    """A new webhook secret (typed, or made here when the portal makes them); the previous one is
+    accepted for WEBHOOK_SECRET_GRACE_HOURS."""
+    part = connection.adapter.deliveries
+    if part is None:
+        raise SecretRequired(f"{connection.adapter.short_name} sends no webhooks.")
+    if not new_secret and not part.makes_secret:
+        raise SecretRequired(f"Type the new secret {connection.adapter.short_name} signs its webhooks with.")
+    field = part.secret_field
     credential = connection.credential
     values = credential.values()
-    values["previous_webhook_secret"] = values.get("webhook_secret", "")
-    values["webhook_secret"] = new_secret or deliveries.new_secret()
+    values[f"previous_{field}"] = values.get(field, "")
+    values[field] = new_secret or deliveries.new_secret()
     with transaction.atomic():
         credential.set_values(values, connection.adapter.credential_fields)
         credential.save()
         Connection.objects.filter(pk=connection.pk).update(
             webhook_secret_shown_at=None,
-            previous_webhook_secret_until=timezone.now() + timedelta(hours=settings.PARTNER_WEBHOOK_GRACE_HOURS),
+            previous_webhook_secret_until=timezone.now() + timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS),
         )
         record(
             Action.WEBHOOK_SECRET_ROTATED,
             connection=connection,
             actor=actor,
-            changes={"fields": ["webhook_secret"], "typed_by_user": bool(new_secret)},
+            changes={"fields": [field], "typed_by_user": bool(new_secret)},
         )
-    webhooks.forget(connection.webhook_id)
+    webhooks.forget(connection)
     connection.refresh_from_db()
 
 
 def reveal_webhook_secret(connection: Connection) -> str:
-    """The webhook secret, the first time only after it was made or rotated; '' afterwards."""
-    if not connection.adapter.supports_webhooks:
+    """A webhook secret the portal made, the first time only after it was made or rotated; '' afterwards
+    (and always for a platform whose secret is the merchant's own: secrets are never shown back)."""
+    field = _shown_secret_field(connection)
+    if not field:
         return ""
     if not Connection.objects.filter(pk=connection.pk, webhook_secret_shown_at__isnull=True).update(
         webhook_secret_shown_at=timezone.now()
     ):
         return ""
-    return connection.stored_credentials().get("webhook_secret", "")
+    return connection.stored_credentials().get(field, "")
 
 
 def pause(connection: Connection, *, actor: Actor | None = None) -> bool:
@@ -375,4 +407,4 @@ def disconnect(connection: Connection, *, actor: Actor | None = None) -> None:
             actor=actor,
             changes={"credential_fields_deleted": sorted(k for k, v in held.items() if v)},
         )
-    webhooks.forget(connection.webhook_id)
+    webhooks.forget(connection)

@@ -1,9 +1,10 @@
 """A budget of requests per platform host, shared by every worker and web process.
 
-The Partner API blocks a caller that sends more than 60 requests a minute to a host.
-Sleeping a fixed time per request would waste workers and still overshoot with two of
-them, so every request first takes a slot from a shared counter in the database
-(`HostBudget`), which works the same on SQLite and PostgreSQL with any broker.
+Some platforms block a caller that sends more than N requests a minute to a host (the
+platform declares N: `Platform.requests_per_minute`). Sleeping a fixed time per request
+would waste workers and still overshoot with two of them, so every request first takes
+a slot from a shared counter in the database (`HostBudget`), which works the same on
+SQLite and PostgreSQL with any broker.
 
 The minute is cut into windows of WINDOW seconds, each with `budget` slots, chosen so
 that any 60 seconds, which overlap at most 60/WINDOW + 1 windows, never hold more than
@@ -19,9 +20,8 @@ MAX_QUEUE_SECONDS, so no worker waits without end.
 
 These waits are safe for a sync's lease: a running sync refreshes its heartbeat after
 every page and is taken over only when it is SYNC_LEASE_SECONDS (300 s) old. One wait is
-at most WINDOW (10 s); a page is one list request plus, for a list of bare ids, one GET
-per order (PARTNER_PAGE_SIZE, 100), so even that page waits about 100 / 8 windows (about
-two minutes) in all when it has the host to itself. Several such syncs sharing one host
+at most WINDOW (10 s); a page of 100 orders that needs one request per order waits about
+100 / 8 windows (about two minutes) at 60 a minute when it has the host to itself. Several such syncs sharing one host
 slow each other down towards the lease; a worker that overruns it loses the run at its
 next page (LeaseLost) and another resumes it, so nothing is written twice.
 """
@@ -67,14 +67,14 @@ class HostThrottle:
 
     def __init__(
         self,
-        per_minute: int | None = None,
+        per_minute: int,
         max_wait: float | None = None,
         sleep=time.sleep,
         clock=None,
         *,
         inline: bool = False,
     ):
-        self.per_minute = per_minute if per_minute is not None else settings.PARTNER_REQUESTS_PER_MINUTE
+        self.per_minute = per_minute
         self.max_wait = max_wait if max_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
         self.max_queue = settings.PLATFORM_MAX_INLINE_WAIT if inline else MAX_QUEUE_SECONDS
         self.sleep = sleep

@@ -24,7 +24,7 @@ from . import health, services
 from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
-from .platforms.base import typed_webhook_secret_problem
+from .platforms.deliveries import typed_secret_problem
 from .sync import SyncRefused, request_sync
 
 RECENT_RUNS = 10
@@ -168,23 +168,24 @@ def detail(request, pk):
         "credentials_shown": _credentials_shown(connection),
         "scheduler_heartbeat": heartbeat,
         "scheduler_silent": scheduler_silent,
-        "authorization_pending": connection.adapter.supports_authorization
-        and services.authorization_pending(connection),
-        "authorization_help": _authorization_help(connection) if connection.adapter.supports_authorization else "",
-        "webhook": _webhook_facts(request, connection) if connection.adapter.supports_webhooks else None,
+        "authorization": connection.adapter.authorization,
+        "authorization_pending": services.authorization_pending(connection),
+        "webhook": _webhook_facts(request, connection) if connection.adapter.deliveries else None,
     }
     return render(request, "connections/detail.html", context)
 
 
 def _webhook_facts(request, connection: Connection) -> dict:
-    """The webhook URL, the secret (once, right after it was made or rotated) and the latest events."""
+    """The webhook URL, the secret (once, right after the portal made it) and the latest events."""
     events = connection.webhook_events.all()
     counts = events.aggregate(
         failed=Count("pk", filter=Q(state=WebhookEvent.State.FAILED)),
         not_applied=Count("pk", filter=Q(state=WebhookEvent.State.NOT_APPLIED)),
     )
+    deliveries = connection.adapter.deliveries
     return {
-        "url": request.build_absolute_uri(reverse("partner_webhook", args=[connection.webhook_id])),
+        "part": deliveries,
+        "url": request.build_absolute_uri(reverse("webhook", args=[connection.platform, connection.webhook_id])),
         "secret": services.reveal_webhook_secret(connection),
         "previous_until": connection.previous_webhook_secret_until
         if connection.previous_webhook_secret_until and connection.previous_webhook_secret_until > timezone.now()
@@ -198,18 +199,23 @@ def _webhook_facts(request, connection: Connection) -> dict:
 @require_POST
 def rotate_webhook_secret(request, pk):
     connection = _connection(request, pk)
-    if not connection.adapter.supports_webhooks:
+    deliveries = connection.adapter.deliveries
+    if deliveries is None:
         raise Http404("This platform sends no webhooks.")
     typed = header_value(request.POST.get("secret", ""))
-    if problem := typed_webhook_secret_problem(typed):
+    if problem := typed_secret_problem(typed):
         messages.error(request, problem)
         return redirect("connections:detail", pk=connection.pk)
-    services.rotate_webhook_secret(connection, typed, actor=Actor.from_request(request))
-    hours = settings.PARTNER_WEBHOOK_GRACE_HOURS
+    try:
+        services.rotate_webhook_secret(connection, typed, actor=Actor.from_request(request))
+    except services.SecretRequired as exc:
+        messages.error(request, str(exc))
+        return redirect("connections:detail", pk=connection.pk)
+    hours = settings.WEBHOOK_SECRET_GRACE_HOURS
+    paste = f"Paste it into {connection.adapter.short_name}'s webhook settings; " if deliveries.makes_secret else ""
     messages.success(
         request,
-        f"New webhook secret saved. Paste it into the Partner Portal's webhook settings; the old one is accepted "
-        f"for {hours} more hour{'s' if hours != 1 else ''}.",
+        f"New webhook secret saved. {paste}The old one is accepted for {hours} more hour{'s' if hours != 1 else ''}.",
     )
     return redirect("connections:detail", pk=connection.pk)
 
@@ -367,13 +373,13 @@ def disconnect(request, pk):
     return render(request, "connections/disconnect.html", {"connection": connection})
 
 
-# -- the authorization handshake (NuORDER's initiate) --------------------------------------------
+# -- the authorization handshake (a platform's `Authorization` part) --------------------------------
 
 
 @merchant_required
 @require_POST
 def start_authorization(request, pk):
-    """Staff: send the platform's first request (NuORDER /api/initiate) for the merchant."""
+    """Staff: send the platform's first request of its authorization, for the merchant."""
     connection = _connection(request, pk)
     if not request.user.is_staff:
         raise PermissionDenied("Only staff start the authorization.")
@@ -382,7 +388,7 @@ def start_authorization(request, pk):
     except services.CheckFailed as failure:
         messages.error(request, f"The authorization could not start. {failure}")
     else:
-        messages.success(request, "Authorization requested. " + _authorization_help(connection))
+        messages.success(request, "Authorization requested. " + connection.adapter.authorization.approve_words)
     return redirect("connections:detail", pk=pk)
 
 
@@ -393,7 +399,10 @@ def finish_authorization(request, pk):
     connection = _connection(request, pk)
     code = request.POST.get("code", "").strip()
     if not code:
-        messages.error(request, "Paste the verification code NuORDER showed when you approved the application.")
+        messages.error(
+            request,
+            f"Paste the verification code {connection.adapter.short_name} showed when you approved the application.",
+        )
         return redirect("connections:detail", pk=pk)
     try:
         facts = services.finish_authorization(connection, code, actor=Actor.from_request(request))
@@ -403,6 +412,3 @@ def finish_authorization(request, pk):
         messages.success(request, f"{connection} is connected. {facts.summary}")
     return redirect("connections:detail", pk=pk)
 
-
-def _authorization_help(connection: Connection) -> str:
-    return connection.adapter.authorization_help.format(application=settings.NUORDER_APPLICATION_NAME)

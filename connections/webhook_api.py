@@ -1,8 +1,9 @@
-"""`POST /webhooks/partner/<connection uuid>/`: the Partner API's order events, on DRF.
+"""`POST /webhooks/<platform>/<connection uuid>/`: the order events a platform pushes, on DRF.
 
 The rules live in `connections.webhooks`; this view only maps them to HTTP. No
-authentication class or parser of DRF's runs: the body is read raw, capped, and the
-Authorization header is the connection's shared secret, not a user's credential.
+authentication class or parser of DRF's runs: the body is read raw and capped, and the
+request is authenticated by the platform's own scheme (a shared secret in a header, a
+signature of the body), not as a user.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.http.request import HttpHeaders
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -41,7 +43,7 @@ class JsonOnly(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class PartnerWebhookView(APIView):
+class WebhookView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes: list = []
@@ -50,19 +52,20 @@ class PartnerWebhookView(APIView):
     content_negotiation_class = JsonOnly
 
     @extend_schema(
-        operation_id="partner_webhook",
-        summary="Receive a Partner API order event",
+        operation_id="webhook",
+        summary="Receive a platform's order event",
         description=(
-            "The full order object as the Partner API pushes it (no envelope). The Authorization header must be "
-            "exactly the connection's webhook secret. Accepted events are stored before the answer and applied "
-            "in the background; a duplicate is acknowledged and changes nothing."
+            "An order event as the platform pushes it, to the URL the connection's page shows. The request must "
+            "prove the connection's webhook secret the platform's way: the whole Authorization header equal to it, "
+            "or a header with an HMAC of the raw body keyed with it. Accepted events are stored before the answer "
+            "and applied in the background; a duplicate is acknowledged and changes nothing."
         ),
         request=OpenApiTypes.OBJECT,
         responses={
             202: OpenApiResponse(_REPLY, description="Stored; it will be applied shortly."),
             200: OpenApiResponse(_REPLY, description="A duplicate of an event already received."),
             400: OpenApiResponse(_ERROR, description="Not JSON, or not an order."),
-            401: OpenApiResponse(_ERROR, description="Authorization missing or wrong; nothing stored."),
+            401: OpenApiResponse(_ERROR, description="Secret or signature missing or wrong; nothing stored."),
             404: OpenApiResponse(_ERROR, description="No such webhook (unknown or disconnected connection)."),
             413: OpenApiResponse(_ERROR, description="Body above the size limit."),
             503: OpenApiResponse(_ERROR, description="Could not store it now; send it again."),
@@ -70,16 +73,22 @@ class PartnerWebhookView(APIView):
         auth=[],
         tags=["webhooks"],
     )
-    def post(self, request, webhook_id):
+    def post(self, request, platform, webhook_id):
         django_request = request._request
+        meta = django_request.META
         try:
-            connection = webhooks.connection_for(webhook_id)
-            webhooks.authenticate(connection, django_request.META.get("HTTP_AUTHORIZATION"))
-            body = webhooks.read_body(django_request, django_request.META, settings.PARTNER_WEBHOOK_MAX_BYTES)
-            receipt = webhooks.receive(connection, body, django_request.META, django_request.META.get("REMOTE_ADDR"))
+            connection = webhooks.connection_for(platform, webhook_id)
+            headers = HttpHeaders(meta)
+            first = webhooks.authenticates_before_body(connection)
+            if first:
+                webhooks.authenticate(connection, headers, b"")
+            body = webhooks.read_body(django_request, meta, settings.WEBHOOK_MAX_BYTES)
+            if not first:
+                webhooks.authenticate(connection, headers, body)
+            receipt = webhooks.receive(connection, body, meta, meta.get("REMOTE_ADDR"), headers)
         except webhooks.Refused as refused:
             return Response({"detail": refused.reason}, status=refused.status)
         except DatabaseError:
-            log.exception("Could not store a webhook event for %s", webhook_id)
+            log.exception("Could not store a webhook event for %s %s", platform, webhook_id)
             return Response({"detail": "The event could not be stored just now; send it again."}, status=503)
         return Response(receipt.body, status=receipt.status)

@@ -1,10 +1,14 @@
 """Order events a platform pushes to us: receive, store, then apply in a task.
 
+The engine knows no platform: the platform's webhook part (`platforms.deliveries`)
+says how a request is authenticated, what the delivery is, and what to ingest.
+
 Receiving (`receive`, called by the DRF view in `webhook_api`) does as little as it
-can, in this order: find the connection (404), compare the whole Authorization header
-with its secret in constant time (401, nothing stored), read at most the size limit
-(413), parse (400), store the raw event under a dedupe key unique per connection (a
-duplicate is acknowledged and changes nothing), and after commit ask for a drain.
+can, in this order: find the connection (404), authenticate in constant time (401,
+nothing stored: a shared secret in a header is checked before the body is read, a
+signature of the body after), read at most the size limit (413), parse (400), store
+the raw event under dedupe keys unique per connection (a duplicate is acknowledged
+and changes nothing), and after commit ask for a drain.
 
 Draining (`drain`, a django-q2 task) applies the stored events of one connection in
 batches through the one ingest path, in the same transaction that marks them
@@ -21,8 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import hmac
 import logging
 import time
 import uuid
@@ -33,7 +35,8 @@ from datetime import timedelta
 import orjson
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.http.request import HttpHeaders
 from django.utils import timezone
 
 from orders.actions import accept_new_orders
@@ -42,7 +45,7 @@ from orders.ingest import ImportPolicy, ingest_page, without_nul
 from .models import Connection, WebhookEvent
 from .platforms import registry
 from .platforms.base import UnknownStatus, UnreadableRecord
-from .platforms.values import utc_datetime
+from .platforms.deliveries import Deliveries, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,8 @@ DRAIN_MAX_SECONDS = 10  # a drain that still finds events then hands over to a n
 # An event still unprocessed after this long is drained by the tick; one claimed this
 # long ago by a worker that never finished is taken again.
 STALE_SECONDS = 60
-HIDDEN_HEADERS = {"HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_PROXY_AUTHORIZATION"}
+# Never stored, whatever the platform: beside these, a platform's own secret headers are left out.
+HIDDEN_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 MAX_HEADER_CHARS = 500
 
 
@@ -75,14 +79,15 @@ class Refused(Exception):
 
 # Per process: webhook id -> (until when, the connection with its credentials), so a busy
 # store's events skip the lookup and the decryption. A change made in another process (a
-# rotated secret, a disconnect) is seen within PARTNER_WEBHOOK_LOOKUP_SECONDS; this process's
+# rotated secret, a disconnect) is seen within WEBHOOK_LOOKUP_SECONDS; this process's
 # own changes at once (`forget`). Unknown ids are never remembered.
 _remembered: dict[str, tuple[float, Connection]] = {}
 MAX_REMEMBERED = 5000
 
 
-def connection_for(webhook_id) -> Connection:
-    key, now = str(webhook_id), time.monotonic()
+def connection_for(platform: str, webhook_id) -> Connection:
+    """The live connection of a platform's webhook URL; 404 for any other (disconnected, another platform's)."""
+    key, now = f"{platform}/{webhook_id}", time.monotonic()
     hit = _remembered.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
@@ -90,39 +95,53 @@ def connection_for(webhook_id) -> Connection:
     found = (
         Connection.objects.select_related("credential")
         .exclude(status=Connection.Status.DISCONNECTED)
-        .filter(webhook_id=webhook_id)
+        .filter(webhook_id=webhook_id, platform=platform)
         .order_by()[:1]
     )
     connection = found[0] if found else None
-    if connection is None or not connection.adapter.supports_webhooks:
+    if connection is None or connection.adapter.deliveries is None:
         _remembered.pop(key, None)
         raise Refused(404, "No such webhook.")
-    if settings.PARTNER_WEBHOOK_LOOKUP_SECONDS > 0:
+    if settings.WEBHOOK_LOOKUP_SECONDS > 0:
         if len(_remembered) >= MAX_REMEMBERED:
             _remembered.clear()
-        _remembered[key] = (now + settings.PARTNER_WEBHOOK_LOOKUP_SECONDS, connection)
+        _remembered[key] = (now + settings.WEBHOOK_LOOKUP_SECONDS, connection)
     return connection
 
 
-def forget(webhook_id) -> None:
+def forget(connection: Connection) -> None:
     """This process looks the connection up again on its next event (its secret or state changed)."""
-    _remembered.pop(str(webhook_id), None)
+    _remembered.pop(f"{connection.platform}/{connection.webhook_id}", None)
 
 
-def authenticate(connection: Connection, header: str | None, now=None) -> None:
-    """The whole Authorization header must equal the secret (or, for a while, the previous one)."""
-    if not header:
-        raise Refused(401, "The Authorization header is missing.")
+def deliveries_of(connection: Connection) -> Deliveries:
+    deliveries = connection.adapter.deliveries
+    assert deliveries is not None, "connection_for admits only platforms with webhooks"
+    return deliveries
+
+
+def accepted_secrets(connection: Connection, now=None) -> list[str]:
+    """The connection's webhook secret, and for a while after a rotation the previous one."""
+    field = deliveries_of(connection).secret_field
     values = connection.stored_credentials()
-    accepted = [values.get("webhook_secret") or ""]
+    accepted = [values.get(field) or ""]
     until = connection.previous_webhook_secret_until
     if until and until > (now or timezone.now()):
-        accepted.append(values.get("previous_webhook_secret") or "")
-    given = header.encode("utf-8", "replace")
-    # Every candidate is compared, so the time taken does not say which one matched.
-    matches = [hmac.compare_digest(given, secret.encode("utf-8", "replace")) for secret in accepted if secret]
-    if not any(matches):
-        raise Refused(401, "The Authorization header does not match this connection's webhook secret.")
+        accepted.append(values.get(f"previous_{field}") or "")
+    return [secret for secret in accepted if secret]
+
+
+def authenticate(connection: Connection, headers, body: bytes, now=None) -> None:
+    """The platform's scheme (a secret in a header, a signature of the body) with an accepted secret; 401 if not."""
+    try:
+        deliveries_of(connection).authentication.verify(headers, body, accepted_secrets(connection, now))
+    except Unauthenticated as exc:
+        raise Refused(401, str(exc)) from None
+
+
+def authenticates_before_body(connection: Connection) -> bool:
+    """Whether the request is authenticated before its body is read (nothing of the body is needed)."""
+    return not deliveries_of(connection).authentication.needs_body
 
 
 def read_body(stream, meta: dict, limit: int) -> bytes:
@@ -170,36 +189,34 @@ def parse(body: bytes):
         raise Refused(400, "The body is not valid JSON.") from None
 
 
-def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None) -> Receipt:
+def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None, headers=None) -> Receipt:
     """Parse and store one authenticated event; a drain is asked for once it is committed."""
     payload = parse(body)
-    state, outcome = WebhookEvent.State.RECEIVED, ""
+    headers = headers if headers is not None else HttpHeaders(meta)
     try:
-        connection.adapter.webhook_record(payload)  # only to validate: the drain applies it
-    except UnknownStatus as exc:
-        state, outcome = WebhookEvent.State.NOT_APPLIED, str(exc)
+        delivery = deliveries_of(connection).read(payload, headers, body)
     except UnreadableRecord as exc:
         raise Refused(400, f"Not an order: {exc}.") from None
-    order_id = str(payload.get("order_id") or "")[:100]
-    status = str(payload.get("status") or "")[:50]
+    state = WebhookEvent.State.NOT_APPLIED if delivery.not_applied else WebhookEvent.State.RECEIVED
+    keys = [key[:255] for key in delivery.dedupe_keys]
     values = {
         "connection_id": connection.pk,
         "remote_addr": remote_addr or None,
         "headers": _kept_headers(meta, connection),
         "body": body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
-        "dedupe_key": dedupe_key(payload, body),
-        "order_external_id": order_id,
-        "event_status": status,
-        "event_updated_at": _event_time(payload),
+        "dedupe_key": keys[0],
+        "alt_dedupe_key": keys[1] if len(keys) > 1 else "",
+        "order_external_id": delivery.order_id[:100],
+        "event_status": delivery.event[:50],
+        "event_updated_at": delivery.event_time,
         "state": state,
-        "outcome": outcome,
-        "processed_at": timezone.now() if state == WebhookEvent.State.NOT_APPLIED else None,
+        "outcome": delivery.not_applied,
+        "processed_at": timezone.now() if delivery.not_applied else None,
     }
     event_id = _insert_event(values)
     if event_id is None:
-        WebhookEvent.objects.filter(connection=connection, dedupe_key=values["dedupe_key"]).update(
-            duplicates=F("duplicates") + 1
-        )
+        same = Q(dedupe_key=keys[0]) | Q(alt_dedupe_key=keys[1]) if len(keys) > 1 else Q(dedupe_key=keys[0])
+        WebhookEvent.objects.filter(same, connection=connection).update(duplicates=F("duplicates") + 1)
         return Receipt(200, {"status": "duplicate", "detail": "Already received; nothing changed."})
     if state == WebhookEvent.State.RECEIVED:
         try:
@@ -241,36 +258,21 @@ def _insert_statement(alias: str) -> tuple[str, list]:
     return sql, fields
 
 
-def dedupe_key(payload: dict, body: bytes) -> str:
-    """(order id, status, sys.updated_at) when the event has them all, else the body's hash."""
-    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
-    parts = (payload.get("order_id"), payload.get("status"), system.get("updated_at"))
-    if all(isinstance(p, str) and p for p in parts):
-        key = "|".join(parts)
-        if len(key) <= 200:
-            return key
-    return "sha256:" + hashlib.sha256(body).hexdigest()
-
-
-def _event_time(payload: dict):
-    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
-    try:
-        return utc_datetime(system.get("updated_at"))
-    except (ValueError, TypeError):
-        return None
-
-
 def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
-    """The request's headers less the secret: never the Authorization header, nor any copy of it."""
+    """The request's headers less the secret: never a header that carries it, nor any copy of it."""
     secrets = [v for v in connection.stored_credentials().values() if v and len(v) >= 8]
+    hidden = HIDDEN_HEADERS | deliveries_of(connection).authentication.secret_headers
     kept = {}
     for key, value in meta.items():
-        if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in HIDDEN_HEADERS:
+        if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")):
+            continue
+        name = key.removeprefix("HTTP_").replace("_", "-").title()
+        if name.lower() in hidden:
             continue
         text = str(value)[:MAX_HEADER_CHARS].replace("\x00", "")  # PostgreSQL's jsonb refuses NUL
         if any(secret in text for secret in secrets):
             text = "(hidden: it holds a secret)"
-        kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text
+        kept[name] = text
     return kept
 
 
@@ -333,7 +335,7 @@ def _drain_flag_statement(alias: str) -> str:
 def drain(connection_id: int, *, gather: float | None = None) -> int:
     """Apply every received event of a live connection; returns how many were handled.
 
-    While events keep arriving, it waits `gather` seconds (PARTNER_WEBHOOK_GATHER_SECONDS)
+    While events keep arriving, it waits `gather` seconds (WEBHOOK_GATHER_SECONDS)
     between batches, so a busy store's events are applied some at a time rather than one by
     one: a batch's fixed cost (claiming, reading the orders, marking the events) was most of
     the worker's time (bench/webhook.py). The first batch is taken at once. After
@@ -348,7 +350,7 @@ def drain(connection_id: int, *, gather: float | None = None) -> int:
         return 0  # paused or gone: the events wait, and the tick drains them on resume
     policy = ImportPolicy.for_connection(connection)
     if gather is None:
-        gather = settings.PARTNER_WEBHOOK_GATHER_SECONDS
+        gather = settings.WEBHOOK_GATHER_SECONDS
     until = time.monotonic() + DRAIN_MAX_SECONDS
     handled = 0
     while batch := _claim(connection_id):
@@ -464,11 +466,11 @@ def _read(connection: Connection, events: list[WebhookEvent]) -> tuple[list, dic
     """The events' order records, normalised (a record ingest cannot read stays for ingest to
     report), and the events of each order; an event in a status we do not know is marked
     not applied."""
-    adapter = connection.adapter
+    deliveries = deliveries_of(connection)
     records, by_order = [], defaultdict(list)
     for event in events:
         try:
-            record = adapter.webhook_record(parse(event.body.encode()))
+            record = deliveries.record(parse(event.body.encode()))
         except UnknownStatus as exc:
             event.state, event.outcome, event.error = WebhookEvent.State.NOT_APPLIED, str(exc), ""
             continue

@@ -23,14 +23,12 @@ from portal.models import Merchant
 
 from . import services
 from .forms import (
-    RETAIL_CANNOT_WRITE,
     add_credential_problems,
     clean_connection_name,
     credential_form_field,
     name_taken_message,
     sync_option_fields,
     sync_options_from,
-    writes_refused,
 )
 from .models import Connection
 from .platforms import registry
@@ -308,8 +306,8 @@ def _finish(request, state: WizardState, store: StoreForm):
     credentials = store.credentials()
     merchant_form = forms_by_step["merchant"]
     existing = store.cleaned_data.get("existing") if store.cleaned_data["store_choice"] == "existing" else None
-    for field_name in writes_refused(credentials, options):
-        messages.error(request, f"{dict(sync_option_fields(adapter))[field_name].label}: {RETAIL_CANNOT_WRITE}")
+    for field_name, problem in adapter.option_problems(credentials, options).items():
+        messages.error(request, f"{dict(sync_option_fields(adapter))[field_name].label}: {problem}")
         return redirect("connections:wizard_step", step="sync")
     try:
         if existing is not None:

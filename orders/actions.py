@@ -9,7 +9,6 @@ is paused its actions wait, untouched, and go out when it is resumed.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from datetime import date, timedelta
 
@@ -21,9 +20,8 @@ from django.utils import timezone
 from connections.context import platform_context
 from connections.health import record_platform_failure
 from connections.models import Connection
-from connections.platforms import partner_picking
 from connections.platforms.backoff import backoff_seconds
-from connections.platforms.base import AcceptRequest, ItemUpdate, OrderStatus, OrderUpdate, ShipmentRequest
+from connections.platforms.base import AcceptRequest, OrderStatus, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 
 from .ingest import IngestResult, ingest_page
@@ -42,8 +40,6 @@ CLOSED_STATUSES = {
     OrderStatus.REFUNDED,
     OrderStatus.ARCHIVED,
 }
-# An order ready for pickup is fulfilled: the platform's rider or ours takes it from there.
-UPDATE_CLOSED_STATUSES = CLOSED_STATUSES | {OrderStatus.READY}
 GIVEN_UP = (OutboundAction.State.REJECTED, OutboundAction.State.FAILED)
 
 
@@ -55,7 +51,7 @@ class ActionRefused(Exception):
 
 
 def _accept_payload(connection: Connection, request: AcceptRequest | None = None) -> dict:
-    request = request or connection.adapter.accept_request(connection.platform_options or {}, timezone.localdate())
+    request = request or connection.adapter.acceptance.request(connection.platform_options or {}, timezone.localdate())
     return {
         "estimated_dispatch_date": request.estimated_dispatch_date.isoformat(),
         "estimated_delivery_date": request.estimated_delivery_date.isoformat(),
@@ -82,7 +78,7 @@ def _queue_once(order: Order, kind: str, user, payload: dict) -> tuple[OutboundA
 def queue_accept(order: Order, user=None, request: AcceptRequest | None = None) -> tuple[OutboundAction, bool]:
     """Queue the acceptance of a pending order; a second click returns the open one."""
     connection = order.connection
-    _require(connection, connection.adapter.supports_accept, "accept orders")
+    _require(connection, connection.adapter.acceptance is not None, "accept orders")
     if order.status != OrderStatus.PENDING:
         raise ActionRefused(f"Order {order.number} is {order.status_label.lower()}; only new orders can be accepted.")
     return _queue_once(order, OutboundAction.Kind.ACCEPT, user, _accept_payload(connection, request))
@@ -92,7 +88,7 @@ def accept_new_orders(connection: Connection, result: IngestResult) -> None:
     """Queue the acceptance of the pending orders a page created, when the connection accepts
     them automatically; called in the page's transaction, so the orders and their actions
     are committed together."""
-    if not (result.created_pending_ids and connection.auto_accept and connection.adapter.supports_accept):
+    if not (result.created_pending_ids and connection.auto_accept and connection.adapter.acceptance is not None):
         return
     payload = _accept_payload(connection)
     OutboundAction.objects.bulk_create(
@@ -108,10 +104,10 @@ def accept_new_orders(connection: Connection, result: IngestResult) -> None:
 def dispatch_refusal(order: Order) -> str:
     """Why a dispatch cannot be recorded for the order ('' when it can); the page and the API ask this."""
     adapter = order.connection.adapter
-    if adapter.supports_order_updates:
+    if adapter.order_updates is not None:
         return (
-            f"{adapter.short_name} orders are fulfilled by sending the platform an update (ready for pickup, "
-            "dispatched or cancelled), not by recording a dispatch."
+            f"{adapter.short_name} orders are fulfilled by sending the platform an update from the order's page, "
+            "not by recording a dispatch."
         )
     return ""
 
@@ -126,7 +122,7 @@ def record_shipment(order: Order, user=None, **details) -> Shipment:
     if refusal := dispatch_refusal(order):
         raise ActionRefused(refusal)
     connection = order.connection
-    push = connection.push_tracking and connection.adapter.supports_shipment_push
+    push = connection.push_tracking and connection.adapter.shipments is not None
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if OrderStatus(order.status) in CLOSED_STATUSES:
@@ -153,24 +149,18 @@ def record_shipment(order: Order, user=None, **details) -> Shipment:
 def update_refusal(order: Order) -> str:
     """Why the order cannot be updated on its platform from its page ('' when it can)."""
     connection = order.connection
-    adapter = connection.adapter
-    if not adapter.supports_order_updates:
-        return f"{adapter.short_name} orders cannot be updated from the portal."
-    read_only = partner_picking.read_only_words(connection.stored_credentials())
-    if read_only:
-        return read_only
-    if OrderStatus(order.status) in UPDATE_CLOSED_STATUSES:
+    part = connection.adapter.order_updates
+    if part is None:
+        return f"{connection.adapter.short_name} orders cannot be updated from the portal."
+    if refusal := part.refusal(connection.stored_credentials()):
+        return refusal
+    if OrderStatus(order.status) in part.closed_statuses:
         return f"Order {order.number} is {order.status_label.lower()}; it can no longer be updated."
     return ""
 
 
-def fulfil_statuses(order: Order) -> tuple[str, ...]:
-    """How the order is fulfilled on its platform: ready for pickup (platform riders) or dispatched (ours)."""
-    return partner_picking.fulfil_statuses(order.flags.get("transport_type", ""))
-
-
-def queue_update(order: Order, update: OrderUpdate, user=None) -> tuple[OutboundAction, bool]:
-    """Queue an update of the order on its platform (picking marks, fulfilment or cancellation).
+def queue_update(order: Order, payload: dict, user=None) -> tuple[OutboundAction, bool]:
+    """Queue an update of the order on its platform (the payload its order-update form made).
 
     One update per order is open at a time: while it is, a second click returns it.
     """
@@ -178,23 +168,9 @@ def queue_update(order: Order, update: OrderUpdate, user=None) -> tuple[Outbound
     if refusal:
         raise ActionRefused(refusal)
     _require(order.connection, True, "update orders")
-    problem = partner_picking.transport_problem(order.flags.get("transport_type", ""), update.status)
-    if problem:
+    if problem := order.connection.adapter.order_updates.problem(order.flags, payload):
         raise ActionRefused(problem)
-    return _queue_once(order, OutboundAction.Kind.UPDATE, user, update_payload(update))
-
-
-def update_payload(update: OrderUpdate) -> dict:
-    return dataclasses.asdict(update)
-
-
-def order_update(payload: dict) -> OrderUpdate:
-    """The OrderUpdate an UPDATE action's payload holds."""
-    return OrderUpdate(
-        status=payload["status"],
-        items=tuple(ItemUpdate(**item) for item in payload.get("items") or ()),
-        cancel_reason=payload.get("cancel_reason") or "",
-    )
+    return _queue_once(order, OutboundAction.Kind.UPDATE, user, payload)
 
 
 def retry_action(action: OutboundAction, user=None) -> OutboundAction:
@@ -341,7 +317,7 @@ def _send_accept(adapter, ctx, action: OutboundAction, retry: bool):
         estimated_delivery_date=date.fromisoformat(payload["estimated_delivery_date"]),
         note=payload.get("note", ""),
     )
-    return adapter.accept_order(ctx, action.order.external_id, request, retry=retry)
+    return adapter.acceptance.accept(ctx, action.order.external_id, request, retry=retry)
 
 
 def _send_shipment(adapter, ctx, action: OutboundAction, retry: bool):
@@ -353,12 +329,12 @@ def _send_shipment(adapter, ctx, action: OutboundAction, retry: bool):
         estimated_delivery_date=shipment.estimated_delivery_date,
         resolve_enquiry=shipment.resolve_enquiry,
     )
-    return adapter.push_shipment(ctx, action.order.external_id, request, retry=retry)
+    return adapter.shipments.push(ctx, action.order.external_id, request, retry=retry)
 
 
 def _send_update(adapter, ctx, action: OutboundAction, retry: bool):
-    # The update sets a state (the whole item list and a status): sending it again is safe.
-    return adapter.update_order(ctx, action.order.external_id, order_update(action.payload))
+    # The platform's update sets a state: sending it again is safe.
+    return adapter.order_updates.send(ctx, action.order.external_id, action.payload)
 
 
 SENDERS = {

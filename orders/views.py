@@ -17,7 +17,7 @@ from portal.access import merchant_required
 
 from . import actions, export
 from .actions import CLOSED_STATUSES, GIVEN_UP
-from .forms import DispatchForm, OrderFilterForm, OrderUpdateForm
+from .forms import DispatchForm, OrderFilterForm
 from .models import Order, OutboundAction
 
 PAGE_SIZE = 50
@@ -63,11 +63,12 @@ def order_detail(request, pk):
 
 
 def _dispatch_form(order: Order, data=None, initial=None) -> DispatchForm:
-    return DispatchForm(data, initial=initial, unresolved_enquiry=bool(order.flags.get("unresolved_enquiry")))
+    return DispatchForm.for_order(order, data, initial=initial)
 
 
-def _update_form(order: Order, data=None) -> OrderUpdateForm:
-    return OrderUpdateForm(order.items.all(), actions.fulfil_statuses(order), data)
+def _update_form(order: Order, data=None):
+    """The platform's order-update form for this order (its `OrderUpdates` part makes it)."""
+    return order.connection.adapter.order_updates.form(order.items.all(), order.flags, data)
 
 
 def _render_detail(
@@ -75,7 +76,7 @@ def _render_detail(
     order: Order,
     dispatch_form: DispatchForm | None = None,
     status: int = 200,
-    update_form: OrderUpdateForm | None = None,
+    update_form=None,
 ):
     adapter = order.connection.adapter
     shipments = list(order.shipments.select_related("action"))
@@ -94,8 +95,8 @@ def _render_detail(
             }
         dispatch_form = _dispatch_form(order, initial=initial)
     accepts = [a for a in actions_list if a.kind == OutboundAction.Kind.ACCEPT]
-    # The platform takes order updates (Partner Picking): the order is fulfilled by them, not by "Mark dispatched".
-    takes_updates = adapter.supports_order_updates
+    # The platform takes order updates: the order is fulfilled by them, not by "Mark dispatched".
+    takes_updates = adapter.order_updates is not None
     context = {
         "order": order,
         "adapter": adapter,
@@ -106,7 +107,7 @@ def _render_detail(
         # While the worker is sending something, the page reloads itself to show the outcome.
         "busy": any(a.state in (OutboundAction.State.QUEUED, OutboundAction.State.RUNNING) for a in actions_list),
         "dispatch_form": dispatch_form,
-        "can_accept": adapter.supports_accept
+        "can_accept": adapter.acceptance is not None
         and order.status == OrderStatus.PENDING
         and all(a.state in GIVEN_UP for a in accepts),
         "can_dispatch": not actions.dispatch_refusal(order)
@@ -162,7 +163,7 @@ def dispatch(request, pk):
 @merchant_required
 @require_POST
 def update(request, pk):
-    """Send the item marks, a fulfilment or a cancellation to the order's platform (Partner Picking)."""
+    """Send the update the platform's order-update form made (item marks, a fulfilment, a cancellation)."""
     order = _order(request, pk)
     refusal = actions.update_refusal(order)
     if refusal:  # before the form: its errors would not be shown
@@ -171,15 +172,15 @@ def update(request, pk):
     form = _update_form(order, request.POST)
     if not form.is_valid():
         return _render_detail(request, order, update_form=form, status=400)
-    wanted = form.order_update()
+    payload = form.payload()
     try:
-        action, created = actions.queue_update(order, wanted, request.user)
+        action, created = actions.queue_update(order, payload, request.user)
     except actions.ActionRefused as exc:
         messages.error(request, str(exc))
         return _render_detail(request, order, update_form=form, status=400)
     platform = order.connection.adapter.short_name
     if created:
-        label = dict(form.fields["status"].choices)[wanted.status]
+        label = order.connection.adapter.order_updates.label(payload)
         messages.info(request, f"“{label}” for order {order.number} is being sent to {platform}.")
     else:
         messages.info(
@@ -207,20 +208,22 @@ def retry(request, pk, action_id):
 @merchant_required
 @require_GET
 def dispatch_note(request, pk):
-    """Download the platform's dispatch note; NOTHS then allows the order to be dispatched."""
+    """Download the platform's dispatch note (some platforms dispatch an order only once it is viewed)."""
     order = _order(request, pk)
     connection = order.connection
     adapter = connection.adapter
-    if not adapter.supports_dispatch_note:
+    notes = adapter.dispatch_notes
+    if notes is None:
         messages.error(request, f"{adapter.short_name} has no dispatch notes.")
         return redirect("orders:detail", pk=pk)
     try:
-        pdf = adapter.dispatch_note(platform_context(connection, inline=True), order.external_id)
+        pdf = notes.fetch(platform_context(connection, inline=True), order.external_id)
     except PlatformFailure as exc:
         record_platform_failure(connection, exc)
         messages.error(request, f"Could not download the dispatch note. {exc.message} {adapter.explain(exc)}")
         return redirect("orders:detail", pk=pk)
-    Order.objects.filter(pk=order.pk).update(flags={**order.flags, "dispatch_note_viewed": True})
+    if notes.flags_after:
+        Order.objects.filter(pk=order.pk).update(flags={**order.flags, **notes.flags_after})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="dispatch-note-{order.number}.pdf"'
     return response

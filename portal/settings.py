@@ -189,16 +189,19 @@ PARTNER_PAGE_SIZE = env.int("PARTNER_PAGE_SIZE", default=100)
 # A scheduled reconciliation re-reads the orders created in this many hours (a full
 # resync: the import-from date, at most 60 days back).
 PARTNER_RECONCILE_HOURS = env.int("PARTNER_RECONCILE_HOURS", default=48)
+# --- Webhooks (every platform that pushes order events) -------------------------------
 # The largest webhook body accepted (413 above it), and how long a rotated-out webhook
 # secret is still accepted.
-PARTNER_WEBHOOK_MAX_BYTES = env.int("PARTNER_WEBHOOK_MAX_BYTES", default=1024 * 1024)
-PARTNER_WEBHOOK_GRACE_HOURS = env.int("PARTNER_WEBHOOK_GRACE_HOURS", default=24)
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1024 * 1024)
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 # Each web process remembers a webhook's connection this long (0 = look it up every time):
 # a secret rotated or a connection disconnected elsewhere is seen by all within it.
-PARTNER_WEBHOOK_LOOKUP_SECONDS = env.int("PARTNER_WEBHOOK_LOOKUP_SECONDS", default=1)
+WEBHOOK_LOOKUP_SECONDS = env.int("WEBHOOK_LOOKUP_SECONDS", default=1)
 # While a store's events keep coming, its drain waits this long between batches, so they
 # are applied some at a time (0 = one batch after another): a little later, for less work.
-PARTNER_WEBHOOK_GATHER_SECONDS = env.float("PARTNER_WEBHOOK_GATHER_SECONDS", default=0.25)
+WEBHOOK_GATHER_SECONDS = env.float("WEBHOOK_GATHER_SECONDS", default=0.25)
+
+# --- Every platform -----------------------------------------------------------------
 # Every outbound request has a (connect, read) timeout in seconds.
 PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
 PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)

@@ -5,14 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
-from connections.webhook_api import PartnerWebhookView
+from connections.webhook_api import WebhookView
 
 from . import views
 from .healthz import healthz
 
 urlpatterns = [
     # First: the one URL machines call at volume is matched before the pages' patterns are tried.
-    path("webhooks/partner/<uuid:webhook_id>/", PartnerWebhookView.as_view(), name="partner_webhook"),
+    path("webhooks/<slug:platform>/<uuid:webhook_id>/", WebhookView.as_view(), name="webhook"),
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("signin/", auth_views.LoginView.as_view(template_name="portal/signin.html"), name="login"),

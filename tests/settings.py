@@ -23,8 +23,8 @@ os.environ.setdefault("CACHE_KEY_PREFIX", f"portal-test-{os.getpid()}")
 # The API's rate limit has its own test; elsewhere it must never get in the way.
 os.environ.setdefault("API_REQUESTS_PER_MINUTE", "100000")
 # Tests change connections between webhook posts; the lookup memory has its own tests.
-os.environ.setdefault("PARTNER_WEBHOOK_LOOKUP_SECONDS", "0")
-os.environ.setdefault("PARTNER_WEBHOOK_GATHER_SECONDS", "0")  # Q_SYNC: the drain runs inside the request
+os.environ.setdefault("WEBHOOK_LOOKUP_SECONDS", "0")
+os.environ.setdefault("WEBHOOK_GATHER_SECONDS", "0")  # Q_SYNC: the drain runs inside the request
 os.environ.setdefault("PLATFORM_READ_TIMEOUT", "5")
 os.environ.setdefault("PLATFORM_CONNECT_TIMEOUT", "2")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there

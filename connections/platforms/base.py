@@ -1,22 +1,20 @@
-"""The adapter contract: plain data in, plain data out.
+"""The plain data a platform takes and gives: orders, pages, requests, results, fields.
 
-A platform module knows its API and nothing of our models. The sync engine, the
-ingest path and the pages talk to every platform through `Platform` and these
-dataclasses only.
+A platform package knows its API and nothing of our models. The sync engine, the
+ingest path and the pages talk to every platform through `platform.Platform`, its
+optional parts (`parts`, `deliveries`) and these dataclasses only.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
-from django.conf import settings
-
-from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from .errors import PlatformFailure
 
 # A new connection imports orders placed in this many days before it was added.
 DEFAULT_IMPORT_DAYS = 30
@@ -25,7 +23,7 @@ DEFAULT_IMPORT_DAYS = 30
 class OrderStatus(enum.StrEnum):
     """Our canonical order status; each adapter maps its platform's states onto it."""
 
-    DRAFT = "draft"  # not yet approved on the platform (NuORDER draft, review, pending)
+    DRAFT = "draft"  # not yet approved on the platform (a wholesale draft or review)
     PENDING = "pending"  # placed or approved, waiting for the merchant to accept or process
     ACCEPTED = "accepted"
     READY = "ready"  # ready for pickup (quick commerce)
@@ -50,17 +48,6 @@ class CredentialField:
     # A value sent whole as a header (a webhook secret such as "Basic cGFy..."): its inner
     # spaces are part of it, so a paste loses only its ends, line breaks and invisible characters.
     inner_spaces: bool = False
-
-
-# A webhook secret the merchant types (rather than one the portal makes) needs this many characters.
-MIN_TYPED_WEBHOOK_SECRET = 16
-
-
-def typed_webhook_secret_problem(secret: str) -> str:
-    """Why a webhook secret the merchant typed cannot be used ('' when it can, or none was typed)."""
-    if secret and len(secret) < MIN_TYPED_WEBHOOK_SECRET:
-        return f"A webhook secret of your own needs at least {MIN_TYPED_WEBHOOK_SECRET} characters."
-    return ""
 
 
 @dataclass(frozen=True)
@@ -140,7 +127,7 @@ class NormalizedOrder:
     items: tuple[NormalizedItem, ...] = ()
     # Labelled facts shown on the order page (gift message, delivery service, ...).
     notes: tuple[tuple[str, str], ...] = ()
-    # Platform flags that actions need (e.g. NOTHS dispatch_note_viewed, enquiry state).
+    # Platform facts that its parts need later (a dispatch note printed, an open enquiry, a delivery type).
     flags: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -225,26 +212,6 @@ class AcceptRequest:
 
 
 @dataclass(frozen=True)
-class ItemUpdate:
-    """What picking did to one order line (Partner Picking): found, not found or replaced."""
-
-    item_id: str
-    status: str  # IN_CART, NOT_FOUND, REPLACED
-    replacement_sku: str = ""
-    replacement_name: str = ""
-    quantity: int | None = None
-
-
-@dataclass(frozen=True)
-class OrderUpdate:
-    """An order update the merchant sends to the platform from the order page."""
-
-    status: str  # the platform's status to set: UPDATE_CART, READY_FOR_PICKUP, DISPATCHED, CANCELLED
-    items: tuple[ItemUpdate, ...] = ()
-    cancel_reason: str = ""
-
-
-@dataclass(frozen=True)
 class ActionResult:
     """Outcome of an outbound action the platform accepted."""
 
@@ -256,125 +223,3 @@ def first_help(rules, error: PlatformFailure) -> str:
     """The help of the first (pattern, help) rule matching the error's code or words, or ''."""
     said = f"{error.code} {error.platform_message} {error.message}"
     return next((help_text for pattern, help_text in rules if pattern.search(said)), "")
-
-
-class Platform:
-    """Base class of a platform adapter; one instance per platform, stateless."""
-
-    key: ClassVar[str]
-    name: ClassVar[str]  # "Not On The High Street"
-    short_name: ClassVar[str]  # "NOTHS"
-    base_url_setting: ClassVar[str]
-    credential_fields: ClassVar[tuple[CredentialField, ...]]
-    name_label: ClassVar[str] = "Connection Name"
-    name_help: ClassVar[str] = ""
-    # The platform's own order states (value, label) and which ones to import by default.
-    statuses: ClassVar[tuple[tuple[str, str], ...]] = ()
-    default_import_statuses: ClassVar[tuple[str, ...]] = ()
-    option_fields: ClassVar[tuple[OptionField, ...]] = ()
-    accept_label: ClassVar[str] = "Accept new orders automatically"
-    accept_button: ClassVar[str] = "Accept order"
-    # Platforms whose tokens come from an authorization handshake (NuORDER's initiate).
-    supports_authorization: ClassVar[bool] = False
-    authorization_help: ClassVar[str] = ""
-    supports_accept: ClassVar[bool] = False
-    supports_shipment_push: ClassVar[bool] = False
-    supports_dispatch_note: ClassVar[bool] = False
-    # Platforms that push order events to our webhook (the Partner API).
-    supports_webhooks: ClassVar[bool] = False
-    # Platforms whose orders the merchant updates from the order page (Partner Picking).
-    supports_order_updates: ClassVar[bool] = False
-    # Said to the merchant when the platform rejects the credentials.
-    auth_help: ClassVar[str] = "Check the credentials and enter them again."
-
-    def option_value(self, options: dict[str, Any], name: str) -> int:
-        """A platform option as the connection set it, or its declared default."""
-        field = next(f for f in self.option_fields if f.name == name)
-        return int(options.get(name, field.default))
-
-    def accept_request(self, options: dict[str, Any], today: date) -> AcceptRequest:
-        """What to tell the platform when accepting an order today (estimated dates).
-
-        Platforms whose acceptance takes no dates (NuORDER's "processed") ignore them.
-        """
-        return AcceptRequest(estimated_dispatch_date=today, estimated_delivery_date=today)
-
-    def default_base_url(self, credentials: dict[str, str]) -> str:
-        """The API host for an account (some platforms pick it from the credentials)."""
-        return getattr(settings, self.base_url_setting)
-
-    def has_complete_credentials(self, credentials: dict[str, str]) -> bool:
-        """Whether `check` can be called (a handshake may still have to supply some)."""
-        return all(credentials.get(f.name) for f in self.credential_fields if f.required)
-
-    def credential_problems(self, credentials: dict[str, str]) -> dict[str, str]:
-        """{field name: what is wrong} for combinations single fields cannot judge."""
-        return {}
-
-    def import_statuses_for(self, credentials: dict[str, str], chosen: frozenset[str]) -> frozenset[str]:
-        """The states in which a new order is imported (empty: all), given the account's settings."""
-        return chosen
-
-    def completed_credentials(self, credentials: dict[str, str]) -> dict[str, str]:
-        """The values to store: the given ones plus any the portal makes (a webhook secret)."""
-        return credentials
-
-    def secret_values(self, ctx: PlatformContext) -> list[str]:
-        """Every credential value that must never reach a log or a message."""
-        secret_names = {f.name for f in self.credential_fields if f.secret}
-        return [v for k, v in ctx.credentials.items() if k in secret_names and v]
-
-    # -- the verbs ------------------------------------------------------------------
-    def check(self, ctx: PlatformContext) -> AccountFacts:
-        raise NotImplementedError
-
-    def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
-        raise NotImplementedError
-
-    def push_shipment(
-        self, ctx: PlatformContext, external_id: str, shipment: ShipmentRequest, *, retry: bool = False
-    ) -> ActionResult:
-        raise PlatformError(f"{self.short_name} does not take shipment updates from us.")
-
-    def accept_order(
-        self, ctx: PlatformContext, external_id: str, request: AcceptRequest, *, retry: bool = False
-    ) -> ActionResult:
-        raise PlatformError(f"{self.short_name} orders cannot be accepted from the portal.")
-
-    def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
-        """One order as the platform holds it now (to refresh after an action)."""
-        raise NotImplementedError
-
-    def start_authorization(self, ctx: PlatformContext) -> dict[str, str]:
-        """Begin a handshake; returns values to keep (encrypted) until it is finished."""
-        raise PlatformError(f"{self.short_name} has no authorization handshake.")
-
-    def finish_authorization(self, ctx: PlatformContext, pending: dict[str, str], code: str) -> dict[str, str]:
-        """Exchange the code the merchant got for credential values to store."""
-        raise PlatformError(f"{self.short_name} has no authorization handshake.")
-
-    def update_order(self, ctx: PlatformContext, external_id: str, update: OrderUpdate) -> ActionResult:
-        raise PlatformError(f"{self.short_name} orders cannot be updated from the portal.")
-
-    def webhook_record(self, body: Any) -> OrderRecord:
-        """An order event the platform pushed, as a record for ingest; UnreadableRecord if it is none."""
-        raise UnreadableRecord(f"{self.short_name} does not send webhooks.")
-
-    def dispatch_note(self, ctx: PlatformContext, external_id: str) -> bytes:
-        raise PlatformError(f"{self.short_name} has no dispatch note.")
-
-    def explain(self, error: Exception) -> str:
-        """How the merchant gets out of this error, in plain words ('' when nothing to add)."""
-        if isinstance(error, AuthError):
-            return self.auth_help
-        if isinstance(error, RateLimited | TransientError):
-            return (
-                f"{self.short_name} is not answering properly right now; your details may well be right. "
-                "Try again in a few minutes."
-            )
-        return ""
-
-    def describe(self, error: PlatformFailure) -> str:
-        """The error in the platform's words, then the way out."""
-        help_text = self.explain(error)
-        return f"{error.message} {help_text}".strip()

@@ -37,7 +37,6 @@ from .base import (
     OrderPage,
     OrderRecord,
     OrderStatus,
-    Platform,
     PlatformContext,
     ShipmentRequest,
     UnreadableRecord,
@@ -46,6 +45,8 @@ from .base import (
 from .dates import business_days_from
 from .errors import PlatformError, TransientError
 from .http import PlatformClient
+from .parts import Acceptance, DispatchNotes, Shipments
+from .platform import Platform
 from .values import utc_datetime
 
 PAGE_SIZE_MAX = 250
@@ -86,6 +87,88 @@ REJECTION_HELP = (
         "NOTHS does not know this order for this token. Check that the connection uses the right store's token.",
     ),
 )
+
+
+def client(ctx: PlatformContext) -> PlatformClient:
+    """NOTHS takes its token in the query string of every request; the client scrubs it from every message."""
+    token = ctx.credentials.get("token", "")
+    return PlatformClient("NOTHS", ctx.base_url, secrets=[token], params={"token": token})
+
+
+def current_state(client: PlatformClient, external_id: str) -> str:
+    order = _unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+    if "state" not in order:
+        raise TransientError("NOTHS sent an order without its state.")
+    return str(order["state"])
+
+
+class NothsAcceptance(Acceptance):
+    """Accepting a placed order, with the estimated dispatch and delivery dates NOTHS asks for."""
+
+    def request(self, options: dict[str, Any], today: date) -> AcceptRequest:
+        dispatch = business_days_from(today, PLATFORM.option_value(options, "estimated_dispatch_days"))
+        delivery = business_days_from(dispatch, PLATFORM.option_value(options, "estimated_delivery_days"))
+        return AcceptRequest(estimated_dispatch_date=dispatch, estimated_delivery_date=delivery)
+
+    def accept(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
+        api = client(ctx)
+        if retry:
+            state = current_state(api, external_id)
+            if state != "placed":
+                if state in ("accepted", "dispatched"):
+                    return ActionResult(f"NOTHS already shows the order as {state}.", already_done=True)
+                raise PlatformError(f"NOTHS shows the order as {state}; it can no longer be accepted.")
+        data = {
+            "estimated_dispatch_at": request.estimated_dispatch_date.isoformat(),
+            "estimated_delivery_date": request.estimated_delivery_date.isoformat(),
+        }
+        if request.note:
+            data["confirmation_note"] = request.note
+        api.post_form(f"/api/v1/orders/{_path_id(external_id)}/accept", data)
+        return ActionResult(
+            "NOTHS took the acceptance (estimated dispatch "
+            f"{request.estimated_dispatch_date:%d %b}, delivery {request.estimated_delivery_date:%d %b}). "
+            "NOTHS may take a moment to show it as accepted."
+        )
+
+
+class NothsShipments(Shipments):
+    """Dispatching with a tracking number and URL; NOTHS has no carrier field."""
+
+    field_help = {
+        "carrier": "Kept here; NOTHS has no carrier field, so give a tracking URL.",
+        "estimated_delivery_date": "Left blank: worked out from the connection's estimated delivery days.",
+    }
+
+    def offers(self, flags: dict[str, Any]) -> frozenset[str]:
+        return frozenset({"resolve_enquiry"}) if flags.get("unresolved_enquiry") else frozenset()
+
+    def push(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
+        api = client(ctx)
+        if retry and current_state(api, external_id) == "dispatched":
+            return ActionResult("NOTHS already shows the order as dispatched.", already_done=True)
+        delivery = shipment.estimated_delivery_date or business_days_from(
+            date.today(), PLATFORM.option_value(ctx.options, "estimated_delivery_days")
+        )
+        data: dict[str, Any] = {"estimated_delivery_date": delivery.isoformat()}
+        if shipment.tracking_number:
+            data["tracking_number"] = shipment.tracking_number
+        if shipment.tracking_url:
+            data["parcel_tracking_url"] = shipment.tracking_url
+        if shipment.resolve_enquiry:
+            data["resolve_enquiry"] = "true"
+        api.post_form(f"/api/v1/orders/{_path_id(external_id)}/dispatch", data)
+        tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
+        return ActionResult(f"NOTHS marked the order dispatched{tracking}.")
+
+
+class NothsDispatchNotes(DispatchNotes):
+    """The dispatch note PDF; NOTHS dispatches an order only once its note has been viewed."""
+
+    flags_after = {"dispatch_note_viewed": True}
+
+    def fetch(self, ctx, external_id) -> bytes:
+        return client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
 
 
 class NothsPlatform(Platform):
@@ -136,10 +219,9 @@ class NothsPlatform(Platform):
             "Sent to NOTHS on acceptance and dispatch.",
         ),
     )
-    accept_label = "Accept new orders automatically"
-    supports_accept = True
-    supports_shipment_push = True
-    supports_dispatch_note = True
+    acceptance = NothsAcceptance()
+    shipments = NothsShipments()
+    dispatch_notes = NothsDispatchNotes()
     auth_help = (
         "NOTHS did not accept this token. In your NOTHS admin go to Settings \u2192 API Tokens, "
         "click Generate Token, and paste the new token into Consumer Key exactly, without spaces. "
@@ -147,17 +229,13 @@ class NothsPlatform(Platform):
     )
 
     # -- helpers ------------------------------------------------------------------
-    def client(self, ctx: PlatformContext) -> PlatformClient:
-        token = ctx.credentials.get("token", "")
-        return PlatformClient(self.short_name, ctx.base_url, secrets=[token], params={"token": token})
-
     @staticmethod
     def page_size() -> int:
         return max(1, min(PAGE_SIZE_MAX, settings.NOTHS_PAGE_SIZE))
 
     # -- verbs ----------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
-        body = self.client(ctx).get_json("/api/v1/orders", {"per_page": 0, "offset": 0})
+        body = client(ctx).get_json("/api/v1/orders", {"per_page": 0, "offset": 0})
         total = _total(body)
         return AccountFacts(
             summary=f"NOTHS accepted the token; the account has {total} order{'s' if total != 1 else ''}.",
@@ -165,7 +243,7 @@ class NothsPlatform(Platform):
         )
 
     def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
-        client = self.client(ctx)
+        api = client(ctx)
         window = (cursor or {}).get("window") or self._new_window(ctx, cursor)
         per_page = self.page_size()
         while True:
@@ -177,7 +255,7 @@ class NothsPlatform(Platform):
                 "sort": "placed_at",
                 "dir": "asc",
             }
-            body = client.get_json("/api/v1/orders", params)
+            body = api.get_json("/api/v1/orders", params)
             total = _total(body)
             records = body.get("data")
             if not isinstance(records, list):
@@ -198,56 +276,9 @@ class NothsPlatform(Platform):
             if "window" not in next_cursor:
                 return
 
-    def accept_request(self, options: dict[str, Any], today: date) -> AcceptRequest:
-        dispatch = business_days_from(today, self.option_value(options, "estimated_dispatch_days"))
-        delivery = business_days_from(dispatch, self.option_value(options, "estimated_delivery_days"))
-        return AcceptRequest(estimated_dispatch_date=dispatch, estimated_delivery_date=delivery)
-
-    def accept_order(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
-        client = self.client(ctx)
-        if retry:
-            state = self._current_state(client, external_id)
-            if state != "placed":
-                if state in ("accepted", "dispatched"):
-                    return ActionResult(f"NOTHS already shows the order as {state}.", already_done=True)
-                raise PlatformError(f"NOTHS shows the order as {state}; it can no longer be accepted.")
-        data = {
-            "estimated_dispatch_at": request.estimated_dispatch_date.isoformat(),
-            "estimated_delivery_date": request.estimated_delivery_date.isoformat(),
-        }
-        if request.note:
-            data["confirmation_note"] = request.note
-        client.post_form(f"/api/v1/orders/{_path_id(external_id)}/accept", data)
-        return ActionResult(
-            "NOTHS took the acceptance (estimated dispatch "
-            f"{request.estimated_dispatch_date:%d %b}, delivery {request.estimated_delivery_date:%d %b}). "
-            "NOTHS may take a moment to show it as accepted."
-        )
-
-    def push_shipment(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
-        client = self.client(ctx)
-        if retry and self._current_state(client, external_id) == "dispatched":
-            return ActionResult("NOTHS already shows the order as dispatched.", already_done=True)
-        delivery = shipment.estimated_delivery_date or business_days_from(
-            date.today(), self.option_value(ctx.options, "estimated_delivery_days")
-        )
-        data: dict[str, Any] = {"estimated_delivery_date": delivery.isoformat()}
-        if shipment.tracking_number:
-            data["tracking_number"] = shipment.tracking_number
-        if shipment.tracking_url:
-            data["parcel_tracking_url"] = shipment.tracking_url
-        if shipment.resolve_enquiry:
-            data["resolve_enquiry"] = "true"
-        client.post_form(f"/api/v1/orders/{_path_id(external_id)}/dispatch", data)
-        tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
-        return ActionResult(f"NOTHS marked the order dispatched{tracking}.")
-
     def fetch_order(self, ctx, external_id) -> OrderRecord:
-        body = _unwrap(self.client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+        body = _unwrap(client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}"))
         return OrderRecord(str(body.get("id") or external_id), body, normalize_order)
-
-    def dispatch_note(self, ctx, external_id) -> bytes:
-        return self.client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
 
     def explain(self, error: Exception) -> str:
         if isinstance(error, PlatformError) and (help_text := first_help(REJECTION_HELP, error)):
@@ -266,12 +297,6 @@ class NothsPlatform(Platform):
         end = now - timedelta(seconds=settings.SYNC_SETTLE_SECONDS)
         start = min(start, end)
         return {"from": _iso(start), "to": _iso(end), "offset": 0, "total": None}
-
-    def _current_state(self, client: PlatformClient, external_id: str) -> str:
-        order = _unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}"))
-        if "state" not in order:
-            raise TransientError("NOTHS sent an order without its state.")
-        return str(order["state"])
 
 
 def _next_position(window: dict[str, Any], records: list, total: int) -> tuple[int | None, dict[str, Any]]:
@@ -521,3 +546,6 @@ def _path_id(external_id: str) -> str:
     if not str(external_id).isdigit():
         raise PlatformError(f"{external_id!r} is not a NOTHS order id.")
     return str(external_id)
+
+
+PLATFORM = NothsPlatform()

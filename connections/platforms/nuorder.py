@@ -42,7 +42,6 @@ from .base import (
     OrderPage,
     OrderRecord,
     OrderStatus,
-    Platform,
     PlatformContext,
     ShipmentRequest,
     UnreadableRecord,
@@ -51,6 +50,8 @@ from .base import (
 from .errors import AuthError, PlatformError, TransientError
 from .http import PlatformClient
 from .nuorder_legacy_oauth import authorization_header
+from .parts import Acceptance, Authorization, Shipments
+from .platform import Platform
 from .values import decimal_amount, utc_datetime
 
 CHUNK = 250
@@ -66,6 +67,10 @@ STATUS_MAP = {
 }
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 NOT_MODIFIED = 304
+RETAIL_CANNOT_WRITE = (
+    "A Retail (buyer) application can only read orders on NuORDER; untick this, or use the brand's "
+    "Wholesale application."
+)
 
 AUTH_HELP = (
     (
@@ -84,6 +89,115 @@ AUTH_HELP = (
     ),
     (re.compile(r"timestamp", re.I), "NuORDER refused the request's time: staff should check this server's clock."),
 )
+
+
+def has_signing_credentials(credentials: dict[str, str]) -> bool:
+    return all(credentials.get(name) for name in ("consumer_key", "consumer_secret", "token", "token_secret"))
+
+
+def secret_values(ctx: PlatformContext) -> list[str]:
+    # The consumer key and token identify the account; keep them out of messages too.
+    return [v for k, v in ctx.credentials.items() if k != "application_type" and v]
+
+
+def client(ctx: PlatformContext) -> PlatformClient:
+    c = ctx.credentials
+    if not has_signing_credentials(c):
+        raise PlatformError(
+            "NuORDER needs a Token and Token Secret before it can be called. Enter them, or finish the "
+            f"{settings.NUORDER_APPLICATION_NAME} authorization on the connection's page."
+        )
+    auth = OAuth1(c["consumer_key"], c["consumer_secret"], c["token"], c["token_secret"])
+    return PlatformClient(
+        "NuORDER",
+        ctx.base_url,
+        secrets=secret_values(ctx),
+        auth=auth,
+        headers={"Content-Type": "application/json"},
+        forbidden_is_auth=False,
+    )
+
+
+class NuorderAcceptance(Acceptance):
+    """'Accepting' a NuORDER order is marking it processed (sent to the warehouse); it takes no dates."""
+
+    auto_label = "Mark imported orders as processed on NuORDER"
+    button = "Mark processed"
+
+    def accept(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
+        api = client(ctx)
+        if retry and _status(api, external_id) in ("processed", "shipped"):
+            return ActionResult("NuORDER already shows the order as processed.", already_done=True)
+        if _set_status(api, external_id, "processed"):
+            return ActionResult("NuORDER already showed the order as processed.", already_done=True)
+        return ActionResult("NuORDER marked the order processed.")
+
+
+class NuorderShipments(Shipments):
+    """Shipping writes the order's `shipments` list, then sets its status."""
+
+    field_help = {"estimated_delivery_date": "Kept here; NuORDER takes no delivery date."}
+
+    def push(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
+        api = client(ctx)
+        order = api.get_json(f"/api/order/{_path_id(external_id)}")
+        if not isinstance(order, dict):
+            raise TransientError("NuORDER sent something other than an order.")
+        recorded = _has_tracking(order, shipment.tracking_number)
+        if order.get("status") == "shipped" and (recorded or (retry and not shipment.tracking_number)):
+            return ActionResult("NuORDER already shows the order as shipped with this tracking.", already_done=True)
+        if not recorded:
+            _write_shipment(api, external_id, order, shipment)
+        _set_status(api, external_id, "shipped")
+        tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
+        return ActionResult(f"NuORDER marked the order shipped{tracking}.")
+
+
+class NuorderAuthorization(Authorization):
+    """NuORDER's initiate: a temporary token the merchant approves, exchanged for the final one."""
+
+    pending_fields = ("pending_token", "pending_token_secret")
+
+    @property
+    def missing_words(self) -> str:
+        return (
+            "This connection has its Consumer Key and Secret but no Token yet. Staff send the first request to "
+            "NuORDER; you then approve the application there and paste the code here. If you already have a Token "
+            "and Token Secret, click Edit and enter them."
+        )
+
+    @property
+    def approve_words(self) -> str:
+        return (
+            "In NuORDER go to Admin \u2192 API Management \u2192 Pending Applications, approve "
+            f"{settings.NUORDER_APPLICATION_NAME}, and paste the verification code NuORDER shows here."
+        )
+
+    @property
+    def waiting_words(self) -> str:
+        return (
+            f"Waiting for the NuORDER authorization: staff start it, then you approve "
+            f"{settings.NUORDER_APPLICATION_NAME} in NuORDER and paste the verification code."
+        )
+
+    def start(self, ctx: PlatformContext) -> dict[str, str]:
+        """GET /api/initiate with the consumer key and secret: a temporary token to approve."""
+        body = _handshake(ctx, "/api/initiate", callback="oob", application_name=settings.NUORDER_APPLICATION_NAME)
+        return {
+            "pending_token": _required(body, "oauth_token"),
+            "pending_token_secret": _required(body, "oauth_token_secret"),
+        }
+
+    def finish(self, ctx: PlatformContext, pending: dict[str, str], code: str) -> dict[str, str]:
+        """GET /api/token with the verification code: the final token and token secret."""
+        body = _handshake(
+            ctx,
+            "/api/token",
+            token=pending["pending_token"],
+            token_secret=pending["pending_token_secret"],
+            verifier=code,
+        )
+        return {"token": _required(body, "oauth_token"), "token_secret": _required(body, "oauth_token_secret")}
 
 
 class NuorderPlatform(Platform):
@@ -126,16 +240,10 @@ class NuorderPlatform(Platform):
         ("cancelled", "Cancelled"),
     )
     default_import_statuses = ("approved",)
-    accept_label = "Mark imported orders as processed on NuORDER"
-    accept_button = "Mark processed"
-    supports_accept = True
-    supports_shipment_push = True
-    supports_authorization = True
+    acceptance = NuorderAcceptance()
+    shipments = NuorderShipments()
+    authorization = NuorderAuthorization()
     auth_help = "Check the Application Type, Consumer Key, Consumer Secret, Token and Token Secret."
-    authorization_help = (
-        "In NuORDER go to Admin \u2192 API Management \u2192 Pending Applications, approve {application}, "
-        "and paste the verification code NuORDER shows here."
-    )
 
     # -- hosts and clients --------------------------------------------------------------
     def default_base_url(self, credentials: dict[str, str]) -> str:
@@ -144,33 +252,20 @@ class NuorderPlatform(Platform):
         return settings.NUORDER_WHOLESALE_BASE_URL
 
     def has_complete_credentials(self, credentials: dict[str, str]) -> bool:
-        names = ("consumer_key", "consumer_secret", "token", "token_secret")
-        return all(credentials.get(name) for name in names)
-
-    def client(self, ctx: PlatformContext) -> PlatformClient:
-        c = ctx.credentials
-        if not self.has_complete_credentials(c):
-            raise PlatformError(
-                "NuORDER needs a Token and Token Secret before it can be called. Enter them, or finish the "
-                "PB_DEV authorization on the connection's page."
-            )
-        auth = OAuth1(c["consumer_key"], c["consumer_secret"], c["token"], c["token_secret"])
-        return PlatformClient(
-            self.short_name,
-            ctx.base_url,
-            secrets=self.secret_values(ctx),
-            auth=auth,
-            headers={"Content-Type": "application/json"},
-            forbidden_is_auth=False,
-        )
+        return has_signing_credentials(credentials)
 
     def secret_values(self, ctx: PlatformContext) -> list[str]:
-        # The consumer key and token identify the account; keep them out of messages too.
-        return [v for k, v in ctx.credentials.items() if k != "application_type" and v]
+        return secret_values(ctx)
+
+    def option_problems(self, credentials: dict[str, str], options: dict[str, Any]) -> dict[str, str]:
+        """A Retail (buyer) application only reads: it can neither mark processed nor ship."""
+        if credentials.get("application_type") != RETAIL:
+            return {}
+        return {name: RETAIL_CANNOT_WRITE for name in ("auto_accept", "push_tracking") if options.get(name)}
 
     # -- verbs ----------------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
-        ids = self.client(ctx).get_json("/api/orders/approved/list")
+        ids = client(ctx).get_json("/api/orders/approved/list")
         if not isinstance(ids, list):
             raise TransientError("NuORDER sent something other than a list of order ids.")
         kind = "Retail" if ctx.credentials.get("application_type") == RETAIL else "Wholesale"
@@ -182,12 +277,12 @@ class NuorderPlatform(Platform):
 
     def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
         """Each chosen status bucket in full, in chunks; the cursor names the buckets done this pass."""
-        client = self.client(ctx)
+        api = client(ctx)
         statuses = [s for s in (ctx.import_statuses or self.default_import_statuses) if s in STATUS_MAP]
         done = [s for s in (cursor or {}).get("done", []) if s in statuses]
         remaining = [s for s in statuses if s not in done]
         for position, status in enumerate(remaining):
-            bucket = self._bucket(client, status)
+            bucket = _bucket(api, status)
             # Chunks are handed out and forgotten: ingest's raw copies do not pile up beside them.
             chunks = deque(bucket[i : i + CHUNK] for i in range(0, len(bucket), CHUNK)) or deque([[]])
             del bucket
@@ -206,52 +301,10 @@ class NuorderPlatform(Platform):
             done.append(status)
 
     def fetch_order(self, ctx, external_id) -> OrderRecord:
-        body = self.client(ctx).get_json(f"/api/order/{_path_id(external_id)}")
+        body = client(ctx).get_json(f"/api/order/{_path_id(external_id)}")
         if not isinstance(body, dict) or not body.get("_id"):
             raise TransientError("NuORDER sent something other than an order.")
         return OrderRecord(str(body["_id"]), body, normalize_order)
-
-    def accept_order(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
-        """'Accepting' a NuORDER order is marking it processed (sent to the warehouse)."""
-        client = self.client(ctx)
-        if retry and self._status(client, external_id) in ("processed", "shipped"):
-            return ActionResult("NuORDER already shows the order as processed.", already_done=True)
-        if self._set_status(client, external_id, "processed"):
-            return ActionResult("NuORDER already showed the order as processed.", already_done=True)
-        return ActionResult("NuORDER marked the order processed.")
-
-    def push_shipment(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
-        client = self.client(ctx)
-        order = client.get_json(f"/api/order/{_path_id(external_id)}")
-        if not isinstance(order, dict):
-            raise TransientError("NuORDER sent something other than an order.")
-        recorded = _has_tracking(order, shipment.tracking_number)
-        if order.get("status") == "shipped" and (recorded or (retry and not shipment.tracking_number)):
-            return ActionResult("NuORDER already shows the order as shipped with this tracking.", already_done=True)
-        if not recorded:
-            self._write_shipment(client, external_id, order, shipment)
-        self._set_status(client, external_id, "shipped")
-        tracking = f" with tracking {shipment.tracking_number}" if shipment.tracking_number else ""
-        return ActionResult(f"NuORDER marked the order shipped{tracking}.")
-
-    def start_authorization(self, ctx: PlatformContext) -> dict[str, str]:
-        """GET /api/initiate with the consumer key and secret: a temporary token to approve."""
-        body = self._handshake(ctx, "/api/initiate", callback="oob", application_name=settings.NUORDER_APPLICATION_NAME)
-        return {
-            "pending_token": _required(body, "oauth_token"),
-            "pending_token_secret": _required(body, "oauth_token_secret"),
-        }
-
-    def finish_authorization(self, ctx: PlatformContext, pending: dict[str, str], code: str) -> dict[str, str]:
-        """GET /api/token with the verification code: the final token and token secret."""
-        body = self._handshake(
-            ctx,
-            "/api/token",
-            token=pending["pending_token"],
-            token_secret=pending["pending_token_secret"],
-            verifier=code,
-        )
-        return {"token": _required(body, "oauth_token"), "token_secret": _required(body, "oauth_token_secret")}
 
     def explain(self, error: Exception) -> str:
         if isinstance(error, AuthError):
@@ -266,69 +319,74 @@ class NuorderPlatform(Platform):
             return "The order is cancelled on NuORDER and can no longer be changed."
         return super().explain(error)
 
-    # -- internals --------------------------------------------------------------------------
-    def _handshake(self, ctx: PlatformContext, path: str, **signing) -> Any:
-        """One handshake request, signed the legacy way (see nuorder_legacy_oauth)."""
-        c = ctx.credentials
-        header = authorization_header(
-            "GET",
-            f"{ctx.base_url.rstrip('/')}{path}",
-            consumer_key=c.get("consumer_key", ""),
-            consumer_secret=c.get("consumer_secret", ""),
-            **signing,
-        )
-        client = PlatformClient(
-            self.short_name,
-            ctx.base_url,
-            secrets=[*self.secret_values(ctx), signing.get("token_secret", "")],
-            headers={"Authorization": header},
-            attempts=1,  # a signed handshake request is not repeated with the same nonce
-        )
-        return client.get_json(path)
 
-    def _bucket(self, client: PlatformClient, status: str) -> list[OrderRecord]:
-        reply = client.request("GET", f"/api/orders/{status}/detail")
-        if not reply.content.strip():
-            return []  # NuORDER sometimes answers an empty bucket with an empty body
-        try:
-            body = reply.json()
-        except ValueError:
-            raise TransientError(f"NuORDER sent a {status} list that is not valid JSON.") from None
-        if not isinstance(body, list):
-            raise TransientError(f"NuORDER sent something other than a list for {status} orders.")
-        return [
-            OrderRecord(str(order.get("_id") or ""), order, normalize_order)
-            for order in body
-            if isinstance(order, dict)
-        ]
+# -- requests ----------------------------------------------------------------------------------
 
-    def _status(self, client: PlatformClient, external_id: str) -> str:
-        order = client.get_json(f"/api/order/{_path_id(external_id)}")
-        return str(order.get("status", "")) if isinstance(order, dict) else ""
 
-    def _set_status(self, client: PlatformClient, external_id: str, status: str) -> bool:
-        """POST /api/order/{id}/{status}; True when the order already had it (304)."""
-        reply = client.request("POST", f"/api/order/{_path_id(external_id)}/{status}", also_ok=(NOT_MODIFIED,))
-        return reply.status == NOT_MODIFIED
+def _handshake(ctx: PlatformContext, path: str, **signing) -> Any:
+    """One handshake request, signed the legacy way (see nuorder_legacy_oauth)."""
+    c = ctx.credentials
+    header = authorization_header(
+        "GET",
+        f"{ctx.base_url.rstrip('/')}{path}",
+        consumer_key=c.get("consumer_key", ""),
+        consumer_secret=c.get("consumer_secret", ""),
+        **signing,
+    )
+    client = PlatformClient(
+        "NuORDER",
+        ctx.base_url,
+        secrets=[*secret_values(ctx), signing.get("token_secret", "")],
+        headers={"Authorization": header},
+        attempts=1,  # a signed handshake request is not repeated with the same nonce
+    )
+    return client.get_json(path)
 
-    def _write_shipment(self, client, external_id: str, order: dict, shipment: ShipmentRequest) -> None:
-        """Add the shipment to the order's `shipments` list.
 
-        No public source shows a dedicated shipment endpoint (platforms/nuorder.md §3 row 14);
-        the best reading is to send `shipments` in POST /api/order/{id}. Correct it here.
-        """
-        entry = {
-            "type": "shipment",
-            "tracking_numbers": [shipment.tracking_number] if shipment.tracking_number else [],
-            "status": "shipped",
-            "shipment_date": _today_iso(),
-        }
-        if shipment.carrier:
-            entry["carrier"] = shipment.carrier
-        if shipment.tracking_url:
-            entry["tracking_url"] = shipment.tracking_url
-        existing = [s for s in order.get("shipments") or [] if isinstance(s, dict)]
-        client.post_json(f"/api/order/{_path_id(external_id)}", {"shipments": [*existing, entry]})
+def _bucket(client: PlatformClient, status: str) -> list[OrderRecord]:
+    reply = client.request("GET", f"/api/orders/{status}/detail")
+    if not reply.content.strip():
+        return []  # NuORDER sometimes answers an empty bucket with an empty body
+    try:
+        body = reply.json()
+    except ValueError:
+        raise TransientError(f"NuORDER sent a {status} list that is not valid JSON.") from None
+    if not isinstance(body, list):
+        raise TransientError(f"NuORDER sent something other than a list for {status} orders.")
+    return [
+        OrderRecord(str(order.get("_id") or ""), order, normalize_order) for order in body if isinstance(order, dict)
+    ]
+
+
+def _status(client: PlatformClient, external_id: str) -> str:
+    order = client.get_json(f"/api/order/{_path_id(external_id)}")
+    return str(order.get("status", "")) if isinstance(order, dict) else ""
+
+
+def _set_status(client: PlatformClient, external_id: str, status: str) -> bool:
+    """POST /api/order/{id}/{status}; True when the order already had it (304)."""
+    reply = client.request("POST", f"/api/order/{_path_id(external_id)}/{status}", also_ok=(NOT_MODIFIED,))
+    return reply.status == NOT_MODIFIED
+
+
+def _write_shipment(client, external_id: str, order: dict, shipment: ShipmentRequest) -> None:
+    """Add the shipment to the order's `shipments` list.
+
+    No public source shows a dedicated shipment endpoint (platforms/nuorder.md §3 row 14);
+    the best reading is to send `shipments` in POST /api/order/{id}. Correct it here.
+    """
+    entry = {
+        "type": "shipment",
+        "tracking_numbers": [shipment.tracking_number] if shipment.tracking_number else [],
+        "status": "shipped",
+        "shipment_date": _today_iso(),
+    }
+    if shipment.carrier:
+        entry["carrier"] = shipment.carrier
+    if shipment.tracking_url:
+        entry["tracking_url"] = shipment.tracking_url
+    existing = [s for s in order.get("shipments") or [] if isinstance(s, dict)]
+    client.post_json(f"/api/order/{_path_id(external_id)}", {"shipments": [*existing, entry]})
 
 
 # -- reading NuORDER orders ----------------------------------------------------------------------
@@ -447,3 +505,6 @@ def _path_id(external_id: str) -> str:
 
 def _today_iso() -> str:
     return timezone.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+PLATFORM = NuorderPlatform()

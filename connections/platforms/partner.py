@@ -32,7 +32,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from . import deliveries, partner_picking, partner_tokens
+from . import partner_picking, partner_tokens
 from .base import (
     DEFAULT_IMPORT_DAYS,
     AccountFacts,
@@ -44,17 +44,19 @@ from .base import (
     OrderPage,
     OrderRecord,
     OrderStatus,
-    OrderUpdate,
-    Platform,
     PlatformContext,
     Throttle,
     UnknownStatus,
     UnreadableRecord,
     first_help,
-    typed_webhook_secret_problem,
 )
+from .deliveries import Deliveries, Delivery, SecretHeader, body_key, typed_secret_problem
 from .errors import AuthError, PlatformError, TransientError
 from .http import PlatformClient, parse_retry_after
+from .partner_form import PickingForm
+from .partner_picking import OrderUpdate
+from .parts import OrderUpdates
+from .platform import Platform
 from .values import decimal_amount, utc_datetime
 
 NAME = "Partner API"
@@ -110,6 +112,93 @@ AUTH_HELP = (
         "Partner Portal \u2192 Shops Integrations.",
     ),
 )
+
+
+class PartnerDeliveries(Deliveries):
+    """The full order, no envelope, POSTed on every change; the Authorization header is the whole secret."""
+
+    authentication = SecretHeader("Authorization")
+    makes_secret = True
+    where = "In the Partner Portal, open Shops Integrations \u2192 webhook settings and enter:"
+
+    def read(self, payload: Any, headers, body: bytes) -> Delivery:
+        record = _event_record(payload)
+        status = payload["status"]
+        return Delivery(
+            dedupe_keys=(dedupe_key(payload, body),),
+            order_id=record.external_id,
+            event=status,
+            event_time=_event_time(payload),
+            not_applied="" if known_status(payload) else f"Not applied: {unknown_status_words(payload)}.",
+        )
+
+    def record(self, payload: Any) -> OrderRecord:
+        record = _event_record(payload)
+        if not known_status(payload):
+            raise UnknownStatus(f"Not applied: {unknown_status_words(payload)}.")
+        return record
+
+
+def _event_record(payload: Any) -> OrderRecord:
+    if not isinstance(payload, dict) or not isinstance(payload.get("order_id"), str) or not payload["order_id"]:
+        raise UnreadableRecord("the body is not an order: it has no order_id")
+    if not isinstance(payload.get("status"), str) or not payload["status"]:
+        raise UnreadableRecord("the body is not an order: it has no status")
+    return OrderRecord(payload["order_id"], payload, normalize_order)
+
+
+def dedupe_key(payload: dict, body: bytes) -> str:
+    """(order id, status, sys.updated_at) when the event has them all, else the body's hash."""
+    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
+    parts = (payload.get("order_id"), payload.get("status"), system.get("updated_at"))
+    if all(isinstance(p, str) and p for p in parts):
+        key = "|".join(parts)
+        if len(key) <= 200:
+            return key
+    return body_key(body)
+
+
+def _event_time(payload: dict):
+    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
+    try:
+        return utc_datetime(system.get("updated_at"))
+    except (ValueError, TypeError):
+        return None
+
+
+class PartnerOrderUpdates(OrderUpdates):
+    """Partner Picking: item marks, ready for pickup or dispatched, or a cancellation, by one PUT."""
+
+    template = "partner/picking.html"
+    # An order ready for pickup is fulfilled: the platform's rider or ours takes it from there.
+    closed_statuses = OrderUpdates.closed_statuses | {OrderStatus.READY}
+
+    def refusal(self, credentials: dict[str, str]) -> str:
+        return partner_picking.read_only_words(credentials)
+
+    def form(self, items, flags, data=None) -> PickingForm:
+        return PickingForm(items, partner_picking.fulfil_statuses(flags.get("transport_type", "")), data)
+
+    def problem(self, flags, payload) -> str:
+        return partner_picking.transport_problem(flags.get("transport_type", ""), payload["status"])
+
+    def label(self, payload) -> str:
+        return partner_picking.STATUS_LABELS.get(payload["status"], payload["status"])
+
+    def send(self, ctx: PlatformContext, external_id: str, payload) -> ActionResult:
+        update = OrderUpdate.of(payload)
+        if read_only := partner_picking.read_only_words(ctx.credentials):
+            raise PlatformError(read_only)
+        chain_id = ctx.credentials.get("chain_id", "")
+        path = f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}"
+        current = PLATFORM.call(ctx, lambda client: client.get_json(path))
+        held = str(current.get("status", "")).upper() if isinstance(current, dict) else ""
+        if update.status != partner_picking.UPDATE_CART and held == update.status:
+            # A retry whose first attempt arrived (its answer was lost): the PUT is not sent twice.
+            return ActionResult(f"The Partner API already shows the order as {update.status}.", already_done=True)
+        body = partner_picking.request_body(current, update)
+        PLATFORM.call(ctx, lambda client: client.request("PUT", path, json_body=body))
+        return ActionResult(partner_picking.done_words(update))
 
 
 class PartnerPlatform(Platform):
@@ -184,8 +273,8 @@ class PartnerPlatform(Platform):
         ("CANCELLED", "Cancelled"),
     )
     default_import_statuses = ("RECEIVED", "ACCEPTED", "READY_FOR_PICKUP", "DISPATCHED", "PICKED_UP", "DELIVERED")
-    supports_webhooks = True
-    supports_order_updates = True
+    deliveries = PartnerDeliveries()
+    order_updates = PartnerOrderUpdates()
     auth_help = (
         "Check the API host, the Chain ID and the Bearer token (Partner Portal \u2192 Shops Integrations), or the "
         "client ID and secret."
@@ -216,14 +305,13 @@ class PartnerPlatform(Platform):
                 problems["client_secret" if client_id else "client_id"] = "The client ID and secret go together."
             else:
                 problems["token"] = "Enter the Bearer token, or the client ID and client secret."  # noqa: S105
-        if problem := typed_webhook_secret_problem(credentials.get("webhook_secret") or ""):
+        if problem := typed_secret_problem(credentials.get("webhook_secret") or ""):
             problems["webhook_secret"] = f"{problem} Leave it blank and the portal makes one."
         return problems
 
-    def completed_credentials(self, credentials: dict[str, str]) -> dict[str, str]:
-        if credentials.get("webhook_secret"):
-            return credentials
-        return {**credentials, "webhook_secret": new_webhook_secret()}
+    @property
+    def requests_per_minute(self) -> int:
+        return settings.PARTNER_REQUESTS_PER_MINUTE
 
     def secret_values(self, ctx: PlatformContext) -> list[str]:
         names = ("token", "client_secret", "webhook_secret", "previous_webhook_secret")
@@ -253,7 +341,7 @@ class PartnerPlatform(Platform):
     def _token_client(self, ctx: PlatformContext, session: requests.Session) -> PlatformClient:
         return PlatformClient(NAME, ctx.base_url, secrets=self.secret_values(ctx), session=session)
 
-    def _call(self, ctx: PlatformContext, action):
+    def call(self, ctx: PlatformContext, action):
         """`action(client)`, once more with a new token when a two-hour token was refused."""
         try:
             return action(self.client(ctx))
@@ -272,7 +360,7 @@ class PartnerPlatform(Platform):
         vendors = vendor_ids(ctx.credentials)
         now = timezone.now()
         params = {"start_time": _time(now - timedelta(days=1)), "end_time": _time(now), "page_size": 1, "page": 1}
-        body = self._call(ctx, lambda client: self._list(client, chain_id, vendors[0], params))
+        body = self.call(ctx, lambda client: self._list(client, chain_id, vendors[0], params))
         count = _total_count(body)
         mode = "Pelican, read only" if ctx.credentials.get("picking_mode") == PELICAN else "Partner Picking"
         recent = (
@@ -298,7 +386,7 @@ class PartnerPlatform(Platform):
                     # refuses. The oldest orders (read first) drop out, so re-read this store from page 1.
                     window, page = {**window, "since": _time(_sixty_day_floor(now))}, 1
                 params = {"start_time": window["since"], "end_time": window["until"], "page_size": size, "page": page}
-                body = self._call(ctx, lambda client, v=vendors[index], p=params: self._list(client, chain_id, v, p))
+                body = self.call(ctx, lambda client, v=vendors[index], p=params: self._list(client, chain_id, v, p))
                 orders, total_pages = _orders_and_pages(body, page, size)
                 records, invalid = _records(orders)
                 records = self._complete(ctx, chain_id, records)
@@ -316,35 +404,12 @@ class PartnerPlatform(Platform):
 
     def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
         chain_id = ctx.credentials.get("chain_id", "")
-        body = self._call(
+        body = self.call(
             ctx, lambda client: client.get_json(f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}")
         )
         if not isinstance(body, dict) or not body.get("order_id"):
             raise TransientError("The Partner API sent something other than an order.")
         return OrderRecord(str(body["order_id"]), body, normalize_order)
-
-    def update_order(self, ctx: PlatformContext, external_id: str, update: OrderUpdate) -> ActionResult:
-        if read_only := partner_picking.read_only_words(ctx.credentials):
-            raise PlatformError(read_only)
-        chain_id = ctx.credentials.get("chain_id", "")
-        path = f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}"
-        current = self._call(ctx, lambda client: client.get_json(path))
-        held = str(current.get("status", "")).upper() if isinstance(current, dict) else ""
-        if update.status != partner_picking.UPDATE_CART and held == update.status:
-            # A retry whose first attempt arrived (its answer was lost): the PUT is not sent twice.
-            return ActionResult(f"The Partner API already shows the order as {update.status}.", already_done=True)
-        body = partner_picking.request_body(current, update)
-        self._call(ctx, lambda client: client.request("PUT", path, json_body=body))
-        return ActionResult(partner_picking.done_words(update))
-
-    def webhook_record(self, body: Any) -> OrderRecord:
-        if not isinstance(body, dict) or not isinstance(body.get("order_id"), str) or not body["order_id"]:
-            raise UnreadableRecord("the body is not an order: it has no order_id")
-        if not isinstance(body.get("status"), str) or not body["status"]:
-            raise UnreadableRecord("the body is not an order: it has no status")
-        if not known_status(body):
-            raise UnknownStatus(f"Not applied: {unknown_status_words(body)}.")
-        return OrderRecord(body["order_id"], body, normalize_order)
 
     def explain(self, error: Exception) -> str:
         if isinstance(error, AuthError):
@@ -486,10 +551,6 @@ def vendor_ids(credentials: dict[str, str]) -> list[str]:
     return [v for v in re.split(r"[,;\s]+", credentials.get("vendor_ids") or "") if v]
 
 
-def new_webhook_secret() -> str:
-    return deliveries.new_secret()
-
-
 def _time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(TIME_FORMAT)
 
@@ -611,3 +672,6 @@ def _object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"expected an object, got {type(value).__name__}")
     return value
+
+
+PLATFORM = PartnerPlatform()

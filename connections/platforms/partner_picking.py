@@ -15,12 +15,48 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .base import ItemUpdate, OrderUpdate, first_help
+from .base import first_help
 from .errors import PlatformError, PlatformFailure, TransientError
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    """What picking did to one order line: found, not found or replaced."""
+
+    item_id: str
+    status: str  # IN_CART, NOT_FOUND, REPLACED
+    replacement_sku: str = ""
+    replacement_name: str = ""
+    quantity: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """An order update the merchant sends from the order page: the status to set, the item marks."""
+
+    status: str  # UPDATE_CART, READY_FOR_PICKUP, DISPATCHED, CANCELLED
+    items: tuple[ItemUpdate, ...] = ()
+    cancel_reason: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        """As an action keeps it (JSON)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> OrderUpdate:
+        """The update an action's payload holds."""
+        return cls(
+            status=payload["status"],
+            items=tuple(ItemUpdate(**item) for item in payload.get("items") or ()),
+            cancel_reason=payload.get("cancel_reason") or "",
+        )
+
 
 # The chain's picking mode (a credential): Pelican is read only, Partner Picking updates orders.
 PELICAN, PARTNER_PICKING = "pelican", "partner"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from .base import Platform
-from .noths import NothsPlatform
-from .nuorder import NuorderPlatform
-from .partner import PartnerPlatform
+from . import noths, nuorder, partner
+from .platform import Platform
 
-_PLATFORMS: dict[str, Platform] = {p.key: p for p in (NothsPlatform(), NuorderPlatform(), PartnerPlatform())}
+_PLATFORMS: dict[str, Platform] = {p.key: p for p in (noths.PLATFORM, nuorder.PLATFORM, partner.PLATFORM)}
 
 
 def get(key: str) -> Platform:
@@ -23,7 +21,7 @@ def all_platforms() -> list[Platform]:
 
 def webhook_platforms() -> list[str]:
     """The keys of the platforms that push order events to us."""
-    return [p.key for p in _PLATFORMS.values() if p.supports_webhooks]
+    return [p.key for p in _PLATFORMS.values() if p.deliveries is not None]
 
 
 def is_known(key: str | None) -> bool:

@@ -25,6 +25,7 @@ class Sandbox:
     account: SandboxAccount
     expected_ids: set[str]  # what a full fetch must bring
     shippable_id: str  # an order the platform will let us mark shipped
+    fulfil_payload: dict | None = None  # the order update that fulfils it, where the platform has no shipments
 
 
 def _with(ctx: PlatformContext, **credentials: str) -> PlatformContext:
@@ -110,6 +111,7 @@ def partner(live_url: str, settings) -> Sandbox:
         account=chain.account,
         expected_ids={str(i) for i in chain.orders.values_list("order_id", flat=True)},
         shippable_id=str(chain.orders.order_by("pk").first().order_id),
+        fulfil_payload={"status": "READY_FOR_PICKUP", "items": [], "cancel_reason": ""},
     )
 
 

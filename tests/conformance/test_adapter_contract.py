@@ -13,7 +13,6 @@ from connections.platforms.base import (
     NormalizedOrder,
     OrderRecord,
     OrderStatus,
-    OrderUpdate,
     ShipmentRequest,
 )
 from connections.platforms.errors import AuthError, RateLimited, TransientError
@@ -115,20 +114,20 @@ def test_faults_are_classified_the_same_way(sandbox, switch, error):
 def test_a_shipment_push_is_done_once(sandbox):
     """Dispatch tracking where the platform takes it, else the order update that hands it over."""
     adapter, box = sandbox
-    if not adapter.supports_shipment_push:
-        update = OrderUpdate(status="READY_FOR_PICKUP")
-        first = adapter.update_order(box.ctx, box.shippable_id, update)
+    if adapter.shipments is None:
+        assert adapter.order_updates is not None and box.fulfil_payload, "a platform must fulfil one way or the other"
+        first = adapter.order_updates.send(box.ctx, box.shippable_id, box.fulfil_payload)
         assert first.message and not first.already_done
-        assert adapter.update_order(box.ctx, box.shippable_id, update).already_done
+        assert adapter.order_updates.send(box.ctx, box.shippable_id, box.fulfil_payload).already_done
         return
     shipment = ShipmentRequest(
         tracking_number="CONF123",
         tracking_url="https://track.example/CONF123",
         estimated_delivery_date=date(2030, 1, 2),
     )
-    first = adapter.push_shipment(box.ctx, box.shippable_id, shipment)
+    first = adapter.shipments.push(box.ctx, box.shippable_id, shipment)
     assert first.message and not first.already_done
-    again = adapter.push_shipment(box.ctx, box.shippable_id, shipment, retry=True)
+    again = adapter.shipments.push(box.ctx, box.shippable_id, shipment, retry=True)
     assert again.already_done
 
 

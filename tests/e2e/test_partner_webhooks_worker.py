@@ -21,7 +21,7 @@ LIFE = ("RECEIVED", "READY_FOR_PICKUP", "DISPATCHED")
 def test_events_posted_over_http_are_applied_by_the_worker(live_server, merchant, tmp_path):
     cache.clear()
     connection = make_partner_connection(merchant)
-    url = live_server.url + reverse("partner_webhook", args=[connection.webhook_id])
+    url = live_server.url + reverse("webhook", args=["partner", connection.webhook_id])
     order_ids = [str(uuid.uuid4()) for _ in range(12)]
     with running_worker(tmp_path) as worker, requests.Session() as session:
         session.headers["Authorization"] = PARTNER_WEBHOOK_SECRET

@@ -55,7 +55,7 @@ def webhook_card(client, connection) -> str:
 
 
 def post_event(live_server, connection, secret, status="RECEIVED"):
-    url = live_server.url + reverse("partner_webhook", args=[connection.webhook_id])
+    url = live_server.url + reverse("webhook", args=["partner", connection.webhook_id])
     body = json.dumps(partner_order(status=status))
     return requests.post(url, data=body, headers={"Authorization": secret}, timeout=10)
 

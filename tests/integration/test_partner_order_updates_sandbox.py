@@ -62,7 +62,7 @@ def chain_for(live_server, connection, **fields):
         chain_id=PARTNER_CHAIN_ID,
         token=TOKEN,
         vendor_ids=("v-1",),
-        webhook_url=live_server.url + reverse("partner_webhook", args=[connection.webhook_id]),
+        webhook_url=live_server.url + reverse("webhook", args=["partner", connection.webhook_id]),
         webhook_secret=PARTNER_WEBHOOK_SECRET,
         webhook_backoff_seconds=0,
         **fields,

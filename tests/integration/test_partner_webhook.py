@@ -29,7 +29,7 @@ def fresh_cache():
 def hook(live_server, transactional_db, merchant):
     """(connection, post): post(body, secret=..., **headers) sends one event to its URL."""
     connection = make_partner_connection(merchant)
-    url = live_server.url + reverse("partner_webhook", args=[connection.webhook_id])
+    url = live_server.url + reverse("webhook", args=["partner", connection.webhook_id])
 
     def post(body, *, secret=PARTNER_WEBHOOK_SECRET, raw=None, headers=None):
         sent = {"Content-Type": "application/json", **(headers or {})}
@@ -79,7 +79,7 @@ def test_a_missing_or_wrong_secret_is_401_and_nothing_is_stored(hook, secret):
 
 def test_unknown_and_disconnected_connections_are_404(hook, live_server):
     connection, post = hook
-    unknown = live_server.url + reverse("partner_webhook", args=[uuid.uuid4()])
+    unknown = live_server.url + reverse("webhook", args=["partner", uuid.uuid4()])
     answer = requests.post(unknown, json=partner_order(), headers={"Authorization": PARTNER_WEBHOOK_SECRET}, timeout=10)
     assert answer.status_code == 404
     services.disconnect(connection)
@@ -88,7 +88,7 @@ def test_unknown_and_disconnected_connections_are_404(hook, live_server):
 
 
 def test_a_body_over_the_limit_is_413(hook, settings):
-    settings.PARTNER_WEBHOOK_MAX_BYTES = 2000
+    settings.WEBHOOK_MAX_BYTES = 2000
     _, post = hook
     big = partner_order()
     big["comment"] = "x" * 3000
@@ -165,7 +165,7 @@ def test_nul_characters_are_taken_out_as_ingest_does_not_refused(hook):
     assert post(body).json()["status"] == "duplicate"
     # The same order by the backfill's path (ingest, which takes NUL out itself): the same order.
     later = {**body, "status": "READY_FOR_PICKUP", "sys": {**body["sys"], "updated_at": "2099-01-01T00:00:00Z"}}
-    ingest_page(connection, [connection.adapter.webhook_record(later)])
+    ingest_page(connection, [connection.adapter.deliveries.record(later)])
     assert Order.objects.filter(connection=connection).count() == 1
     assert order_of(connection, "fporder").status == "ready"
 
@@ -241,7 +241,7 @@ def test_an_unknown_status_is_stored_acknowledged_and_not_applied(hook):
 
 def test_a_pelican_store_creates_the_order_on_its_first_ready_for_pickup(live_server, transactional_db, merchant):
     connection = make_partner_connection(merchant, picking_mode="pelican")
-    url = live_server.url + reverse("partner_webhook", args=[connection.webhook_id])
+    url = live_server.url + reverse("webhook", args=["partner", connection.webhook_id])
     order_id = str(uuid.uuid4())
     headers = {"Authorization": PARTNER_WEBHOOK_SECRET}
     requests.post(url, json=partner_order(order_id, "RECEIVED", updated=0), headers=headers, timeout=10)
@@ -327,8 +327,8 @@ def test_events_a_dead_worker_held_are_taken_back_and_applied_once(hook, monkeyp
 
 def test_the_endpoint_is_in_the_openapi_schema(client):
     schema = client.get(reverse("api_schema"), {"format": "json"}).json()
-    operation = schema["paths"]["/webhooks/partner/{webhook_id}/"]["post"]
-    assert operation["operationId"] == "partner_webhook"
+    operation = schema["paths"]["/webhooks/{platform}/{webhook_id}/"]["post"]
+    assert operation["operationId"] == "webhook"
     assert {"202", "400", "401", "404", "413"} <= set(operation["responses"])
 
 
@@ -339,7 +339,7 @@ def test_a_chunked_body_is_read_to_its_end_up_to_the_limit(transactional_db, mer
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import RequestFactory
 
-    settings.PARTNER_WEBHOOK_MAX_BYTES = 2000
+    settings.WEBHOOK_MAX_BYTES = 2000
     connection = make_partner_connection(merchant)
     body = partner_order()
     body["comment"] = ""
@@ -348,7 +348,7 @@ def test_a_chunked_body_is_read_to_its_end_up_to_the_limit(transactional_db, mer
     environ = (
         RequestFactory()
         .post(
-            reverse("partner_webhook", args=[connection.webhook_id]),
+            reverse("webhook", args=["partner", connection.webhook_id]),
             data,
             content_type="application/json",
             HTTP_AUTHORIZATION=PARTNER_WEBHOOK_SECRET,

@@ -55,7 +55,7 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 def endpoint(db, merchant):
     cache.clear()
     connection = make_partner_connection(merchant)
-    return connection, reverse("partner_webhook", args=[connection.webhook_id])
+    return connection, reverse("webhook", args=["partner", connection.webhook_id])
 
 
 def send(url, body, authorization, headers):
@@ -106,14 +106,14 @@ def test_a_duplicate_inside_an_open_transaction_is_still_acknowledged(endpoint):
 
 
 def test_a_busy_stores_events_skip_the_connection_lookup_until_it_changes(endpoint, settings, monkeypatch):
-    """Each process remembers the connection for PARTNER_WEBHOOK_LOOKUP_SECONDS: no lookup per
+    """Each process remembers the connection for WEBHOOK_LOOKUP_SECONDS: no lookup per
     event; its own changes (a rotated secret) at once, others' once the time is up."""
     from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
 
     from connections import services, webhooks
 
-    settings.PARTNER_WEBHOOK_LOOKUP_SECONDS = 5
+    settings.WEBHOOK_LOOKUP_SECONDS = 5
     clock = [1000.0]
     monkeypatch.setattr(webhooks.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(webhooks, "_remembered", {})
@@ -282,9 +282,9 @@ def declared_length(value: str | None) -> int | None:
 @pytest.fixture
 def live_endpoint(live_server, transactional_db, merchant, settings):
     cache.clear()
-    settings.PARTNER_WEBHOOK_MAX_BYTES = LIMIT
+    settings.WEBHOOK_MAX_BYTES = LIMIT
     connection = make_partner_connection(merchant)
-    return connection, reverse("partner_webhook", args=[connection.webhook_id])
+    return connection, reverse("webhook", args=["partner", connection.webhook_id])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -26,7 +26,7 @@ def connection(live_server, transactional_db, merchant):
 
 
 def post(live_server, connection, body) -> requests.Response:
-    url = live_server.url + reverse("partner_webhook", args=[connection.webhook_id])
+    url = live_server.url + reverse("webhook", args=["partner", connection.webhook_id])
     return requests.post(url, data=json.dumps(body), headers={"Authorization": PARTNER_WEBHOOK_SECRET}, timeout=10)
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from connections import webhooks
 from connections.models import Connection, WebhookEvent
+from connections.platforms import partner
 from orders.models import Order
 from tests.conftest import make_partner_connection
 from tests.support.partner_orders import partner_order
@@ -44,7 +45,7 @@ def test_the_stored_event_is_what_the_model_reads_back(connection, queued):
     receipt = receive(connection, body)
     event = WebhookEvent.objects.get(pk=receipt.body["event"])
     assert orjson.loads(event.body) == body
-    assert event.dedupe_key == webhooks.dedupe_key(body, orjson.dumps(body))
+    assert event.dedupe_key == partner.dedupe_key(body, orjson.dumps(body))
     assert (event.order_external_id, event.event_status, event.attempts, event.claim) == (
         body["order_id"],
         "RECEIVED",
@@ -55,7 +56,7 @@ def test_the_stored_event_is_what_the_model_reads_back(connection, queued):
 
 
 def test_while_events_keep_coming_the_drain_waits_between_batches(connection, queued, monkeypatch, settings):
-    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0.25
+    settings.WEBHOOK_GATHER_SECONDS = 0.25
     receive(connection, partner_order(code="first"))
     waits = []
 
@@ -76,7 +77,7 @@ def test_while_events_keep_coming_the_drain_waits_between_batches(connection, qu
 
 
 def test_a_drain_that_keeps_finding_events_hands_over_to_a_new_one(connection, queued, monkeypatch, settings):
-    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0.25
+    settings.WEBHOOK_GATHER_SECONDS = 0.25
     monkeypatch.setattr(webhooks, "DRAIN_MAX_SECONDS", 0.1)  # less than one wait: hand over after a batch
     monkeypatch.setattr(webhooks.time, "sleep", lambda seconds: pytest.fail("it waited past its time"))
     receive(connection, partner_order(code="first"))
@@ -87,14 +88,14 @@ def test_a_drain_that_keeps_finding_events_hands_over_to_a_new_one(connection, q
 
 
 def test_without_a_gather_time_the_drain_never_waits(connection, queued, monkeypatch, settings):
-    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0
+    settings.WEBHOOK_GATHER_SECONDS = 0
     monkeypatch.setattr(webhooks.time, "sleep", lambda seconds: pytest.fail("it waited"))
     receive(connection, partner_order())
     assert webhooks.drain(connection.pk) == 1
 
 
 def test_staff_reprocessing_never_waits_for_more_events(connection, queued, monkeypatch, settings):
-    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0.25
+    settings.WEBHOOK_GATHER_SECONDS = 0.25
     monkeypatch.setattr(webhooks.time, "sleep", lambda seconds: pytest.fail("it waited"))
     receive(connection, partner_order())
     WebhookEvent.objects.update(state=WebhookEvent.State.FAILED, error="boom")
@@ -103,7 +104,7 @@ def test_staff_reprocessing_never_waits_for_more_events(connection, queued, monk
 
 
 def test_a_long_backlog_is_handed_over_too(connection, queued, monkeypatch, settings):
-    settings.PARTNER_WEBHOOK_GATHER_SECONDS = 0
+    settings.WEBHOOK_GATHER_SECONDS = 0
     monkeypatch.setattr(webhooks, "BATCH", 2)
     monkeypatch.setattr(webhooks, "DRAIN_MAX_SECONDS", 0)  # out of time after the first batch
     for code in ("a", "b", "c"):

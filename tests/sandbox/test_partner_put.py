@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from connections.platforms import partner_picking
-from connections.platforms.base import ItemUpdate, OrderUpdate
+from connections.platforms.partner_picking import ItemUpdate, OrderUpdate
 from sandbox import partner_data
 from sandbox.models import PELICAN, SandboxPartnerDelivery
 

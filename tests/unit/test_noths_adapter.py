@@ -275,7 +275,7 @@ def test_a_list_without_its_count_is_a_transient_error():
 @responses.activate
 def test_accept_sends_the_dates_form_encoded_with_the_token_in_the_query():
     responses.post(f"{BASE}/api/v1/orders/77/accept", json={})
-    result = noths.accept_order(ctx(), "77", AcceptRequest(date(2026, 11, 24), date(2026, 11, 27), note="Thanks"))
+    result = noths.acceptance.accept(ctx(), "77", AcceptRequest(date(2026, 11, 24), date(2026, 11, 27), note="Thanks"))
     request = responses.calls[0].request
     assert parse_qs(request.body) == {
         "estimated_dispatch_at": ["2026-11-24"],
@@ -289,7 +289,7 @@ def test_accept_sends_the_dates_form_encoded_with_the_token_in_the_query():
 @responses.activate
 def test_a_retried_accept_first_checks_whether_it_already_happened():
     responses.get(f"{BASE}/api/v1/orders/77", json=order(77, state="accepted"))
-    result = noths.accept_order(ctx(), "77", AcceptRequest(date(2026, 11, 24), date(2026, 11, 27)), retry=True)
+    result = noths.acceptance.accept(ctx(), "77", AcceptRequest(date(2026, 11, 24), date(2026, 11, 27)), retry=True)
     assert result.already_done
     assert len(responses.calls) == 1  # no second POST
 
@@ -297,7 +297,7 @@ def test_a_retried_accept_first_checks_whether_it_already_happened():
 @responses.activate
 def test_dispatch_sends_tracking_and_enquiry_resolution():
     responses.post(f"{BASE}/api/v1/orders/77/dispatch", json={})
-    noths.push_shipment(
+    noths.shipments.push(
         ctx(),
         "77",
         ShipmentRequest(
@@ -318,7 +318,7 @@ def test_dispatch_sends_tracking_and_enquiry_resolution():
 @responses.activate
 def test_dispatch_without_a_date_uses_the_working_days_setting():
     responses.post(f"{BASE}/api/v1/orders/77/dispatch", json={})
-    noths.push_shipment(ctx(options={"estimated_delivery_days": 2}), "77", ShipmentRequest())
+    noths.shipments.push(ctx(options={"estimated_delivery_days": 2}), "77", ShipmentRequest())
     sent = date.fromisoformat(parse_qs(responses.calls[0].request.body)["estimated_delivery_date"][0])
     assert sent > date.today() and sent.weekday() < 5
 
@@ -326,7 +326,7 @@ def test_dispatch_without_a_date_uses_the_working_days_setting():
 @responses.activate
 def test_a_retried_dispatch_that_already_happened_is_done():
     responses.get(f"{BASE}/api/v1/orders/77", json=order(77, state="dispatched"))
-    assert noths.push_shipment(ctx(), "77", ShipmentRequest(), retry=True).already_done
+    assert noths.shipments.push(ctx(), "77", ShipmentRequest(), retry=True).already_done
 
 
 @pytest.mark.parametrize(
@@ -342,11 +342,11 @@ def test_a_retried_dispatch_that_already_happened_is_done():
 def test_dispatch_rejections_come_with_the_way_out(code, title, advice):
     responses.post(f"{BASE}/api/v1/orders/77/dispatch", status=400, json={"errors": [{"code": code, "title": title}]})
     with pytest.raises(PlatformError) as caught:
-        noths.push_shipment(ctx(), "77", ShipmentRequest(estimated_delivery_date=date(2026, 11, 27)))
+        noths.shipments.push(ctx(), "77", ShipmentRequest(estimated_delivery_date=date(2026, 11, 27)))
     assert title in str(caught.value)
     assert advice in noths.explain(caught.value)
 
 
 def test_an_order_id_that_is_not_a_number_never_reaches_a_url():
     with pytest.raises(PlatformError):
-        noths.push_shipment(ctx(), "../admin", ShipmentRequest())
+        noths.shipments.push(ctx(), "../admin", ShipmentRequest())

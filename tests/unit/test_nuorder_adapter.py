@@ -214,9 +214,9 @@ def test_a_bad_signature_says_which_secrets_to_check():
 @responses.activate
 def test_mark_processed_and_304_means_already_so():
     responses.post(f"{WHOLESALE}/api/order/{OID}/processed", json=order(1, status="processed"))
-    assert not nuorder.accept_order(ctx(), OID, AcceptRequest(None, None)).already_done
+    assert not nuorder.acceptance.accept(ctx(), OID, AcceptRequest(None, None)).already_done
     responses.post(f"{WHOLESALE}/api/order/{OID}/processed", status=304, body="")
-    assert nuorder.accept_order(ctx(), OID, AcceptRequest(None, None)).already_done
+    assert nuorder.acceptance.accept(ctx(), OID, AcceptRequest(None, None)).already_done
 
 
 @responses.activate
@@ -227,7 +227,7 @@ def test_a_retail_token_may_not_change_status():
         json={"code": 403, "message": "Retail applications cannot change order status"},
     )
     with pytest.raises(PlatformError) as caught:
-        nuorder.accept_order(ctx(application_type="retail"), OID, AcceptRequest(None, None))
+        nuorder.acceptance.accept(ctx(application_type="retail"), OID, AcceptRequest(None, None))
     assert not isinstance(caught.value, AuthError)  # the credentials are fine; the action is not allowed
     assert "Retail (buyer) application may only read" in nuorder.explain(caught.value)
 
@@ -238,7 +238,7 @@ def test_a_shipment_is_added_to_the_order_then_the_status_set():
     responses.get(f"{WHOLESALE}/api/order/{OID}", json=order(1, _id=OID, status="processed", shipments=[existing]))
     responses.post(f"{WHOLESALE}/api/order/{OID}", json=order(1))
     responses.post(f"{WHOLESALE}/api/order/{OID}/shipped", json=order(1, status="shipped"))
-    result = nuorder.push_shipment(ctx(), OID, ShipmentRequest(tracking_number="1Z999", carrier="UPS"))
+    result = nuorder.shipments.push(ctx(), OID, ShipmentRequest(tracking_number="1Z999", carrier="UPS"))
     sent = json.loads(responses.calls[1].request.body)
     assert [s["tracking_numbers"] for s in sent["shipments"]] == [["OLD1"], ["1Z999"]]
     assert sent["shipments"][1]["carrier"] == "UPS"
@@ -250,10 +250,10 @@ def test_a_shipment_is_added_to_the_order_then_the_status_set():
 def test_a_shipment_already_there_is_not_written_twice():
     shipped = {"tracking_numbers": ["1Z999"]}
     responses.get(f"{WHOLESALE}/api/order/{OID}", json=order(1, _id=OID, status="shipped", shipments=[shipped]))
-    assert nuorder.push_shipment(ctx(), OID, ShipmentRequest(tracking_number="1Z999"), retry=True).already_done
+    assert nuorder.shipments.push(ctx(), OID, ShipmentRequest(tracking_number="1Z999"), retry=True).already_done
     assert len(responses.calls) == 1
 
 
 def test_an_id_that_is_not_nuorders_never_reaches_a_url():
     with pytest.raises(PlatformError, match="not a NuORDER order id"):
-        nuorder.accept_order(ctx(), "../../admin", AcceptRequest(None, None))
+        nuorder.acceptance.accept(ctx(), "../../admin", AcceptRequest(None, None))

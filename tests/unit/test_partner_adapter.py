@@ -302,12 +302,12 @@ def test_unreadable_fields_make_an_unreadable_record(field):
 
 
 def test_a_webhook_body_is_checked_for_an_order():
-    assert adapter.webhook_record(partner_order()).external_id
+    assert adapter.deliveries.record(partner_order()).external_id
     with pytest.raises(UnknownStatus):
-        adapter.webhook_record(partner_order(status="PICKER_ASSIGNED"))
+        adapter.deliveries.record(partner_order(status="PICKER_ASSIGNED"))
     for body in ([], {"status": "RECEIVED"}, {"order_id": "x"}, {"order_id": 5, "status": "RECEIVED"}):
         with pytest.raises(UnreadableRecord):
-            adapter.webhook_record(body)
+            adapter.deliveries.record(body)
 
 
 class CountingThrottle:

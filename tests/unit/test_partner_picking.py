@@ -1,4 +1,4 @@
-"""Partner Picking: the PUT body (`partner_picking`) and `PartnerPlatform.update_order` against `responses`."""
+"""Partner Picking: the PUT body (`partner_picking`) and `PartnerOrderUpdates.send` against `responses`."""
 
 import copy
 import json
@@ -8,10 +8,10 @@ import responses
 from django.core.cache import cache
 
 from connections.platforms import partner_picking
-from connections.platforms.base import ItemUpdate, OrderUpdate, PlatformContext
+from connections.platforms.base import PlatformContext
 from connections.platforms.errors import AuthError, PlatformError, TransientError
 from connections.platforms.partner import PartnerPlatform
-from connections.platforms.partner_picking import done_words, request_body
+from connections.platforms.partner_picking import ItemUpdate, OrderUpdate, done_words, request_body
 from tests.conftest import PARTNER_CHAIN_ID, partner_credentials
 from tests.support.partner_orders import partner_order
 
@@ -178,7 +178,7 @@ def test_pelican_connections_are_read_only():
     assert partner_picking.read_only_words({"picking_mode": "partner"}) == ""
 
 
-# -- PartnerPlatform.update_order over HTTP -------------------------------------------------------
+# -- PartnerOrderUpdates.send over HTTP -------------------------------------------------------
 
 
 @responses.activate
@@ -186,8 +186,8 @@ def test_update_order_gets_the_order_then_puts_the_whole_body():
     responses.get(ORDER_URL, json=order())
     responses.put(ORDER_URL, json={"status": "ok"})
     change = ItemUpdate("item-2", "REPLACED", replacement_sku="APPLE", replacement_name="Apples")
-    result = adapter.update_order(
-        ctx(), ORDER_ID, OrderUpdate("READY_FOR_PICKUP", items=(ItemUpdate("item-1", "IN_CART"), change))
+    result = adapter.order_updates.send(
+        ctx(), ORDER_ID, OrderUpdate("READY_FOR_PICKUP", items=(ItemUpdate("item-1", "IN_CART"), change)).payload()
     )
     assert [c.request.method for c in responses.calls] == ["GET", "PUT"]
     put = responses.calls[1].request
@@ -206,14 +206,14 @@ def test_update_order_gets_the_order_then_puts_the_whole_body():
 def test_an_empty_answer_to_the_put_is_success():
     responses.get(ORDER_URL, json=order(transport_type="VENDOR_DELIVERY"))
     responses.put(ORDER_URL, body="", status=204)
-    result = adapter.update_order(ctx(), ORDER_ID, OrderUpdate("DISPATCHED"))
+    result = adapter.order_updates.send(ctx(), ORDER_ID, OrderUpdate("DISPATCHED").payload())
     assert result.message == "The Partner API marked the order dispatched."
 
 
 @responses.activate
 def test_pelican_connections_are_refused_without_any_request():
     with pytest.raises(PlatformError, match="Pelican"):
-        adapter.update_order(ctx(picking_mode="pelican"), ORDER_ID, OrderUpdate("UPDATE_CART"))
+        adapter.order_updates.send(ctx(picking_mode="pelican"), ORDER_ID, OrderUpdate("UPDATE_CART").payload())
     assert len(responses.calls) == 0
 
 
@@ -233,7 +233,7 @@ def test_a_refused_put_is_said_in_the_platforms_words_with_the_way_out(status, r
     responses.get(ORDER_URL, json=order())
     responses.put(ORDER_URL, json=reply, status=status)
     with pytest.raises(PlatformError) as caught:
-        adapter.update_order(ctx(), ORDER_ID, OrderUpdate("CANCELLED", cancel_reason="TOO_BUSY"))
+        adapter.order_updates.send(ctx(), ORDER_ID, OrderUpdate("CANCELLED", cancel_reason="TOO_BUSY").payload())
     assert caught.value.message.startswith(words) and caught.value.status == status
     assert adapter.describe(caught.value).startswith(words)
     assert partner_picking.refusal_help(caught.value)  # the way out, by what the platform said
@@ -254,7 +254,9 @@ def test_the_way_out_follows_what_the_platform_said():
 def test_a_rejected_token_is_an_auth_error_and_nothing_is_put():
     responses.get(ORDER_URL, json={"message": "invalid token"}, status=401)
     with pytest.raises(AuthError, match="HTTP 401"):
-        adapter.update_order(ctx(), ORDER_ID, OrderUpdate("UPDATE_CART", items=(ItemUpdate("item-1", "IN_CART"),)))
+        adapter.order_updates.send(
+            ctx(), ORDER_ID, OrderUpdate("UPDATE_CART", items=(ItemUpdate("item-1", "IN_CART"),)).payload()
+        )
     assert [c.request.method for c in responses.calls] == ["GET"]
 
 
@@ -264,5 +266,7 @@ def test_a_server_error_on_the_put_is_passing_and_not_repeated_inline(settings):
     responses.get(ORDER_URL, json=order())
     responses.put(ORDER_URL, json={"message": "boom"}, status=500)
     with pytest.raises(TransientError, match="HTTP 500"):
-        adapter.update_order(ctx(), ORDER_ID, OrderUpdate("UPDATE_CART", items=(ItemUpdate("item-1", "IN_CART"),)))
+        adapter.order_updates.send(
+            ctx(), ORDER_ID, OrderUpdate("UPDATE_CART", items=(ItemUpdate("item-1", "IN_CART"),)).payload()
+        )
     assert [c.request.method for c in responses.calls] == ["GET", "PUT"]  # the action queue retries it, later
