@@ -89,10 +89,7 @@ def portal_env(port: int) -> dict[str, str]:
             "SANDBOX_ENABLED": "true",
             "SANDBOX_PUBLIC_URL": base,
             # Accounts added in the demo talk to the sandbox, not the real platforms.
-            "NOTHS_BASE_URL": f"{base}/sandbox/noths",
-            "NUORDER_WHOLESALE_BASE_URL": f"{base}/sandbox/nuorder/wholesale",
-            "NUORDER_RETAIL_BASE_URL": f"{base}/sandbox/nuorder/retail",
-            "PARTNER_BASE_URL": f"{base}/sandbox/partner",
+            "PLATFORMS_USE_SANDBOX": "true",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -261,7 +261,7 @@ class Bench:
 
         # Rounds, each on fresh connections, so every run 1 is a real first import; the
         # figures are the medians, which a passing hiccup on the machine does not move.
-        import connections.platforms.noths as noths_module
+        import connections.platforms.noths.adapter as noths_module
 
         probe = Probe(self.db, noths_module)
         firsts, unchangeds, bulks = [], [], []

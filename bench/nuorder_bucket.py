@@ -396,7 +396,7 @@ class BucketBench:
     def run(self, *, rounds: int, memory: bool) -> dict:
         from django.conf import settings
 
-        import connections.platforms.nuorder as nuorder_module
+        import connections.platforms.nuorder.adapter as nuorder_module
         from portal.models import Merchant
 
         started = time.perf_counter()
@@ -692,7 +692,7 @@ def decode_rss_main(decoder: str, path: str) -> int:
 
 
 def normalize_all(documents: list[dict]) -> list:
-    from connections.platforms.nuorder import normalize_order
+    from connections.platforms.nuorder.orders import normalize_order
 
     return [normalize_order(document) for document in documents]
 

@@ -476,7 +476,7 @@ class Bench:
         """`count` events never sent before (a new order or its next status); their dedupe keys."""
         import orjson
 
-        from connections.platforms.partner import dedupe_key
+        from connections.platforms.partner.webhooks import dedupe_key
         from tests.support.partner_orders import partner_order
 
         keys = []
@@ -669,7 +669,7 @@ class Bench:
         from django.db.models import Count
 
         from connections.models import WebhookEvent
-        from connections.platforms.partner import normalize_order
+        from connections.platforms.partner.orders import normalize_order
 
         orders, events = self.state()
         stored = Counter(

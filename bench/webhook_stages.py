@@ -81,7 +81,7 @@ def targets(db) -> list[tuple[object, str, str]]:
     from fernet_fields.fields import EncryptedField
 
     from connections import webhooks
-    from connections.platforms.partner import PartnerDeliveries
+    from connections.platforms.partner.webhooks import PartnerDeliveries
 
     found = [
         (WSGIHandler, "__call__", WHOLE),

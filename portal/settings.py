@@ -4,6 +4,8 @@ from pathlib import Path
 
 import environ
 
+from connections.platforms import installed
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -18,7 +20,7 @@ FERNET_KEYS = env.list("FERNET_KEYS")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# The fake platforms (NOTHS, ...) live in the `sandbox` app; never on in production.
+# The fake platforms (the `sandbox` app and each platform package's sandbox); never on in production.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
 INSTALLED_APPS = [
@@ -40,6 +42,7 @@ INSTALLED_APPS = [
     "api",
     "audit",
 ]
+INSTALLED_APPS += installed.apps(sandbox=False)
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
 
@@ -161,34 +164,15 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
-# --- Platforms -------------------------------------------------------------------
-# Each platform's API host; staff can override it per connection (sandbox, staging).
-NOTHS_BASE_URL = env.str("NOTHS_BASE_URL", default="https://api.notonthehighstreet.com")
-NOTHS_PAGE_SIZE = env.int("NOTHS_PAGE_SIZE", default=250)  # NOTHS allows up to 250
-# NuORDER: the Application Type picks the host (Wholesale: brand host; Retail: buyer host).
-NUORDER_WHOLESALE_BASE_URL = env.str("NUORDER_WHOLESALE_BASE_URL", default="https://next.nuorder.com")
-NUORDER_RETAIL_BASE_URL = env.str("NUORDER_RETAIL_BASE_URL", default="https://buyer.nuorder.com")
-# The application name sent with /api/initiate, which the merchant approves in NuORDER.
-NUORDER_APPLICATION_NAME = env.str("NUORDER_APPLICATION_NAME", default="PB_DEV")
-# Partner API (foodpanda / Delivery Hero): one host per brand. PARTNER_BASE_URL, when set,
-# sends every brand to one host (the sandbox in the demo, a staging host).
-PARTNER_BRAND_HOSTS = {
-    "foodpanda": "https://foodpanda.partner.deliveryhero.io",
-    "foodora": "https://foodora.partner.deliveryhero.io",
-    "yemeksepeti": "https://yemeksepeti.partner.deliveryhero.io",
-    "talabat": "https://talabat.partner.deliveryhero.io",
-    "hungerstation": "https://hungerstation.partner.deliveryhero.io",
-    "glovo": "https://glovo.partner.deliveryhero.io",
-    "pedidosya": "https://pedidosya.partner.deliveryhero.io",
-    "sandbox": "https://sandbox.partner.deliveryhero.io",
-}
-PARTNER_BASE_URL = env.str("PARTNER_BASE_URL", default="")
-# The platform blocks a caller that sends more than this many requests a minute to a host.
-PARTNER_REQUESTS_PER_MINUTE = env.int("PARTNER_REQUESTS_PER_MINUTE", default=60)
-PARTNER_PAGE_SIZE = env.int("PARTNER_PAGE_SIZE", default=100)
-# A scheduled reconciliation re-reads the orders created in this many hours (a full
-# resync: the import-from date, at most 60 days back).
-PARTNER_RECONCILE_HOURS = env.int("PARTNER_RECONCILE_HOURS", default=48)
+# --- Platforms: each package's own settings (connections/platforms/<key>/conf.py) ------
+# Address the sandbox is reachable at, used by `seed_demo` to point demo accounts at it.
+SANDBOX_PUBLIC_URL = env.str("SANDBOX_PUBLIC_URL", default="http://127.0.0.1:8000")
+# The demo (dev.py run) sends every platform's API calls to its sandbox; never in production.
+PLATFORMS_USE_SANDBOX = env.bool("PLATFORMS_USE_SANDBOX", default=False)
+vars().update(
+    installed.platform_settings(env, f"{SANDBOX_PUBLIC_URL.rstrip('/')}/sandbox" if PLATFORMS_USE_SANDBOX else None)
+)
+
 # --- Webhooks (every platform that pushes order events) -------------------------------
 # The largest webhook body accepted (413 above it), and how long a rotated-out webhook
 # secret is still accepted.
@@ -235,8 +219,6 @@ SYNC_RETRY_MAX_SECONDS = env.int("SYNC_RETRY_MAX_SECONDS", default=3600)
 ACTION_MAX_ATTEMPTS = env.int("ACTION_MAX_ATTEMPTS", default=6)
 ACTION_RETRY_BASE_SECONDS = env.int("ACTION_RETRY_BASE_SECONDS", default=30)
 
-# Address the sandbox is reachable at, used by `seed_demo` to point demo accounts at it.
-SANDBOX_PUBLIC_URL = env.str("SANDBOX_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

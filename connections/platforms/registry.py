@@ -1,11 +1,27 @@
-"""The platforms the portal knows. Adding one is a module and a line here; no migration."""
+"""The platforms the portal knows, loaded from their packages (`installed.PLATFORMS`).
+
+The rest of the portal reads platforms only through here; adding one needs no migration.
+"""
 
 from __future__ import annotations
 
-from . import noths, nuorder, partner
+from importlib import import_module
+
+from .installed import PLATFORMS
 from .platform import Platform
 
-_PLATFORMS: dict[str, Platform] = {p.key: p for p in (noths.PLATFORM, nuorder.PLATFORM, partner.PLATFORM)}
+
+def _load() -> dict[str, Platform]:
+    platforms = {}
+    for package in PLATFORMS:
+        platform = import_module(f"{package}.adapter").PLATFORM
+        if package.rpartition(".")[2] != platform.key:
+            raise ImportError(f"{package}: a platform's package is named by its key ({platform.key!r})")
+        platforms[platform.key] = platform
+    return platforms
+
+
+_PLATFORMS: dict[str, Platform] = _load()
 
 
 def get(key: str) -> Platform:

@@ -65,7 +65,7 @@ def noths(live_url: str, settings) -> Sandbox:
 
 
 def nuorder(live_url: str, settings) -> Sandbox:
-    import connections.platforms.nuorder as nuorder_module
+    import connections.platforms.nuorder.adapter as nuorder_module
     from sandbox.nuorder_data import create_app, generate_orders
     from tests.conftest import nuorder_credentials
 

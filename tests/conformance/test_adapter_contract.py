@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-import connections.platforms.nuorder as nuorder_module
+import connections.platforms.nuorder.adapter as nuorder_module
 from connections.platforms import registry
 from connections.platforms.base import (
     AccountFacts,

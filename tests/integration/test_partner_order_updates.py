@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connections.models import Connection
-from connections.platforms.partner import normalize_order
+from connections.platforms.partner.orders import normalize_order
 from orders.ingest import ingest_page
 from orders.models import Order, OrderEvent, OutboundAction
 from tests.conftest import PARTNER_CHAIN_ID, make_partner_connection

@@ -14,7 +14,7 @@ import pytest
 from connections import webhooks
 from connections.models import WebhookEvent
 from connections.platforms.base import InvalidRecord
-from connections.platforms.partner import _records
+from connections.platforms.partner.adapter import _records
 from orders.ingest import ingest_page
 from orders.models import Order, SkippedOrder
 from tests.conftest import make_partner_connection

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from connections.models import Connection, SyncRun
 from connections.platforms.base import InvalidRecord
-from connections.platforms.partner import _records
+from connections.platforms.partner.adapter import _records
 from connections.sync import execute, request_sync
 from orders.ingest import ingest_page
 from orders.models import Order, SkippedOrder

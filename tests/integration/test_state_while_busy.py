@@ -195,7 +195,7 @@ def test_a_failed_read_back_does_not_undo_a_done_push(sandbox_connection, sandbo
 
 def test_a_nul_character_in_customer_text_is_dropped_not_fatal(sandbox_connection):
     from connections.platforms.base import OrderRecord
-    from connections.platforms.noths import normalize_order
+    from connections.platforms.noths.orders import normalize_order
     from tests.unit.test_noths_adapter import order as noths_document
 
     document = noths_document(1, gift_message="Happy\x00 birthday")

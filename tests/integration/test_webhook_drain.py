@@ -6,7 +6,7 @@ from django.db import transaction
 
 from connections import webhooks
 from connections.models import Connection, WebhookEvent
-from connections.platforms import partner
+from connections.platforms.partner import webhooks as partner
 from orders.models import Order
 from tests.conftest import make_partner_connection
 from tests.support.partner_orders import partner_order

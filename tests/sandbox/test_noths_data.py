@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from connections.platforms.noths import normalize_order
+from connections.platforms.noths.orders import normalize_order
 from sandbox.models import UNRESOLVED_ENQUIRY_STATES, SandboxAccount, iso
 from sandbox.noths_data import (
     DEMO_ACCOUNTS,

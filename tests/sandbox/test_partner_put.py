@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from connections.platforms import partner_picking
-from connections.platforms.partner_picking import ItemUpdate, OrderUpdate
+from connections.platforms.partner import picking as partner_picking
+from connections.platforms.partner.picking import ItemUpdate, OrderUpdate
 from sandbox import partner_data
 from sandbox.models import PELICAN, SandboxPartnerDelivery
 

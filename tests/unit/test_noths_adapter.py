@@ -18,7 +18,8 @@ from connections.platforms.base import (
     UnreadableRecord,
 )
 from connections.platforms.errors import AuthError, PlatformError, TransientError
-from connections.platforms.noths import NothsPlatform, normalize_order
+from connections.platforms.noths.adapter import NothsPlatform
+from connections.platforms.noths.orders import normalize_order
 
 BASE = "https://noths.test"
 TOKEN = "noths-unit-token-0123456789"
@@ -228,7 +229,7 @@ def test_orders_placed_in_the_same_second_across_pages_are_all_read(settings):
 
 
 def test_a_page_of_one_second_only_moves_on():
-    from connections.platforms.noths import _next_position
+    from connections.platforms.noths.adapter import _next_position
 
     same = [{"placed_at": "t"}] * 3
     window = {"offset": 3, "total": 9, "tail_placed": "t", "tail_start": 0}

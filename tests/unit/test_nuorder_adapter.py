@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import responses
 
-import connections.platforms.nuorder as nuorder_module
+import connections.platforms.nuorder.adapter as nuorder_module
 from connections.platforms.base import AcceptRequest, OrderStatus, PlatformContext, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, TransientError
-from connections.platforms.nuorder import NuorderPlatform, normalize_order
-from connections.platforms.nuorder_legacy_oauth import authorization_header
+from connections.platforms.nuorder.adapter import NuorderPlatform
+from connections.platforms.nuorder.legacy_oauth import authorization_header
+from connections.platforms.nuorder.orders import normalize_order
 
 WHOLESALE = "https://brand.nuorder.test"
 RETAIL = "https://buyer.nuorder.test"

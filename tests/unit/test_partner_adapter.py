@@ -8,10 +8,11 @@ import pytest
 import responses
 from django.core.cache import cache
 
-from connections.platforms import partner_tokens
 from connections.platforms.base import OrderStatus, PlatformContext, UnknownStatus, UnreadableRecord
 from connections.platforms.errors import AuthError, PlatformError, RateLimited, TransientError
-from connections.platforms.partner import PartnerPlatform, normalize_order
+from connections.platforms.partner import tokens as partner_tokens
+from connections.platforms.partner.adapter import PartnerPlatform
+from connections.platforms.partner.orders import normalize_order
 from tests.conftest import PARTNER_CHAIN_ID, partner_credentials
 from tests.support.partner_orders import partner_order
 
@@ -195,7 +196,7 @@ def test_a_pass_resumed_after_its_start_left_the_sixty_days_starts_within_them()
 def test_a_pass_that_outlives_its_slack_moves_its_start_up_and_reads_the_store_again(monkeypatch):
     """A first import of 60 days that takes longer than the slack: before the request that would
     send a start past the edge, the start moves up and the store is read again from page 1."""
-    from connections.platforms import partner
+    from connections.platforms.partner import adapter as partner
 
     clock = [datetime.now(UTC)]
     monkeypatch.setattr(partner.timezone, "now", lambda: clock[0])

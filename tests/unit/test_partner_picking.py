@@ -7,11 +7,11 @@ import pytest
 import responses
 from django.core.cache import cache
 
-from connections.platforms import partner_picking
 from connections.platforms.base import PlatformContext
 from connections.platforms.errors import AuthError, PlatformError, TransientError
-from connections.platforms.partner import PartnerPlatform
-from connections.platforms.partner_picking import ItemUpdate, OrderUpdate, done_words, request_body
+from connections.platforms.partner import picking as partner_picking
+from connections.platforms.partner.adapter import PartnerPlatform
+from connections.platforms.partner.picking import ItemUpdate, OrderUpdate, done_words, request_body
 from tests.conftest import PARTNER_CHAIN_ID, partner_credentials
 from tests.support.partner_orders import partner_order
 

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from . import partner_picking
-from .partner_picking import ITEM_STATUSES, ItemUpdate, OrderUpdate
+from . import picking
+from .picking import ITEM_STATUSES, ItemUpdate, OrderUpdate
 
 
 class PickingForm(forms.Form):
@@ -16,20 +16,20 @@ class PickingForm(forms.Form):
 
     status = forms.ChoiceField(label="Send")
     cancel_reason = forms.ChoiceField(
-        label="Reason", required=False, choices=[("", "Choose a reason"), *partner_picking.CANCEL_REASONS]
+        label="Reason", required=False, choices=[("", "Choose a reason"), *picking.CANCEL_REASONS]
     )
 
     def __init__(self, items, fulfil_statuses: tuple[str, ...], *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # the portal's labels carry no ":"
         super().__init__(*args, **kwargs)
         self.items = list(items)
-        self.fulfil_choices = [(s, partner_picking.STATUS_LABELS[s]) for s in fulfil_statuses]
+        self.fulfil_choices = [(s, picking.STATUS_LABELS[s]) for s in fulfil_statuses]
         self.fields["status"].choices = [
-            (partner_picking.UPDATE_CART, partner_picking.STATUS_LABELS[partner_picking.UPDATE_CART]),
+            (picking.UPDATE_CART, picking.STATUS_LABELS[picking.UPDATE_CART]),
             *self.fulfil_choices,
-            (partner_picking.CANCELLED, partner_picking.STATUS_LABELS[partner_picking.CANCELLED]),
+            (picking.CANCELLED, picking.STATUS_LABELS[picking.CANCELLED]),
         ]
-        marks = [("", "Leave as is"), *((s, partner_picking.ITEM_STATUS_LABELS[s]) for s in ITEM_STATUSES)]
+        marks = [("", "Leave as is"), *((s, picking.ITEM_STATUS_LABELS[s]) for s in ITEM_STATUSES)]
         for key, item in self._keyed_items():
             self.fields[f"{key}_id"] = forms.CharField(
                 widget=forms.HiddenInput, initial=item.external_id, required=False
@@ -64,7 +64,7 @@ class PickingForm(forms.Form):
         return [
             {
                 "item": item,
-                "picking": partner_picking.ITEM_STATUS_LABELS.get(picking_status(item), picking_status(item)),
+                "picking": picking.ITEM_STATUS_LABELS.get(picking_status(item), picking_status(item)),
                 **{name: self[f"{key}_{name}"] for name in ("id", "status", "sku", "name", "quantity")},
             }
             for key, item in self._keyed_items()
@@ -74,11 +74,11 @@ class PickingForm(forms.Form):
         data = super().clean()
         status = data.get("status")
         marks = self._marks(data)
-        if status == partner_picking.CANCELLED and not data.get("cancel_reason"):
+        if status == picking.CANCELLED and not data.get("cancel_reason"):
             self.add_error("cancel_reason", "Choose why the order is cancelled.")
-        if status == partner_picking.UPDATE_CART and not marks:
+        if status == picking.UPDATE_CART and not marks:
             raise forms.ValidationError("Mark at least one item picked, not found or replaced.")
-        if status in partner_picking.FULFIL_BY_TRANSPORT.values():
+        if status in picking.FULFIL_BY_TRANSPORT.values():
             marked = {mark.item_id for mark in marks}
             unpicked = [
                 item.title
@@ -87,7 +87,7 @@ class PickingForm(forms.Form):
             ]
             if unpicked:
                 raise forms.ValidationError(
-                    f"Mark every item picked, not found or replaced before “{partner_picking.STATUS_LABELS[status]}”"
+                    f"Mark every item picked, not found or replaced before “{picking.STATUS_LABELS[status]}”"
                     f" (not yet: {', '.join(unpicked)})."
                 )
         self.marks = marks
@@ -119,7 +119,7 @@ class PickingForm(forms.Form):
     def order_update(self) -> OrderUpdate:
         """The update the valid form asks for."""
         status = self.cleaned_data["status"]
-        reason = self.cleaned_data.get("cancel_reason", "") if status == partner_picking.CANCELLED else ""
+        reason = self.cleaned_data.get("cancel_reason", "") if status == picking.CANCELLED else ""
         return OrderUpdate(status=status, items=tuple(self.marks), cancel_reason=reason)
 
     def payload(self) -> dict:
@@ -129,4 +129,4 @@ class PickingForm(forms.Form):
 
 def picking_status(item) -> str:
     """The item's picking status on the platform, from its options ('' when it has none)."""
-    return next((value for name, value in item.options or () if name == partner_picking.PICKING_OPTION), "")
+    return next((value for name, value in item.options or () if name == picking.PICKING_OPTION), "")

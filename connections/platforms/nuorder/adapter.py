@@ -25,70 +25,35 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from requests_oauthlib import OAuth1
 
-from .base import (
+from ..base import (
     AcceptRequest,
     AccountFacts,
     ActionResult,
     CredentialField,
-    NormalizedItem,
-    NormalizedOrder,
     OrderPage,
     OrderRecord,
-    OrderStatus,
     PlatformContext,
     ShipmentRequest,
-    UnreadableRecord,
     first_help,
 )
-from .errors import AuthError, PlatformError, TransientError
-from .http import PlatformClient
-from .nuorder_legacy_oauth import authorization_header
-from .parts import Acceptance, Authorization, Shipments
-from .platform import Platform
-from .values import decimal_amount, utc_datetime
+from ..errors import AuthError, PlatformError, TransientError
+from ..http import PlatformClient
+from ..parts import Acceptance, Authorization, Shipments
+from ..platform import Platform
+from . import words
+from .legacy_oauth import authorization_header
+from .orders import STATUS_MAP, normalize_order
 
 CHUNK = 250
 WHOLESALE, RETAIL = "wholesale", "retail"
-STATUS_MAP = {
-    "draft": OrderStatus.DRAFT,
-    "review": OrderStatus.DRAFT,
-    "pending": OrderStatus.DRAFT,
-    "approved": OrderStatus.PENDING,
-    "processed": OrderStatus.ACCEPTED,
-    "shipped": OrderStatus.SHIPPED,
-    "cancelled": OrderStatus.CANCELLED,
-}
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{24}$")
 NOT_MODIFIED = 304
-RETAIL_CANNOT_WRITE = (
-    "A Retail (buyer) application can only read orders on NuORDER; untick this, or use the brand's "
-    "Wholesale application."
-)
-
-AUTH_HELP = (
-    (
-        re.compile(r"signature", re.I),
-        "NuORDER rejected the OAuth signature: check the Consumer Secret and Token Secret.",
-    ),
-    (
-        re.compile(r"consumer", re.I),
-        "NuORDER does not know this Consumer Key here: check the Consumer Key and the Application Type "
-        "(Wholesale or Retail).",
-    ),
-    (
-        re.compile(r"token", re.I),
-        "NuORDER does not know this Token: check the Token, the Application Type, and that the PB_DEV "
-        "application is approved in NuORDER.",
-    ),
-    (re.compile(r"timestamp", re.I), "NuORDER refused the request's time: staff should check this server's clock."),
-)
 
 
 def has_signing_credentials(credentials: dict[str, str]) -> bool:
@@ -261,7 +226,7 @@ class NuorderPlatform(Platform):
         """A Retail (buyer) application only reads: it can neither mark processed nor ship."""
         if credentials.get("application_type") != RETAIL:
             return {}
-        return {name: RETAIL_CANNOT_WRITE for name in ("auto_accept", "push_tracking") if options.get(name)}
+        return {name: words.RETAIL_CANNOT_WRITE for name in ("auto_accept", "push_tracking") if options.get(name)}
 
     # -- verbs ----------------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
@@ -308,7 +273,7 @@ class NuorderPlatform(Platform):
 
     def explain(self, error: Exception) -> str:
         if isinstance(error, AuthError):
-            return first_help(AUTH_HELP, error) or self.auth_help
+            return first_help(words.AUTH_HELP, error) or self.auth_help
         if isinstance(error, PlatformError) and error.status == 403:
             return (
                 "NuORDER does not let this application change orders: a Retail (buyer) application may only "
@@ -390,95 +355,6 @@ def _write_shipment(client, external_id: str, order: dict, shipment: ShipmentReq
 
 
 # -- reading NuORDER orders ----------------------------------------------------------------------
-
-
-def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    """One NuORDER order in our shape: one item per (style, colour, size). Unknown keys are ignored."""
-    try:
-        return _normalize_order(raw)
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-        raise UnreadableRecord(f"unreadable NuORDER order: {exc}") from None
-
-
-def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    if not raw.get("_id"):
-        raise ValueError("missing _id")
-    status = str(raw.get("status") or "")
-    currency = str(raw.get("currency_code") or "USD")[:3]
-    items = tuple(_items(raw))
-    subtotal = sum((item.total for item in items), Decimal("0"))
-    total = decimal_amount(raw.get("total")) if raw.get("total") is not None else subtotal
-    retailer = raw.get("retailer") or {}
-    address = raw.get("shipping_address") or {}
-    return NormalizedOrder(
-        external_id=str(raw["_id"]),
-        number=str(raw.get("order_number") or raw["_id"]),
-        status=STATUS_MAP.get(status, OrderStatus.UNKNOWN),
-        platform_status=status,
-        placed_at=utc_datetime(raw.get("created_on")),
-        platform_updated_at=utc_datetime(raw.get("modified_on") or raw.get("edited_on") or raw.get("created_on")),
-        currency=currency,
-        total=total.quantize(Decimal("0.01")),
-        subtotal=subtotal.quantize(Decimal("0.01")),
-        discount_total=max(Decimal("0"), subtotal - total).quantize(Decimal("0.01")),
-        customer_name=str(retailer.get("retailer_name") or ""),
-        customer_email=str(retailer.get("buyer_email") or ""),
-        shipping_address={
-            "name": str(address.get("display_name") or retailer.get("retailer_name") or ""),
-            "line1": str(address.get("line_1") or ""),
-            "line2": str(address.get("line_2") or ""),
-            "city": str(address.get("city") or ""),
-            "region": str(address.get("state") or ""),
-            "postcode": str(address.get("zip") or ""),
-            "country": str(address.get("country") or ""),
-        },
-        items=items,
-        notes=_notes(raw, retailer),
-        flags={"ship_start": str(raw.get("start_ship") or ""), "ship_end": str(raw.get("end_ship") or "")},
-        raw=raw,
-    )
-
-
-def _items(raw: dict[str, Any]):
-    for line_index, line in enumerate(raw.get("line_items") or []):
-        product = line.get("product") or {}
-        style, colour = str(product.get("style_number") or ""), str(product.get("color") or "")
-        for size in line.get("sizes") or []:
-            quantity = int(size.get("quantity") or 0)
-            price = decimal_amount(size.get("price"))
-            size_name = str(size.get("size") or "")
-            options = [("Style", style), ("Colour", colour), ("Size", size_name)]
-            if product.get("season"):
-                options.append(("Season", str(product["season"])))
-            if line.get("warehouse"):
-                options.append(("Warehouse", str(line["warehouse"])))
-            yield NormalizedItem(
-                external_id=f"{line.get('id') or product.get('_id') or line_index}:{size_name}",
-                title=" ".join(p for p in (str(product.get("name") or style), colour, size_name) if p),
-                quantity=quantity,
-                unit_price=price,
-                total=(price * quantity).quantize(Decimal("0.01")),
-                sku="-".join(p for p in (style, str(product.get("color_code") or colour), size_name) if p),
-                barcode=str(size.get("upc") or ""),
-                options=tuple(options),
-            )
-
-
-def _notes(raw: dict[str, Any], retailer: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    notes = []
-    if retailer.get("buyer_name"):
-        notes.append(("Buyer", f"{retailer['buyer_name']} <{retailer.get('buyer_email') or ''}>"))
-    if retailer.get("retailer_code"):
-        notes.append(("Retailer code", str(retailer["retailer_code"])))
-    if raw.get("customer_po_number"):
-        notes.append(("PO number", str(raw["customer_po_number"])))
-    start, end = utc_datetime(raw.get("start_ship")), utc_datetime(raw.get("end_ship"))
-    if start or end:
-        notes.append(("Ship window", " \u2013 ".join(d.strftime("%-d %b %Y") for d in (start, end) if d)))
-    for key, label in (("rep_name", "Sales rep"), ("order_type", "Order type"), ("notes", "Notes")):
-        if raw.get(key):
-            notes.append((label, str(raw[key])))
-    return tuple(notes)
 
 
 def _has_tracking(order: dict[str, Any], tracking_number: str) -> bool:

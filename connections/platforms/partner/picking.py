@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .base import first_help
-from .errors import PlatformError, PlatformFailure, TransientError
+from ..base import first_help
+from ..errors import PlatformError, PlatformFailure, TransientError
 
 
 @dataclass(frozen=True)

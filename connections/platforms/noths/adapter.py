@@ -16,77 +16,36 @@ this module:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 
-from .base import (
+from ..base import (
     DEFAULT_IMPORT_DAYS,
     AcceptRequest,
     AccountFacts,
     ActionResult,
     CredentialField,
     InvalidRecord,
-    NormalizedItem,
-    NormalizedOrder,
     OptionField,
     OrderPage,
     OrderRecord,
-    OrderStatus,
     PlatformContext,
     ShipmentRequest,
-    UnreadableRecord,
     first_help,
 )
-from .dates import business_days_from
-from .errors import PlatformError, TransientError
-from .http import PlatformClient
-from .parts import Acceptance, DispatchNotes, Shipments
-from .platform import Platform
-from .values import utc_datetime
+from ..dates import business_days_from
+from ..errors import PlatformError, TransientError
+from ..http import PlatformClient
+from ..parts import Acceptance, DispatchNotes, Shipments
+from ..platform import Platform
+from ..values import utc_datetime
+from . import words
+from .orders import normalize_order, total_count, unwrap
 
 PAGE_SIZE_MAX = 250
-
-STATE_MAP = {
-    "placed": OrderStatus.PENDING,
-    "accepted": OrderStatus.ACCEPTED,
-    "dispatched": OrderStatus.SHIPPED,
-    "declined": OrderStatus.CANCELLED,
-    "expired": OrderStatus.CANCELLED,
-    "refunded": OrderStatus.REFUNDED,
-    "archived": OrderStatus.ARCHIVED,
-}
-
-# How the merchant gets past each dispatch/accept rejection. NOTHS's exact error codes
-# are not documented, so each rule matches the code or the words of the title.
-REJECTION_HELP = (
-    (
-        re.compile(r"dispatch.?note|not.?(been.?)?printed|NOT_VIEWED", re.I),
-        "NOTHS only lets an order be dispatched once its dispatch note has been printed. "
-        "Click Download dispatch note on this page (or print it in NOTHS), then Retry.",
-    ),
-    (
-        re.compile(r"enquir", re.I),
-        "The customer has an unresolved enquiry on this order. Tick "
-        "\u201cResolve the customer's enquiry\u201d and Retry, or answer the enquiry in NOTHS first.",
-    ),
-    (
-        re.compile(r"not.?accepted|must be accepted|NOT_ACCEPTED", re.I),
-        "The order has not been accepted yet. Accept it first (Accept order on this page), then Retry.",
-    ),
-    (
-        re.compile(r"not.?placed|already|NOT_PLACED|INVALID_STATE", re.I),
-        "The order is no longer in a state that allows this. Fetch Orders to see its current state in NOTHS.",
-    ),
-    (
-        re.compile(r"RESOURCE_NOT_FOUND|not.?found", re.I),
-        "NOTHS does not know this order for this token. Check that the connection uses the right store's token.",
-    ),
-)
 
 
 def client(ctx: PlatformContext) -> PlatformClient:
@@ -96,7 +55,7 @@ def client(ctx: PlatformContext) -> PlatformClient:
 
 
 def current_state(client: PlatformClient, external_id: str) -> str:
-    order = _unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+    order = unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}"))
     if "state" not in order:
         raise TransientError("NOTHS sent an order without its state.")
     return str(order["state"])
@@ -236,7 +195,7 @@ class NothsPlatform(Platform):
     # -- verbs ----------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
         body = client(ctx).get_json("/api/v1/orders", {"per_page": 0, "offset": 0})
-        total = _total(body)
+        total = total_count(body)
         return AccountFacts(
             summary=f"NOTHS accepted the token; the account has {total} order{'s' if total != 1 else ''}.",
             details={"orders_total": total},
@@ -256,7 +215,7 @@ class NothsPlatform(Platform):
                 "dir": "asc",
             }
             body = api.get_json("/api/v1/orders", params)
-            total = _total(body)
+            total = total_count(body)
             records = body.get("data")
             if not isinstance(records, list):
                 raise TransientError("NOTHS sent an order list without its \u201cdata\u201d array.")
@@ -277,11 +236,11 @@ class NothsPlatform(Platform):
                 return
 
     def fetch_order(self, ctx, external_id) -> OrderRecord:
-        body = _unwrap(client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+        body = unwrap(client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}"))
         return OrderRecord(str(body.get("id") or external_id), body, normalize_order)
 
     def explain(self, error: Exception) -> str:
-        if isinstance(error, PlatformError) and (help_text := first_help(REJECTION_HELP, error)):
+        if isinstance(error, PlatformError) and (help_text := first_help(words.REJECTION_HELP, error)):
             return help_text
         return super().explain(error)
 
@@ -343,193 +302,6 @@ def _next_position(window: dict[str, Any], records: list, total: int) -> tuple[i
 
 
 # -- reading NOTHS orders --------------------------------------------------------------
-
-
-def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    """One NOTHS Order (as the API returns it) in our shape. Unknown keys are ignored.
-
-    Raises UnreadableRecord when a field it needs cannot be read.
-    """
-    try:
-        return _normalize_order(raw)
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
-        raise UnreadableRecord(f"unreadable NOTHS order: {exc}") from None
-
-
-def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    if not isinstance(raw, dict):
-        raise TypeError("not an object")
-    order_id = raw["id"]
-    if order_id in (None, ""):
-        raise ValueError("missing id")
-    state = str(raw.get("state") or "")
-    total_money = raw.get("order_total") or {}
-    currency = _currency(total_money) or _first_currency(raw) or "GBP"
-    items = tuple(_normalize_item(i, currency) for i in (raw.get("items") or []))
-    subtotal = sum((i.total for i in items), Decimal("0"))
-    user = raw.get("user") or {}
-    address = raw.get("delivery_address") or {}
-    recipient = raw.get("delivery_recipient_name") or " ".join(
-        p for p in (raw.get("delivery_recipient_first_name"), raw.get("delivery_recipient_last_name")) if p
-    )
-    phone = " ".join(p for p in (user.get("telephone_country_code"), user.get("telephone")) if p)
-    placed_at = utc_datetime(raw.get("placed_at"))
-    updated_at = utc_datetime(raw.get("updated_at")) or _latest_timestamp(raw)
-    enquiry = raw.get("enquiry") or {}
-    order_detail = raw.get("order_detail") or {}
-    return NormalizedOrder(
-        external_id=str(order_id),
-        number=str(raw.get("number") or order_id),
-        status=STATE_MAP.get(state, OrderStatus.UNKNOWN),
-        platform_status=state,
-        placed_at=placed_at,
-        platform_updated_at=updated_at,
-        currency=currency,
-        total=_money(total_money),
-        subtotal=subtotal,
-        shipping_total=_money(raw.get("delivery_total")),
-        discount_total=_cents(raw.get("promotion_discount"), total_money),
-        customer_name=str(user.get("name") or ""),
-        customer_phone=phone,
-        shipping_address={
-            "name": str(recipient or ""),
-            "line1": str(address.get("address1") or ""),
-            "line2": str(address.get("address2") or ""),
-            "city": str(address.get("town") or ""),
-            "region": str(address.get("county") or ""),
-            "postcode": str(address.get("post_code") or ""),
-            "country": str(address.get("country") or ""),
-        },
-        items=items,
-        notes=_notes(raw),
-        flags={
-            "dispatch_note_viewed": bool(raw.get("dispatch_note_viewed")),
-            "has_enquiry": bool(raw.get("has_enquiry")),
-            "enquiry_state": str(enquiry.get("state") or "") if isinstance(enquiry, dict) else "",
-            "unresolved_enquiry": _unresolved_enquiry(raw),
-            "tracking_number": str(order_detail.get("tracking_number") or ""),
-            "tracking_url": str(order_detail.get("parcel_tracking_url") or ""),
-        },
-        raw=raw,
-    )
-
-
-def _normalize_item(raw: dict[str, Any], currency: str) -> NormalizedItem:
-    product = raw.get("product") or {}
-    quantity = int(raw.get("quantity") or 0)
-    total = _money(raw.get("listing_total_gross"))
-    # NOTHS gives only the line total; the unit price is derived (platforms/noths.md §4).
-    unit = (total / quantity).quantize(Decimal("0.0001")) if quantity else total
-    image = (product.get("image") or {}) if isinstance(product, dict) else {}
-    options = tuple(
-        (str(o.get("name") or ""), str(o.get("value") or "")) for o in (raw.get("options") or []) if isinstance(o, dict)
-    )
-    return NormalizedItem(
-        external_id=str(raw.get("id") or ""),
-        title=str(raw.get("item_title") or product.get("title") or ""),
-        quantity=quantity,
-        unit_price=unit,
-        total=total,
-        sku=str(product.get("sku") or ""),
-        options=options,
-        image_url=str(image.get("thumb_url") or image.get("normal_url") or ""),
-    )
-
-
-UNRESOLVED_ENQUIRY_STATES = ("opened", "acknowledged", "overdue")
-
-
-def _unresolved_enquiry(raw: dict[str, Any]) -> bool:
-    enquiry = raw.get("enquiry")
-    state = enquiry.get("state") if isinstance(enquiry, dict) else None
-    return bool(raw.get("has_enquiry")) and (state is None or state in UNRESOLVED_ENQUIRY_STATES)
-
-
-def _readable_time(value: Any, *, with_time: bool) -> str:
-    try:
-        moment = utc_datetime(value)
-    except ValueError:
-        return str(value)
-    if moment is None:
-        return ""
-    return moment.strftime("%-d %b %Y, %H:%M UTC") if with_time else moment.strftime("%-d %b %Y")
-
-
-def _notes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    notes = []
-    service = raw.get("delivery_service") or {}
-    if service.get("name") or service.get("code"):
-        notes.append(("Delivery service", str(service.get("name") or service.get("code"))))
-    for key, label, with_time in (
-        ("confirm_by", "Accept by", True),
-        ("estimated_dispatch_at", "Estimated dispatch", False),
-        ("estimated_delivery_date", "Estimated delivery", False),
-        ("customer_expected_delivery_date", "Customer expects delivery", False),
-    ):
-        if raw.get(key):
-            notes.append((label, _readable_time(raw[key], with_time=with_time)))
-    if raw.get("gift"):
-        notes.append(("Gift", "yes" + (", gift wrapped" if raw.get("gift_wrap") else "")))
-    if raw.get("gift_message"):
-        notes.append(("Gift message", str(raw["gift_message"])))
-    if raw.get("delivery_note"):
-        notes.append(("Delivery note", str(raw["delivery_note"])))
-    enquiry = raw.get("enquiry")
-    if raw.get("has_enquiry") and isinstance(enquiry, dict):
-        notes.append(("Customer enquiry", str(enquiry.get("state") or "open")))
-    return tuple(notes)
-
-
-def _unwrap(body: Any) -> dict[str, Any]:
-    """One order from GET /orders/{id}: the spec says a bare Order; accept {"data": Order} too."""
-    if isinstance(body, dict) and isinstance(body.get("data"), dict):
-        body = body["data"]
-    if not isinstance(body, dict):
-        raise TransientError("NOTHS sent something other than an order.")
-    return body
-
-
-def _total(body: Any) -> int:
-    try:
-        return int(body["query"]["total"])
-    except (TypeError, KeyError, ValueError):
-        raise TransientError("NOTHS sent an order list without its query.total count.") from None
-
-
-def _money(value: Any) -> Decimal:
-    if not isinstance(value, dict):
-        return Decimal("0")
-    currency = value.get("currency") or {}
-    subunit = int(currency.get("subunit_to_unit") or 100) if isinstance(currency, dict) else 100
-    return (Decimal(int(value.get("cents") or 0)) / subunit).quantize(Decimal("0.01"))
-
-
-def _cents(value: Any, money_like: Any) -> Decimal:
-    if value in (None, ""):
-        return Decimal("0")
-    return _money({"cents": value, "currency": (money_like or {}).get("currency") or {}})
-
-
-def _currency(money: Any) -> str:
-    if isinstance(money, dict) and isinstance(money.get("currency"), dict):
-        return str(money["currency"].get("iso_code") or "")
-    return ""
-
-
-def _first_currency(raw: dict[str, Any]) -> str:
-    for item in raw.get("items") or []:
-        if isinstance(item, dict) and (code := _currency(item.get("listing_total_gross"))):
-            return code
-    return ""
-
-
-def _latest_timestamp(raw: dict[str, Any]) -> datetime | None:
-    stamps = [
-        utc_datetime(raw.get(k))
-        for k in ("placed_at", "accepted_at", "declined_at", "expired_at", "dispatched_at", "archived_at")
-        if raw.get(k)
-    ]
-    return max(stamps) if stamps else None
 
 
 def _iso(moment: datetime) -> str:

@@ -16,9 +16,9 @@ from cryptography.fernet import InvalidToken
 from django.core.cache import cache
 from fernet_fields import EncryptedTextField
 
-from .base import PlatformContext
-from .errors import TransientError
-from .http import PlatformClient
+from ..base import PlatformContext
+from ..errors import TransientError
+from ..http import PlatformClient
 
 RENEW_BEFORE = 600  # seconds
 DEFAULT_LIFETIME = 7200

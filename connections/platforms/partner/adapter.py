@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,59 +31,40 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from . import partner_picking, partner_tokens
-from .base import (
+from ..base import (
     DEFAULT_IMPORT_DAYS,
     AccountFacts,
     ActionResult,
     CredentialField,
     InvalidRecord,
-    NormalizedItem,
-    NormalizedOrder,
     OrderPage,
     OrderRecord,
     OrderStatus,
     PlatformContext,
     Throttle,
-    UnknownStatus,
-    UnreadableRecord,
     first_help,
 )
-from .deliveries import Deliveries, Delivery, SecretHeader, body_key, typed_secret_problem
-from .errors import AuthError, PlatformError, TransientError
-from .http import PlatformClient, parse_retry_after
-from .partner_form import PickingForm
-from .partner_picking import OrderUpdate
-from .parts import OrderUpdates
-from .platform import Platform
-from .values import decimal_amount, utc_datetime
+from ..deliveries import typed_secret_problem
+from ..errors import AuthError, PlatformError, TransientError
+from ..http import PlatformClient, parse_retry_after
+from ..parts import OrderUpdates
+from ..platform import Platform
+from ..values import utc_datetime
+from . import picking, tokens, words
+from .orders import known_status, normalize_order, unknown_status_words
+from .picking import OrderUpdate
+from .picking_form import PickingForm
+from .webhooks import PartnerDeliveries
 
 NAME = "Partner API"
-PELICAN, PARTNER_PICKING = partner_picking.PELICAN, partner_picking.PARTNER_PICKING
+PELICAN, PARTNER_PICKING = picking.PELICAN, picking.PARTNER_PICKING
 WINDOW_DAYS = 60  # the platform serves orders of the last 60 days only
 WINDOW_SLACK = timedelta(minutes=10)  # stay clear of the 60-day edge
 EDGE_MARGIN = timedelta(minutes=1)  # a start this close to the edge is moved up before the next request
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-STATUS_MAP = {
-    "RECEIVED": OrderStatus.PENDING,
-    "ACCEPTED": OrderStatus.ACCEPTED,
-    "READY_FOR_PICKUP": OrderStatus.READY,
-    "DISPATCHED": OrderStatus.SHIPPED,
-    "PICKED_UP": OrderStatus.SHIPPED,
-    "DELIVERED": OrderStatus.DELIVERED,
-    "CANCELLED": OrderStatus.CANCELLED,
-}
 # Statuses a Pelican store never sends first: its orders start at READY_FOR_PICKUP.
 NOT_FIRST_FOR_PELICAN = frozenset({"RECEIVED", "ACCEPTED"})
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-# The platform sends no currency; the store's country decides it.
-CURRENCY_BY_COUNTRY = {
-    "SG": "SGD", "MY": "MYR", "TH": "THB", "PH": "PHP", "TW": "TWD", "HK": "HKD", "PK": "PKR", "BD": "BDT",
-    "KH": "KHR", "LA": "LAK", "MM": "MMK", "JP": "JPY", "TR": "TRY", "SE": "SEK", "NO": "NOK", "FI": "EUR",
-    "AT": "EUR", "HU": "HUF", "CZ": "CZK", "SK": "EUR", "AE": "AED", "KW": "KWD", "SA": "SAR", "QA": "QAR",
-    "BH": "BHD", "OM": "OMR", "JO": "JOD", "EG": "EGP", "IQ": "IQD", "ES": "EUR", "IT": "EUR", "PT": "EUR",
-    "AR": "ARS", "UY": "UYU", "CL": "CLP", "PE": "PEN", "BO": "BOB", "PY": "PYG", "EC": "USD", "DO": "DOP",
-}  # fmt: skip
 BRANDS = (
     ("foodpanda", "foodpanda"),
     ("foodora", "foodora"),
@@ -96,75 +76,6 @@ BRANDS = (
     ("sandbox", "Sandbox (testing)"),
 )
 
-AUTH_HELP = (
-    (
-        re.compile(r"pelican", re.I),
-        "This chain picks in the Pelican app, so the Partner API takes no order updates from the portal: set "
-        "Picking mode to Pelican (read only) on the connection's Edit page.",
-    ),
-    (
-        re.compile(r"invalid_client|client", re.I),
-        "The Partner API rejected the client ID or secret: check them with your Account Manager.",
-    ),
-    (
-        re.compile(r"chain|forbidden", re.I),
-        "The token is not valid for this chain: check the Chain ID, or generate the token under this chain in "
-        "Partner Portal \u2192 Shops Integrations.",
-    ),
-)
-
-
-class PartnerDeliveries(Deliveries):
-    """The full order, no envelope, POSTed on every change; the Authorization header is the whole secret."""
-
-    authentication = SecretHeader("Authorization")
-    makes_secret = True
-    where = "In the Partner Portal, open Shops Integrations \u2192 webhook settings and enter:"
-
-    def read(self, payload: Any, headers, body: bytes) -> Delivery:
-        record = _event_record(payload)
-        status = payload["status"]
-        return Delivery(
-            dedupe_keys=(dedupe_key(payload, body),),
-            order_id=record.external_id,
-            event=status,
-            event_time=_event_time(payload),
-            not_applied="" if known_status(payload) else f"Not applied: {unknown_status_words(payload)}.",
-        )
-
-    def record(self, payload: Any) -> OrderRecord:
-        record = _event_record(payload)
-        if not known_status(payload):
-            raise UnknownStatus(f"Not applied: {unknown_status_words(payload)}.")
-        return record
-
-
-def _event_record(payload: Any) -> OrderRecord:
-    if not isinstance(payload, dict) or not isinstance(payload.get("order_id"), str) or not payload["order_id"]:
-        raise UnreadableRecord("the body is not an order: it has no order_id")
-    if not isinstance(payload.get("status"), str) or not payload["status"]:
-        raise UnreadableRecord("the body is not an order: it has no status")
-    return OrderRecord(payload["order_id"], payload, normalize_order)
-
-
-def dedupe_key(payload: dict, body: bytes) -> str:
-    """(order id, status, sys.updated_at) when the event has them all, else the body's hash."""
-    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
-    parts = (payload.get("order_id"), payload.get("status"), system.get("updated_at"))
-    if all(isinstance(p, str) and p for p in parts):
-        key = "|".join(parts)
-        if len(key) <= 200:
-            return key
-    return body_key(body)
-
-
-def _event_time(payload: dict):
-    system = payload.get("sys") if isinstance(payload.get("sys"), dict) else {}
-    try:
-        return utc_datetime(system.get("updated_at"))
-    except (ValueError, TypeError):
-        return None
-
 
 class PartnerOrderUpdates(OrderUpdates):
     """Partner Picking: item marks, ready for pickup or dispatched, or a cancellation, by one PUT."""
@@ -174,31 +85,31 @@ class PartnerOrderUpdates(OrderUpdates):
     closed_statuses = OrderUpdates.closed_statuses | {OrderStatus.READY}
 
     def refusal(self, credentials: dict[str, str]) -> str:
-        return partner_picking.read_only_words(credentials)
+        return picking.read_only_words(credentials)
 
     def form(self, items, flags, data=None) -> PickingForm:
-        return PickingForm(items, partner_picking.fulfil_statuses(flags.get("transport_type", "")), data)
+        return PickingForm(items, picking.fulfil_statuses(flags.get("transport_type", "")), data)
 
     def problem(self, flags, payload) -> str:
-        return partner_picking.transport_problem(flags.get("transport_type", ""), payload["status"])
+        return picking.transport_problem(flags.get("transport_type", ""), payload["status"])
 
     def label(self, payload) -> str:
-        return partner_picking.STATUS_LABELS.get(payload["status"], payload["status"])
+        return picking.STATUS_LABELS.get(payload["status"], payload["status"])
 
     def send(self, ctx: PlatformContext, external_id: str, payload) -> ActionResult:
         update = OrderUpdate.of(payload)
-        if read_only := partner_picking.read_only_words(ctx.credentials):
+        if read_only := picking.read_only_words(ctx.credentials):
             raise PlatformError(read_only)
         chain_id = ctx.credentials.get("chain_id", "")
         path = f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}"
         current = PLATFORM.call(ctx, lambda client: client.get_json(path))
         held = str(current.get("status", "")).upper() if isinstance(current, dict) else ""
-        if update.status != partner_picking.UPDATE_CART and held == update.status:
+        if update.status != picking.UPDATE_CART and held == update.status:
             # A retry whose first attempt arrived (its answer was lost): the PUT is not sent twice.
             return ActionResult(f"The Partner API already shows the order as {update.status}.", already_done=True)
-        body = partner_picking.request_body(current, update)
+        body = picking.request_body(current, update)
         PLATFORM.call(ctx, lambda client: client.request("PUT", path, json_body=body))
-        return ActionResult(partner_picking.done_words(update))
+        return ActionResult(picking.done_words(update))
 
 
 class PartnerPlatform(Platform):
@@ -315,7 +226,7 @@ class PartnerPlatform(Platform):
 
     def secret_values(self, ctx: PlatformContext) -> list[str]:
         names = ("token", "client_secret", "webhook_secret", "previous_webhook_secret")
-        return [ctx.credentials[n] for n in names if ctx.credentials.get(n)] + partner_tokens.cached_values(ctx)
+        return [ctx.credentials[n] for n in names if ctx.credentials.get(n)] + tokens.cached_values(ctx)
 
     def import_statuses_for(self, credentials: dict[str, str], chosen: frozenset[str]) -> frozenset[str]:
         """Pelican stores' orders are created on their first READY_FOR_PICKUP, never before."""
@@ -327,7 +238,7 @@ class PartnerPlatform(Platform):
     # -- clients -------------------------------------------------------------------------------
     def client(self, ctx: PlatformContext, *, fresh_token: bool = False) -> PlatformClient:
         session = ThrottledSession(ctx.throttle, _host(ctx.base_url))
-        token = ctx.credentials.get("token") or partner_tokens.access_token(
+        token = ctx.credentials.get("token") or tokens.access_token(
             ctx, self._token_client(ctx, session), renew=fresh_token
         )
         return PlatformClient(
@@ -348,7 +259,7 @@ class PartnerPlatform(Platform):
         except AuthError:
             if ctx.credentials.get("token") or not ctx.credentials.get("client_id"):
                 raise
-            partner_tokens.forget(ctx)
+            tokens.forget(ctx)
             return action(self.client(ctx, fresh_token=True))
 
     # -- verbs ------------------------------------------------------------------------------------
@@ -413,9 +324,9 @@ class PartnerPlatform(Platform):
 
     def explain(self, error: Exception) -> str:
         if isinstance(error, AuthError):
-            return first_help(AUTH_HELP, error) or self.auth_help
+            return first_help(words.AUTH_HELP, error) or self.auth_help
         if isinstance(error, PlatformError):
-            return partner_picking.refusal_help(error)
+            return picking.refusal_help(error)
         return super().explain(error)
 
     # -- internals ----------------------------------------------------------------------------------
@@ -537,16 +448,6 @@ def _records(orders: list) -> tuple[list[OrderRecord], list[InvalidRecord]]:
     return records, invalid
 
 
-def known_status(raw: dict[str, Any]) -> bool:
-    """Whether the order's status is one the portal applies (a missing one means: GET the order)."""
-    status = raw.get("status")
-    return not status or str(status).strip().upper() in STATUS_MAP
-
-
-def unknown_status_words(raw: dict[str, Any]) -> str:
-    return f"status \u201c{raw.get('status')}\u201d is not one the portal knows; not applied"
-
-
 def vendor_ids(credentials: dict[str, str]) -> list[str]:
     return [v for v in re.split(r"[,;\s]+", credentials.get("vendor_ids") or "") if v]
 
@@ -572,106 +473,6 @@ def _path_part(value: str) -> str:
 
 
 # -- reading Partner API orders ------------------------------------------------------------------------------
-
-
-def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    """One Partner API order (webhook body or GET answer) in our shape. Unknown keys are ignored."""
-    try:
-        return _normalize_order(raw)
-    except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
-        raise UnreadableRecord(f"unreadable Partner API order: {exc}") from None
-
-
-def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
-    if not isinstance(raw, dict) or not raw.get("order_id"):
-        raise ValueError("missing order_id")
-    status = str(raw.get("status") or "").strip().upper()
-    system = _object(raw.get("sys"))
-    client = _object(raw.get("client"))
-    customer = _object(raw.get("customer"))
-    payment = _object(raw.get("payment"))
-    address = _object(customer.get("delivery_address"))
-    currency = str(raw.get("currency") or CURRENCY_BY_COUNTRY.get(str(client.get("country_code") or "").upper(), ""))
-    items = tuple(_item(item, position) for position, item in enumerate(raw.get("items") or []))
-    name = " ".join(str(customer.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
-    return NormalizedOrder(
-        external_id=str(raw["order_id"]),
-        number=str(raw.get("order_code") or raw.get("external_order_id") or raw["order_id"])[:100],
-        status=STATUS_MAP.get(status, OrderStatus.UNKNOWN),
-        platform_status=status,
-        placed_at=utc_datetime(system.get("created_at")),
-        platform_updated_at=utc_datetime(system.get("updated_at")),
-        currency=currency,
-        total=decimal_amount(payment.get("order_total")),
-        subtotal=decimal_amount(payment.get("sub_total")),
-        shipping_total=decimal_amount(payment.get("delivery_fee")),
-        discount_total=decimal_amount(payment.get("discount")),
-        customer_name=name,
-        customer_phone=str(customer.get("phone_number") or ""),
-        shipping_address={k: str(v) for k, v in address.items() if v not in (None, "") and not isinstance(v, dict)},
-        items=items,
-        notes=_notes(raw, client),
-        flags={
-            "transport_type": str(raw.get("transport_type") or ""),
-            "store_id": str(client.get("store_id") or ""),
-            "cancellation": _object(raw.get("cancellation")),
-        },
-        raw=raw,
-    )
-
-
-def _item(raw: Any, position: int) -> NormalizedItem:
-    item = _object(raw)
-    pricing = _object(item.get("pricing"))
-    weighed = str(pricing.get("pricing_type") or "").upper() == "KG"
-    quantity = decimal_amount(pricing.get("quantity") or (0 if weighed else 1))
-    options = [(partner_picking.PICKING_OPTION, str(item.get("status") or "NOT_PROCESSED"))]
-    if weighed and pricing.get("weight") not in (None, ""):
-        options.append(("Weight", f"{pricing['weight']} kg"))
-    if item.get("replaced_id"):
-        options.append(("Replaces", str(item["replaced_id"])))
-    if item.get("instructions"):
-        options.append(("Instructions", str(item["instructions"])))
-    barcodes = item.get("barcode") or []
-    return NormalizedItem(
-        external_id=str(item.get("_id") or position),
-        title=str(item.get("name") or item.get("sku") or "Item"),
-        quantity=max(1, int(quantity)) if not weighed else 1,
-        unit_price=decimal_amount(pricing.get("unit_price")),
-        total=decimal_amount(pricing.get("total_price")),
-        sku=str(item.get("sku") or ""),
-        barcode=str(barcodes[0] if isinstance(barcodes, list) and barcodes else barcodes or ""),
-        options=tuple(options),
-        image_url=str(item.get("image_url") or ""),
-    )
-
-
-def _notes(raw: dict[str, Any], client: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    notes = []
-    cancellation = _object(raw.get("cancellation"))
-    if cancellation:
-        by = f" (cancelled by {cancellation['cancelled_by']})" if cancellation.get("cancelled_by") else ""
-        notes.append(("Cancellation", f"{cancellation.get('reason') or 'no reason given'}{by}"))
-    for label, value in (
-        ("Store", " ".join(str(client.get(k) or "") for k in ("name", "store_id")).strip()),
-        ("Order code", raw.get("order_code")),
-        ("Platform order id", raw.get("external_order_id")),
-        ("Delivery", raw.get("transport_type")),
-        ("Promised for", raw.get("promised_for")),
-        ("Customer comment", raw.get("comment")),
-        ("Pre-order", "yes" if raw.get("isPreorder") else ""),
-    ):
-        if value:
-            notes.append((label, str(value)))
-    return tuple(notes)
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if value in (None, ""):
-        return {}
-    if not isinstance(value, dict):
-        raise TypeError(f"expected an object, got {type(value).__name__}")
-    return value
 
 
 PLATFORM = PartnerPlatform()

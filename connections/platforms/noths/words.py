@@ -1,0 +1,30 @@
+"""NOTHS's refusals in plain words: how the merchant gets past each one."""
+
+import re
+
+# How the merchant gets past each dispatch/accept rejection. NOTHS's exact error codes
+# are not documented, so each rule matches the code or the words of the title.
+REJECTION_HELP = (
+    (
+        re.compile(r"dispatch.?note|not.?(been.?)?printed|NOT_VIEWED", re.I),
+        "NOTHS only lets an order be dispatched once its dispatch note has been printed. "
+        "Click Download dispatch note on this page (or print it in NOTHS), then Retry.",
+    ),
+    (
+        re.compile(r"enquir", re.I),
+        "The customer has an unresolved enquiry on this order. Tick "
+        "\u201cResolve the customer's enquiry\u201d and Retry, or answer the enquiry in NOTHS first.",
+    ),
+    (
+        re.compile(r"not.?accepted|must be accepted|NOT_ACCEPTED", re.I),
+        "The order has not been accepted yet. Accept it first (Accept order on this page), then Retry.",
+    ),
+    (
+        re.compile(r"not.?placed|already|NOT_PLACED|INVALID_STATE", re.I),
+        "The order is no longer in a state that allows this. Fetch Orders to see its current state in NOTHS.",
+    ),
+    (
+        re.compile(r"RESOURCE_NOT_FOUND|not.?found", re.I),
+        "NOTHS does not know this order for this token. Check that the connection uses the right store's token.",
+    ),
+)
