@@ -113,13 +113,13 @@ def command_run(args) -> None:
             [str(a) for a in (*manage, "runserver", f"127.0.0.1:{port}", "--noreload")], cwd=ROOT, env=env
         ),
         subprocess.Popen([str(a) for a in (*manage, "qcluster")], cwd=ROOT, env=env),
-        subprocess.Popen([str(a) for a in (*manage, "sandbox_partner_webhooks", "--loop")], cwd=ROOT, env=env),
+        subprocess.Popen([str(a) for a in (*manage, "sandbox_webhooks", "--loop")], cwd=ROOT, env=env),
     ]
     time.sleep(2)
     say(f"The portal is running at http://127.0.0.1:{port}/ (sandbox platforms at http://127.0.0.1:{port}/sandbox/)")
     print(seeded, flush=True)
     print(
-        "A django-q2 worker (qcluster) and the sandbox Partner API's webhook sender run beside it."
+        "A django-q2 worker (qcluster) and the sandbox platforms' webhook sender run beside it."
         " Press Ctrl-C to stop them all.",
         flush=True,
     )

@@ -245,9 +245,9 @@ class Bench:
         from django.conf import settings
         from django.db.models import Min
 
+        from connections.platforms.noths.sandbox.data import generate_orders
         from portal.models import Merchant
         from sandbox.models import SandboxAccount
-        from sandbox.noths_data import generate_orders
 
         account = SandboxAccount.objects.create(platform="noths", token=self.token, shortcode="bench", name="Bench")
         started = time.perf_counter()

@@ -447,7 +447,7 @@ class BucketBench:
         catalogue, where a few one-size products (bags, beanies) would make an order
         smaller, so for the benchmark it draws only from products with enough sizes.
         """
-        from sandbox import nuorder_data
+        from connections.platforms.nuorder.sandbox import data as nuorder_data
 
         app = nuorder_data.create_app(shortcode="benchbrand", name="Bench Brand", application_type="wholesale")
         catalogue = nuorder_data.PRODUCTS

@@ -452,8 +452,8 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
 
 class Bench:
     def __init__(self, args, db):
+        from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET, make_partner_connection
         from portal.models import Merchant
-        from tests.conftest import PARTNER_WEBHOOK_SECRET, make_partner_connection
 
         self.args = args
         self.db = db
@@ -476,8 +476,8 @@ class Bench:
         """`count` events never sent before (a new order or its next status); their dedupe keys."""
         import orjson
 
+        from connections.platforms.partner.tests.orders import partner_order
         from connections.platforms.partner.webhooks import dedupe_key
-        from tests.support.partner_orders import partner_order
 
         keys = []
         for _ in range(count):
@@ -733,7 +733,7 @@ class Bench:
         from django.utils import timezone
 
         from connections.models import Connection
-        from tests.conftest import make_partner_connection
+        from connections.platforms.partner.tests.fixtures import make_partner_connection
 
         probe = make_partner_connection(self.merchant, name="probe")
         Connection.objects.filter(pk=probe.pk).update(webhook_drain_asked_at=timezone.now())

@@ -66,7 +66,9 @@ class Connection(models.Model):
 
     merchant = models.ForeignKey("portal.Merchant", on_delete=models.CASCADE, related_name="connections")
     platform = models.CharField(max_length=40, validators=[validate_platform])
-    name = models.CharField(max_length=100, help_text="For NOTHS, the store shortcode.")
+    name = models.CharField(
+        max_length=100, help_text="What the merchant calls it; the platform says what fits (its name_help)."
+    )
     store_name = models.CharField(max_length=200, blank=True, help_text="The store's own name, when it differs.")
     # Written by code only (sync engine, connect/pause/disconnect services).
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, editable=False)

@@ -91,8 +91,8 @@ def create_connection(
 ) -> Connection:
     """Check the credentials, then save connection and credential together.
 
-    Connected when the platform accepted them; pending when a handshake (NuORDER's
-    initiate) must first supply the token. `options` holds the Connection fields chosen
+    Connected when the platform accepted them; pending when an authorization (the
+    platform's `Authorization` part) must first supply the rest. `options` holds the Connection fields chosen
     in the form (auto_sync, import_statuses, ...). Pass `checked=True` with the `facts`
     of an earlier `check_new` to skip the check. Raises CheckFailed or NameTaken, in
     which case nothing is written.

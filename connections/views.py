@@ -411,4 +411,3 @@ def finish_authorization(request, pk):
     else:
         messages.success(request, f"{connection} is connected. {facts.summary}")
     return redirect("connections:detail", pk=pk)
-

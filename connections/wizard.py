@@ -201,7 +201,7 @@ def member_or_staff(view):
 
 @member_or_staff
 def start(request):
-    """Add Connection: a fresh wizard, optionally for one platform (?platform=nuorder)."""
+    """Add Connection: a fresh wizard, optionally for one platform (?platform=<key>)."""
     state = WizardState(request)
     state.clear()
     state = WizardState(request)

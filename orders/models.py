@@ -145,7 +145,7 @@ class OutboundAction(models.Model):
     class Kind(models.TextChoices):
         ACCEPT = "accept", "Accept order"
         SHIPMENT = "shipment", "Push dispatch"
-        UPDATE = "update", "Update on platform"  # payload: the OrderUpdate (Partner Picking)
+        UPDATE = "update", "Update on platform"  # payload: what the platform's OrderUpdates form made
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

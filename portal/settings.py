@@ -42,9 +42,10 @@ INSTALLED_APPS = [
     "api",
     "audit",
 ]
-INSTALLED_APPS += installed.apps(sandbox=False)
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
+# Each platform package is an app (its templates); with the sandbox on, so is its sandbox.
+INSTALLED_APPS += installed.apps(sandbox=SANDBOX_ENABLED)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -84,7 +85,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL with synchronous=NORMAL: a commit survives the process being killed, and is
     # written to disk at the next checkpoint rather than by an fsync of its own (which held
     # the write lock every webhook request waits for). A power cut can undo the last commits
-    # (never corrupt the file): the Partner reconciliation fetches those orders again, and
+    # (never corrupt the file): the reconciliation fetches those orders again, and
     # PostgreSQL, for production, is unchanged (README: where we departed from DESIGN.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -255,7 +256,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # urllib3 logs full request URLs at DEBUG; NOTHS puts its token in the query.
+        # urllib3 logs full request URLs at DEBUG; some platforms put their token in the query.
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
     },

@@ -7,16 +7,20 @@ Read from the source (no import runs), so a rule broken anywhere fails here:
 * the graph of project modules is acyclic;
 * the platform kit (`connections/platforms/*.py`) imports nothing of the portal but the kit;
 * a platform package imports the kit, itself, and (its sandbox only) the sandbox shell;
-* nothing outside a platform package imports it: the registry loads packages by name.
+* nothing outside a platform package imports it: the registry loads packages by name;
+* nothing outside a platform package names a platform (but its registration line).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
 import pytest
+
+from connections.platforms import installed, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("api", "audit", "connections", "orders", "portal", "sandbox")
@@ -185,3 +189,44 @@ def test_nothing_outside_a_platform_package_imports_it():
         for module, found in imports().items()
     }
     assert not {m: t for m, t in wrong.items() if t}
+
+
+# Where a platform may be named outside its package: its registration line, the settings an
+# operator sets (.env.example), the docs, and the past (migrations record what was).
+NAMING_ALLOWED = ("connections/platforms/installed.py", ".env.example")
+
+
+def _platform_words() -> list[str]:
+    words = []
+    for package in installed.PLATFORMS:
+        platform = registry.get(package.rpartition(".")[2])
+        words += [platform.key, platform.short_name, platform.name]
+    return sorted(set(words), key=len, reverse=True)
+
+
+def test_nothing_outside_the_platform_packages_names_a_platform():
+    pattern = re.compile("|".join(rf"\b{re.escape(word)}\b" for word in _platform_words()), re.IGNORECASE)
+    packages = {ROOT / Path(*package.split(".")) for package in installed.PLATFORMS}
+    named = []
+    for path in ROOT.rglob("*"):
+        relative = path.relative_to(ROOT)
+        parts = relative.parts
+        if (
+            not path.is_file()
+            or path.suffix not in {".py", ".html", ".js", ".css", ".toml", ".txt", ".cfg", ".example", ".graphql"}
+            or parts[0] in {".venv", ".git", "tests", "bench", "var", "staticfiles"}
+            or "migrations" in parts
+            or any(path.is_relative_to(package) for package in packages)
+            or str(relative) in NAMING_ALLOWED
+        ):
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if pattern.search(line):
+                named.append(f"{relative}:{number}: {line.strip()}")
+    assert not named, "Outside its package, a platform is asked through the registry, not named:\n" + "\n".join(named)
+
+
+def test_each_platform_package_is_named_by_its_key_and_registered_once():
+    keys = [package.rpartition(".")[2] for package in installed.PLATFORMS]
+    assert len(set(keys)) == len(keys)
+    assert sorted(keys) == sorted(p.key for p in registry.all_platforms())

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from connections.models import Connection, SyncRun
+from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET, make_partner_connection
 from orders.models import Order, OutboundAction
-from tests.conftest import PARTNER_WEBHOOK_SECRET, make_partner_connection
 from tests.factories import ConnectionFactory
 
 SECRET_NAME = "their-private-shop"

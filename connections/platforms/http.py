@@ -96,7 +96,7 @@ def _message_from_json(body: Any) -> tuple[str, str]:
         if not body.get(key):
             continue
         if isinstance(body[key], str) and any(body.get(k) for k in WORDS_KEYS):
-            # A bare code beside the words (the Partner API's {"error": "conflict", "message": ...},
+            # A bare code beside the words ({"error": "conflict", "message": ...},
             # OAuth's {"error": "invalid_client", "error_description": ...}): the words say it.
             code = code or body[key]
             break
@@ -127,7 +127,8 @@ class PlatformClient:
         sleep=time.sleep,
     ):
         """`forbidden_is_auth=False`: the platform answers 403 for an action the account may
-        not take (NuORDER), not for bad credentials, so a 403 is a refusal in its words."""
+        not take (a read-only account changing an order), not for bad credentials, so a 403 is a
+        refusal in its words."""
         self.platform = platform
         self.base_url = base_url.rstrip("/")
         self.secrets = [s for s in secrets if s]
@@ -159,7 +160,7 @@ class PlatformClient:
     def request(self, method, path, *, params=None, data=None, json_body=None, also_ok=()) -> Reply:
         """Send one request with bounded retries; return a 2xx `Reply` or raise a `PlatformFailure`.
 
-        `also_ok` lists other statuses the caller handles itself (NuORDER's 304 "already so").
+        `also_ok` lists other statuses the caller handles itself (a 304 meaning "already so").
 
         GETs are retried on timeouts, connection failures and 5xx. Other methods are
         retried only when the request cannot have arrived (connect failure) or was

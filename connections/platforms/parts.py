@@ -1,6 +1,6 @@
 """The optional parts of a platform: what it can do besides reading orders.
 
-A platform sets the parts it has (`Platform.acceptance = NothsAcceptance()`); the portal
+A platform sets the parts it has (`acceptance = MyAcceptance()` in its class); the portal
 offers the capability exactly where the part is set: the auto-accept option and the
 Accept button, the push-tracking option and its dispatch form's words, the dispatch
 note link, the authorization card, the order page's update section. Each part keeps

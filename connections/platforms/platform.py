@@ -20,9 +20,9 @@ from .parts import Acceptance, Authorization, DispatchNotes, OrderUpdates, Shipm
 
 
 class Platform:
-    key: ClassVar[str]  # "noths": in URLs, settings and the database; never changes
-    name: ClassVar[str]  # "Not On The High Street"
-    short_name: ClassVar[str]  # "NOTHS"
+    key: ClassVar[str]  # its package's name: in URLs, settings and the database; never changes
+    name: ClassVar[str]  # the platform's full name, for choosing it
+    short_name: ClassVar[str]  # the name in sentences ("... refused the token")
     # The setting that holds the API host (see the package's `conf`), unless `default_base_url` says more.
     base_url_setting: ClassVar[str] = ""
     credential_fields: ClassVar[tuple[CredentialField, ...]]

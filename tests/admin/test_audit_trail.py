@@ -11,9 +11,10 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from audit.trail import Actor
 from connections.models import Connection
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
+from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET, make_partner_connection
 from sandbox.models import SandboxAccount
 from tests.admin.conftest import audit_table_text
-from tests.conftest import PARTNER_WEBHOOK_SECRET, SANDBOX_TOKEN, make_partner_connection
 from tests.integration.test_merchant_pages import account_form
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,10 +7,11 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from connections import services
 from connections.models import Connection, Credential, SyncRun
-from sandbox.models import SandboxNuorderPending
-from sandbox.noths_data import generate_orders
+from connections.platforms.noths.sandbox.data import generate_orders
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
+from connections.platforms.nuorder.sandbox.models import SandboxNuorderPending
+from connections.platforms.nuorder.tests.fixtures import nuorder_credentials
 from tests.admin.conftest import act, assert_confirmation_page, audit_table_text
-from tests.conftest import SANDBOX_TOKEN, nuorder_credentials
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

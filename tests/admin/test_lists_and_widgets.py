@@ -13,8 +13,8 @@ from audit.models import AuditEntry
 from audit.trail import Actor
 from connections import health, services
 from connections.models import Problem, SyncRun, WebhookEvent
+from connections.platforms.partner.tests.fixtures import make_partner_connection
 from orders.models import Order, OutboundAction, Shipment
-from tests.conftest import make_partner_connection
 from tests.factories import ConnectionFactory, MerchantFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,12 +7,12 @@ from django.contrib.admin.models import LogEntry
 
 from audit.models import AuditEntry
 from connections.models import WebhookEvent
+from connections.platforms.partner.tests.fixtures import make_partner_connection
+from connections.platforms.partner.tests.orders import partner_order
 from orders import actions
 from orders.models import Order, OrderEvent, OutboundAction
 from tests.admin.conftest import act, assert_confirmation_page
-from tests.conftest import make_partner_connection
 from tests.factories import ConnectionFactory
-from tests.support.partner_orders import partner_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MODEL = "orders_outboundaction"

@@ -8,9 +8,14 @@ from audit.models import AuditEntry
 from connections.models import Connection
 from connections.platforms import registry
 from connections.platforms.base import AccountFacts
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
+from connections.platforms.partner.tests.fixtures import (
+    PARTNER_WEBHOOK_SECRET,
+    make_partner_connection,
+    partner_credentials,
+)
 from sandbox.models import SandboxAccount
 from tests.admin.conftest import audit_table_text
-from tests.conftest import PARTNER_WEBHOOK_SECRET, SANDBOX_TOKEN, make_partner_connection, partner_credentials
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NEW_TOKEN = "noths-replaced-token-9f8e7d6c5b"

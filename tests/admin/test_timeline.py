@@ -11,7 +11,7 @@ from audit.timeline import connection_timeline
 from audit.trail import Actor
 from connections import health, services
 from connections.models import Problem, SyncRun, WebhookEvent
-from tests.conftest import make_partner_connection
+from connections.platforms.partner.tests.fixtures import make_partner_connection
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

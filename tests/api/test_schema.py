@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 
 from api.models import ApiToken
 from connections.models import Connection
+from connections.platforms.partner.tests.fixtures import make_partner_connection
 from tests.api.conftest import make_order
-from tests.conftest import make_partner_connection
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

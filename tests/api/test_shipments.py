@@ -5,9 +5,9 @@ from unittest import mock
 import pytest
 
 from connections.models import Connection
+from connections.platforms.partner.tests.fixtures import make_partner_connection
 from orders.models import OrderEvent, OutboundAction, Shipment
 from tests.api.conftest import make_order
-from tests.conftest import make_partner_connection
 
 pytestmark = pytest.mark.django_db
 TRACKING = {

@@ -11,11 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from connections.models import Connection, Problem, SyncRun
+from connections.platforms.noths.sandbox.data import generate_orders
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
 from connections.sync import execute, request_sync
 from portal.models import Heartbeat
 from sandbox.models import SandboxAccount
-from sandbox.noths_data import generate_orders
-from tests.conftest import SANDBOX_TOKEN
 from tests.factories import PASSWORD, ConnectionFactory, MembershipFactory, MerchantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -16,11 +16,11 @@ from playwright.sync_api import Page, expect
 
 from connections.models import Connection, SyncRun
 from connections.platforms.base import DEFAULT_IMPORT_DAYS
+from connections.platforms.noths.sandbox.data import generate_orders
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
 from orders.models import Order, OutboundAction
 from portal.models import Heartbeat
 from portal.schedules import TICK_NAME
-from sandbox.noths_data import generate_orders
-from tests.conftest import SANDBOX_TOKEN
 from tests.factories import PASSWORD, MembershipFactory, MerchantFactory
 from tests.support.workers import running_worker
 

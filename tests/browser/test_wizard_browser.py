@@ -22,8 +22,8 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import Page, expect
 
 from connections.models import Connection
-from sandbox.nuorder_data import generate_orders
-from tests.conftest import nuorder_credentials
+from connections.platforms.nuorder.sandbox.data import generate_orders
+from connections.platforms.nuorder.tests.fixtures import nuorder_credentials
 from tests.factories import PASSWORD, MembershipFactory, MerchantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

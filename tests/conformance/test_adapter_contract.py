@@ -3,10 +3,10 @@
 import json
 from datetime import date
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 
-import connections.platforms.nuorder.adapter as nuorder_module
 from connections.platforms import registry
 from connections.platforms.base import (
     AccountFacts,
@@ -18,8 +18,6 @@ from connections.platforms.base import (
 from connections.platforms.errors import AuthError, RateLimited, TransientError
 from sandbox.models import SandboxAccount
 
-from .sandboxes import PROVIDERS
-
 pytestmark = pytest.mark.django_db(transaction=True)
 PLATFORMS = [p.key for p in registry.all_platforms()]
 
@@ -28,10 +26,12 @@ PLATFORMS = [p.key for p in registry.all_platforms()]
 def sandbox(request, live_server, settings, monkeypatch):
     settings.PLATFORM_HTTP_ATTEMPTS = 1
     settings.SYNC_SETTLE_SECONDS = 0
-    monkeypatch.setattr(nuorder_module, "CHUNK", nuorder_module.CHUNK)  # restored after the test
-    provider = PROVIDERS.get(request.param)
-    assert provider is not None, f"{request.param} has no conformance sandbox in tests/conformance/sandboxes.py"
-    return registry.get(request.param), provider(live_server.url, settings)
+    package = f"connections.platforms.{request.param}"
+    try:
+        contract = import_module(f"{package}.tests.contract")
+    except ModuleNotFoundError:
+        pytest.fail(f"{request.param} has no contract sandbox: write {package.replace('.', '/')}/tests/contract.py")
+    return registry.get(request.param), contract.sandbox(live_server.url, settings, monkeypatch)
 
 
 def secrets_of(ctx):

@@ -3,11 +3,11 @@
 import pytest
 
 from connections.models import SyncRun
+from connections.platforms.noths.sandbox.data import generate_orders
 from connections.sync import request_sync
 from orders.models import Order
 from portal.tasks import tick
 from sandbox.models import SandboxAccount
-from sandbox.noths_data import generate_orders
 from tests.support.workers import running_worker, wait_for
 
 pytestmark = [pytest.mark.qcluster, pytest.mark.django_db(transaction=True)]

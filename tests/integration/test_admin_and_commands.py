@@ -8,10 +8,10 @@ from django.urls import reverse
 from django_q.models import Schedule
 
 from connections.models import Connection, SyncRun
+from connections.platforms.noths.sandbox.data import generate_orders
 from orders.models import Order, OutboundAction
 from portal.schedules import TICK_NAME, ensure_schedules
 from sandbox.models import SandboxAccount
-from sandbox.noths_data import generate_orders
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from connections import health
 from connections.models import Connection, Problem, SyncRun, WebhookEvent
+from connections.platforms.noths.sandbox.data import generate_orders
+from connections.platforms.partner.tests.fixtures import make_partner_connection
 from connections.sync import execute, request_sync
 from portal.models import Heartbeat
 from sandbox.models import SandboxAccount
-from sandbox.noths_data import generate_orders
-from tests.conftest import make_partner_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

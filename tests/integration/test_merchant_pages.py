@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from connections.models import Connection, Credential, SyncRun
+from connections.platforms.noths.sandbox.data import generate_orders
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
 from orders.models import Order, OutboundAction
 from sandbox.models import SandboxAccount
-from sandbox.noths_data import generate_orders
-from tests.conftest import SANDBOX_TOKEN
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

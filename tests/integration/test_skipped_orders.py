@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from connections.models import Connection, SyncRun
 from connections.platforms.base import InvalidRecord
+from connections.platforms.noths.sandbox.data import generate_orders
 from connections.platforms.partner.adapter import _records
+from connections.platforms.partner.tests.fixtures import make_partner_connection
+from connections.platforms.partner.tests.orders import partner_order
 from connections.sync import execute, request_sync
 from orders.ingest import ingest_page
 from orders.models import Order, SkippedOrder
 from orders.skipped import still_missing
-from sandbox.noths_data import generate_orders
-from tests.conftest import make_partner_connection
-from tests.support.partner_orders import partner_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

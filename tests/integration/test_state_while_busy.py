@@ -11,13 +11,13 @@ import connections.sync as sync_module
 import orders.actions as actions_module
 from connections import services
 from connections.models import Connection, SyncRun
+from connections.platforms.noths.sandbox.data import generate_orders
 from connections.sync import request_sync
 from orders.actions import record_shipment
 from orders.ingest import ingest_page
 from orders.models import Order, OutboundAction
 from portal.tasks import tick
-from sandbox.noths_data import generate_orders
-from tests.integration.test_noths_sync import fetch, on_page
+from tests.integration.test_sync_engine import fetch, on_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -196,7 +196,7 @@ def test_a_failed_read_back_does_not_undo_a_done_push(sandbox_connection, sandbo
 def test_a_nul_character_in_customer_text_is_dropped_not_fatal(sandbox_connection):
     from connections.platforms.base import OrderRecord
     from connections.platforms.noths.orders import normalize_order
-    from tests.unit.test_noths_adapter import order as noths_document
+    from connections.platforms.noths.tests.test_adapter import order as noths_document
 
     document = noths_document(1, gift_message="Happy\x00 birthday")
     result = ingest_page(sandbox_connection, [OrderRecord("1", document, normalize_order)])

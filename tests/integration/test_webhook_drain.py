@@ -7,9 +7,9 @@ from django.db import transaction
 from connections import webhooks
 from connections.models import Connection, WebhookEvent
 from connections.platforms.partner import webhooks as partner
+from connections.platforms.partner.tests.fixtures import make_partner_connection
+from connections.platforms.partner.tests.orders import partner_order
 from orders.models import Order
-from tests.conftest import make_partner_connection
-from tests.support.partner_orders import partner_order
 
 
 @pytest.fixture

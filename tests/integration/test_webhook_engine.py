@@ -17,10 +17,10 @@ from django.urls import reverse
 from connections.models import WebhookEvent
 from connections.platforms import registry
 from connections.platforms.deliveries import BodySignature, Delivery
+from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET
+from connections.platforms.partner.tests.orders import partner_order
 from connections.platforms.partner.webhooks import PartnerDeliveries
 from orders.models import Order
-from tests.conftest import PARTNER_WEBHOOK_SECRET
-from tests.support.partner_orders import partner_order
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from connections.models import Connection
+from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
 from portal.models import Merchant
-from tests.conftest import SANDBOX_TOKEN
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,17 +1,16 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.urls import reverse
+from django.db import transaction
 
-from sandbox.noths_data import DEMO_ACCOUNTS, ensure_demo_accounts
+from sandbox.platforms import parts
 
 
 class Command(BaseCommand):
-    help = "Create (or repair) the sandbox demo accounts and their orders, and print their tokens."
+    help = "Create (or repair) every platform's sandbox demo accounts and their orders, and print how to connect."
 
     def handle(self, *args, **options):
-        accounts = {account.token: account for account in ensure_demo_accounts()}
-        api = reverse("sandbox:noths-api-orders").removesuffix("/api/v1/orders")
-        self.stdout.write(f"NOTHS sandbox base URL: {settings.SANDBOX_PUBLIC_URL.rstrip('/')}{api}")
-        for demo in DEMO_ACCOUNTS:
-            orders = accounts[demo.token].noths_orders.count()
-            self.stdout.write(f"  {demo.token:<32} {demo.shortcode:<12} {orders:>4} orders  {demo.description}")
+        with transaction.atomic():
+            for part in parts().values():
+                part.ensure_demo_accounts()
+        for part in parts().values():
+            for line in part.demo_lines():
+                self.stdout.write(line)

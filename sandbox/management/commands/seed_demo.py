@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from portal.models import Membership, Merchant
-from sandbox import noths_data, nuorder_data, partner_data
+from sandbox.platforms import parts
 
 DEMO_USERS = (
     # username, password, merchant name, staff
@@ -27,36 +27,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             for username, password, merchant_name, staff in DEMO_USERS:
                 ensure_user(username, password, merchant_name, staff)
-            noths_data.ensure_demo_accounts()
-            nuorder_data.ensure_demo_accounts()
-            partner_data.ensure_demo_chains()
+            for part in parts().values():
+                part.ensure_demo_accounts()
         self.stdout.write("Sign in with:")
         for username, password, merchant_name, staff in DEMO_USERS:
             role = "staff (Django admin)" if staff else f"merchant {merchant_name}"
             self.stdout.write(f"  {username} / {password}   ({role})")
-        self.stdout.write("Sandbox NOTHS tokens (paste one into Consumer Key):")
-        for account in noths_data.DEMO_ACCOUNTS:
-            self.stdout.write(f"  {account.token:<32} shortcode {account.shortcode:<12} {account.description}")
-        self.stdout.write("Sandbox NuORDER applications (Add Connection, Platform NuORDER):")
-        for app in nuorder_data.DEMO_ACCOUNTS:
-            self.stdout.write(f"  {app.shortcode} ({app.application_type}): {app.description}")
-            self.stdout.write(f"    Consumer Key {app.consumer_key}  Consumer Secret {app.consumer_secret}")
-            if app.token:
-                self.stdout.write(f"    Token {app.token}  Token Secret {app.token_secret}")
-            else:
-                self.stdout.write(
-                    "    no Token yet: leave Token blank; staff start the authorization, "
-                    "approve it at /sandbox/nuorder/approve/"
-                )
-        self.stdout.write("Sandbox Partner API chains (Add Account on the Partner API row, API host Sandbox):")
-        for chain in partner_data.DEMO_CHAINS:
-            self.stdout.write(f"  {chain.name}: {chain.description}")
-            self.stdout.write(f"    Chain ID {chain.chain_id}  Store (vendor) IDs {', '.join(chain.vendor_ids)}")
-            self.stdout.write(f"    Bearer token {chain.token}")
-            self.stdout.write(f"    or Client ID {chain.client_id}  Client secret {chain.client_secret}")
-            self.stdout.write(
-                f"    then paste the connection's webhook URL and secret at /sandbox/partner/chains/{chain.chain_id}/"
-            )
+        for part in parts().values():
+            for line in part.demo_lines():
+                self.stdout.write(line)
 
 
 def ensure_user(username: str, password: str, merchant_name: str | None, staff: bool):

@@ -1,0 +1,1 @@
+"""The sandbox Partner API: a fake of its API for the demo and the tests, and its pages (a Django app)."""
