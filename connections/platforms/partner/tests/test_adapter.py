@@ -104,7 +104,7 @@ def test_the_cached_token_is_encrypted():
     responses.get(LIST, json=page([]))
     context = ctx(token="", client_id="cid", client_secret="csecret")
     adapter.check(context)
-    sealed = cache.get(partner_tokens._key(context))
+    sealed = cache.get(partner_tokens.CACHE._key(context))
     assert sealed and b"tok-secret-value" not in sealed
     assert partner_tokens.cached_values(context) == ["tok-secret-value"]
 
