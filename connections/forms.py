@@ -52,10 +52,21 @@ class HeaderSecretField(SecretField):
 
 
 class PastedValueField(forms.CharField):
-    """A non-secret credential value (an id, a key name): pasted whitespace removed."""
+    """A non-secret credential value (an id, a key name): pasted whitespace removed, then put in the
+    form the platform keeps (`CredentialField.normalize`), or refused in its words."""
+
+    def __init__(self, *args, normalize=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.normalize = normalize
 
     def to_python(self, value):
-        return remove_whitespace(super().to_python(value))
+        value = remove_whitespace(super().to_python(value))
+        if value and self.normalize is not None:
+            try:
+                return self.normalize(value)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return value
 
 
 def credential_form_field(spec: CredentialField, *, stored_hint: str = "", required: bool | None = None):
@@ -66,7 +77,9 @@ def credential_form_field(spec: CredentialField, *, stored_hint: str = "", requi
     if spec.choices:
         return forms.ChoiceField(label=spec.label, choices=spec.choices, help_text=help_text, required=required)
     if not spec.secret:
-        return PastedValueField(label=spec.label, help_text=help_text, max_length=500, required=required)
+        return PastedValueField(
+            label=spec.label, help_text=help_text, max_length=500, required=required, normalize=spec.normalize
+        )
     if stored_hint:
         help_text = f"Stored: {stored_hint}. Leave blank to keep it. {help_text}"
     field_class = HeaderSecretField if spec.inner_spaces else SecretField

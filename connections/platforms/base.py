@@ -48,6 +48,9 @@ class CredentialField:
     # A value sent whole as a header (a webhook secret such as "Basic cGFy..."): its inner
     # spaces are part of it, so a paste loses only its ends, line breaks and invisible characters.
     inner_spaces: bool = False
+    # Puts a pasted value in the form the platform keeps (an admin page's address into the
+    # account's domain); raises ValueError, in words the merchant reads, when it cannot.
+    normalize: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
