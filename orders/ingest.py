@@ -174,12 +174,15 @@ def _without_nul(record: OrderRecord) -> tuple[OrderRecord, str]:
     """The record and its fingerprint, with any NUL character taken out of its text.
 
     PostgreSQL refuses NUL in text and JSON; one pasted into a gift message must not
-    stop a whole page from being saved, on every retry.
+    stop a whole page from being saved, on every retry. The fingerprint is the document's
+    hash, or, for a record with a version, the version's: its shapes are one order.
     """
     document = _document(record.raw)
     if NUL in document:
         document = without_nul(document)
         record = record.with_raw(orjson.loads(document))
+    if record.version:
+        return record, "version:" + hashlib.sha256(record.version.encode()).hexdigest()[:56]
     return record, hashlib.sha256(document).hexdigest()
 
 

@@ -233,3 +233,20 @@ def test_queries_for_orders_skipped_before_do_not_grow_with_the_page(conn):
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[1] <= (7 if db.vendor == "postgresql" else 6)  # PostgreSQL's ingest lock is a statement
+
+
+def versioned(order: NormalizedOrder, version: str, **raw) -> OrderRecord:
+    """A record of `order` in another shape (a webhook's beside a query's), with the platform's version."""
+    return OrderRecord(order.external_id, {**raw, "shape": raw.get("shape", "query")}, lambda _: order, version)
+
+
+def test_two_shapes_of_one_version_are_one_copy_and_a_new_version_updates(conn):
+    first = make_order(1, state="placed")
+    assert ingest_page(conn, [versioned(first, "2026-11-01T12:00:00Z", shape="webhook")]).created == 1
+    again = ingest_page(conn, [versioned(first, "2026-11-01T12:00:00Z", shape="query")])
+    assert (again.unchanged, again.updated) == (1, 0)
+    assert Order.objects.get().content_hash.startswith("version:")
+    assert OrderEvent.objects.count() == 1
+    later = make_order(1, state="accepted", updated=T0 + timedelta(minutes=5))
+    changed = ingest_page(conn, [versioned(later, "2026-11-01T12:05:00Z", shape="query")])
+    assert changed.updated == 1 and Order.objects.get().status == OrderStatus.ACCEPTED

@@ -147,18 +147,27 @@ class OrderRecord:
     """One order as the platform sent it, normalized only when ingest needs it.
 
     Most orders of a re-sync are unchanged; ingest recognises them by the fingerprint
-    of `raw` and never pays for normalizing them.
+    of `raw` and never pays for normalizing them. A platform that sends one order in two
+    shapes (a webhook's and a query's) gives a `version` instead, which changes whenever
+    the order does (its update time): two copies of one version are the same order.
     """
 
-    __slots__ = ("_normalize", "_order", "external_id", "raw")
+    __slots__ = ("_normalize", "_order", "external_id", "raw", "version")
 
-    def __init__(self, external_id: str, raw: dict[str, Any], normalize: Callable[[dict], NormalizedOrder]):
+    def __init__(
+        self,
+        external_id: str,
+        raw: dict[str, Any],
+        normalize: Callable[[dict], NormalizedOrder],
+        version: str = "",
+    ):
         # Without NUL, as ingest takes it out of `raw` (PostgreSQL refuses it): the key and the
         # order written under it are the same on every path.
         self.external_id = external_id.replace("\x00", "")
         self.raw = raw
         self._normalize = normalize
         self._order: NormalizedOrder | None = None
+        self.version = version
 
     @classmethod
     def of(cls, order: NormalizedOrder) -> OrderRecord:
@@ -169,7 +178,7 @@ class OrderRecord:
 
     def with_raw(self, raw: dict[str, Any]) -> OrderRecord:
         """The same record read from a corrected document."""
-        return OrderRecord(self.external_id, raw, self._normalize)
+        return OrderRecord(self.external_id, raw, self._normalize, self.version)
 
     def order(self) -> NormalizedOrder:
         """The normalized order; raises UnreadableRecord when the record cannot be read."""
