@@ -157,19 +157,24 @@ class PlatformClient:
     def post_json(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
         return self._decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
 
-    def request(self, method, path, *, params=None, data=None, json_body=None, also_ok=()) -> Reply:
+    def query_json(self, path: str, body: Any) -> Any:
+        """POST a request that only reads (a GraphQL query): retried as a GET is, and its answer is JSON."""
+        return self._decode(self.request("POST", path, json_body=body, idempotent=True))
+
+    def request(self, method, path, *, params=None, data=None, json_body=None, also_ok=(), idempotent=False) -> Reply:
         """Send one request with bounded retries; return a 2xx `Reply` or raise a `PlatformFailure`.
 
         `also_ok` lists other statuses the caller handles itself (a 304 meaning "already so").
 
         GETs are retried on timeouts, connection failures and 5xx. Other methods are
         retried only when the request cannot have arrived (connect failure) or was
-        refused with 429, because a repeated POST might act twice.
+        refused with 429, because a repeated POST might act twice; unless `idempotent`
+        says this one only reads.
         """
         method = method.upper()
         query = {**self.params, **(params or {})}
         url = f"{self.base_url}{path}"
-        safe = method in SAFE_METHODS
+        safe = method in SAFE_METHODS or idempotent
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             try:

@@ -105,6 +105,25 @@ def test_post_is_not_repeated_after_a_read_timeout(client):
 
 
 @responses.activate
+def test_a_post_that_only_reads_is_retried_as_a_get_is(client, sleeps):
+    responses.post(f"{BASE}/graphql.json", status=502, body="<html>Bad Gateway</html>")
+    responses.post(f"{BASE}/graphql.json", body=requests.exceptions.ReadTimeout("read timed out"))
+    responses.post(f"{BASE}/graphql.json", json={"data": {"shop": {"name": "Corner"}}})
+    assert client.query_json("/graphql.json", {"query": "{ shop { name } }"}) == {"data": {"shop": {"name": "Corner"}}}
+    assert len(responses.calls) == 3 and len(sleeps) == 2
+    assert json.loads(responses.calls[0].request.body) == {"query": "{ shop { name } }"}
+
+
+@responses.activate
+def test_a_post_that_only_reads_must_answer_json(client):
+    responses.post(f"{BASE}/graphql.json", body="")
+    responses.post(f"{BASE}/graphql.json", body="")
+    responses.post(f"{BASE}/graphql.json", body="")
+    with pytest.raises(TransientError, match="empty answer"):
+        client.query_json("/graphql.json", {"query": "{ shop { name } }"})
+
+
+@responses.activate
 def test_post_is_retried_when_the_connection_never_opened(client):
     responses.post(f"{BASE}/act", body=requests.exceptions.ConnectionError("Connection refused"))
     responses.post(f"{BASE}/act", json={})
