@@ -146,20 +146,20 @@ class PlatformClient:
 
     # -- public ---------------------------------------------------------------------
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._decode(self.request("GET", path, params=params))
+        return self.decode(self.request("GET", path, params=params))
 
     def post_form(self, path: str, data: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
-        return self._decode(self.request("POST", path, params=params, data=data), allow_empty=True)
+        return self.decode(self.request("POST", path, params=params, data=data), allow_empty=True)
 
     def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         return self.request("GET", path, params=params).content
 
     def post_json(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
-        return self._decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
+        return self.decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
 
     def query_json(self, path: str, body: Any) -> Any:
         """POST a request that only reads (a GraphQL query): retried as a GET is, and its answer is JSON."""
-        return self._decode(self.request("POST", path, json_body=body, idempotent=True))
+        return self.decode(self.request("POST", path, json_body=body, idempotent=True))
 
     def request(self, method, path, *, params=None, data=None, json_body=None, also_ok=(), idempotent=False) -> Reply:
         """Send one request with bounded retries; return a 2xx `Reply` or raise a `PlatformFailure`.
@@ -270,7 +270,8 @@ class PlatformClient:
             )
         raise PlatformError(f"{name} refused the request (HTTP {status}){said}.", **kwargs)
 
-    def _decode(self, reply: Reply, *, allow_empty: bool = False) -> Any:
+    def decode(self, reply: Reply, *, allow_empty: bool = False) -> Any:
+        """The JSON of a reply; an empty or unreadable answer is a passing fault (TransientError)."""
         if not reply.content.strip():
             if allow_empty:
                 return None
