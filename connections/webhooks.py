@@ -259,8 +259,15 @@ def _insert_statement(alias: str) -> tuple[str, list]:
 
 
 def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
-    """The request's headers less the secret: never a header that carries it, nor any copy of it."""
-    secrets = [v for v in connection.stored_credentials().values() if v and len(v) >= 8]
+    """The request's headers less the secret: never a header that carries it, nor any copy of a secret
+    value (a credential declared secret, or one the platform keeps beside them); an account's name
+    or id (a store's domain) is no secret and is kept."""
+    declared = {field.name: field.secret for field in connection.adapter.credential_fields}
+    secrets = [
+        value
+        for name, value in connection.stored_credentials().items()
+        if value and len(value) >= 8 and declared.get(name, True)
+    ]
     hidden = HIDDEN_HEADERS | deliveries_of(connection).authentication.secret_headers
     kept = {}
     for key, value in meta.items():

@@ -116,3 +116,24 @@ def test_a_platform_without_webhooks_has_no_webhook_url(client, sandbox_connecti
         reverse("webhook", args=["noths", sandbox_connection.webhook_id]), b"{}", content_type="application/json"
     )
     assert response.status_code == 404
+
+
+def test_headers_are_kept_but_any_holding_a_secret(client, signed):
+    chain_id = signed.stored_credentials()["chain_id"]  # an account's id: no secret
+    body = orjson.dumps(partner_order(status="RECEIVED"))
+    response = client.post(
+        reverse("webhook", args=["partner", signed.webhook_id]),
+        body,
+        content_type="application/json",
+        HTTP_X_TEST_SIGNATURE=base64.b64encode(
+            hmac.new(PARTNER_WEBHOOK_SECRET.encode(), body, hashlib.sha256).digest()
+        ).decode(),
+        HTTP_X_TEST_DELIVERY="d-1",
+        HTTP_X_TEST_EVENT="e-1",
+        HTTP_X_CHAIN=chain_id,
+        HTTP_X_ECHO=f"key={PARTNER_WEBHOOK_SECRET}",
+    )
+    assert response.status_code == 202
+    kept = WebhookEvent.objects.get().headers
+    assert kept["X-Chain"] == chain_id
+    assert kept["X-Echo"] == "(hidden: it holds a secret)"
