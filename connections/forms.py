@@ -68,6 +68,13 @@ class PastedValueField(forms.CharField):
                 raise forms.ValidationError(str(exc)) from None
         return value
 
+    def bound_data(self, data, initial):
+        """A form shown again (the platform refused the account) shows the value as it will be kept."""
+        try:
+            return self.to_python(data)
+        except forms.ValidationError:
+            return data
+
 
 def credential_form_field(spec: CredentialField, *, stored_hint: str = "", required: bool | None = None):
     """The form field for one credential; a stored secret may be left blank to keep it."""

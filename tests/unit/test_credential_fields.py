@@ -34,3 +34,11 @@ def test_without_normalize_only_whitespace_goes():
         credential_form_field(CredentialField("shop", "Store", secret=False, required=False), required=False).clean("")
         == ""
     )
+
+
+def test_a_form_shown_again_shows_the_value_as_it_will_be_kept():
+    class Form(forms.Form):
+        shop = credential_form_field(CredentialField("shop", "Store", secret=False, normalize=host_of))
+
+    assert Form({"shop": " https://corner.example.com/"})["shop"].value() == "corner.example.com"
+    assert Form({"shop": "corner-store!"})["shop"].value() == "corner-store!"  # as typed, with its error
