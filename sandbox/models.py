@@ -3,11 +3,15 @@
 A platform's sandbox (its package's `sandbox` app) keeps its own tables (orders, apps,
 chains) and points them at an account; the account holds what every fake API shares:
 its token, its name, and the switches that make the API misbehave (`faults`).
+
+A platform that sends webhooks builds its sender and outbox tables on `WebhookSender` and
+`OutboxDelivery`, and sends them with `sandbox.outbox.Outbox`.
 """
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F
+from django.utils import timezone
 
 from connections.platforms import registry
 
@@ -82,3 +86,80 @@ def take_one(instance: models.Model, field: str) -> bool:
     used = type(instance).objects.filter(pk=instance.pk, **{f"{field}__gt": 0}).update(**{field: F(field) - 1})
     setattr(instance, field, value - 1 if used else 0)
     return used == 1
+
+
+SWITCH_HELP = "-1 = every one, 0 = off."
+
+
+class WebhookSender(models.Model):
+    """What a fake platform that sends webhooks keeps per sender (a chain, a shop): where to send,
+    how to retry, and the switches that make delivery misbehave. `sandbox.outbox` reads them."""
+
+    webhook_url = models.URLField(max_length=500, blank=True)
+    webhook_timeout_seconds = models.FloatField(default=5.0, validators=[MinValueValidator(0.1)])
+    webhook_backoff_seconds = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0)],
+        help_text="Delay before the first retry; it doubles each attempt up to the cap. 0 = retry at once.",
+    )
+    webhook_backoff_cap_seconds = models.FloatField(default=60.0, validators=[MinValueValidator(0)])
+    webhook_max_attempts = models.PositiveIntegerField(
+        default=8, validators=[MinValueValidator(1)], help_text="Give up (failed) after this many attempts."
+    )
+    webhook_duplicate = models.IntegerField(
+        default=0, validators=[MinValueValidator(-1)], help_text=f"Send the next N events twice. {SWITCH_HELP}"
+    )
+    webhook_out_of_order = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(-1)],
+        help_text="Hold the next N events back, each until the next event (or a few seconds, if none comes "
+        f"first). {SWITCH_HELP}",
+    )
+    webhook_drop_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="Drop this share of events: never sent. Which ones is fixed by the seed and the event.",
+    )
+    webhook_drop_seed = models.IntegerField(default=0)
+    webhook_wrong_secret = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(-1)],
+        help_text=f"Send the next N delivery attempts with a wrong secret or signature. {SWITCH_HELP}",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class OutboxDelivery(models.Model):
+    """One webhook delivery in a fake platform's outbox: a body, sent until a 2xx or given up.
+
+    A concrete outbox adds the foreign key to its sender, the order and what names the event.
+    """
+
+    QUEUED, HELD, DELIVERED, FAILED, DROPPED = "queued", "held", "delivered", "failed", "dropped"
+    STATES = [
+        (QUEUED, "queued"),
+        (HELD, "held back (out of order)"),
+        (DELIVERED, "delivered"),
+        (FAILED, "failed (gave up)"),
+        (DROPPED, "dropped (never sent)"),
+    ]
+
+    body = models.TextField(help_text="The exact body sent (UTF-8): the order as it was at the event.")
+    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
+    duplicate = models.BooleanField(default=False, help_text="A second copy, from the duplicates switch.")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    wrong_secret_sent = models.BooleanField(
+        default=False, help_text="The last attempt carried a wrong secret or signature."
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]

@@ -4,11 +4,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sandbox.models import SandboxAccount
-from sandbox.pages import form_errors, tile_image
+from sandbox.pages import form_errors, go_back, tile_image
 
 from . import actions as noths_actions
 from . import data as noths_data
@@ -72,10 +71,7 @@ def noths_order_action(request, token, noths_id, action):
         messages.error(request, f"{exc.title} ({exc.code}).")
     else:
         messages.success(request, f"{order.number}: {done}")
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("sandbox:noths-orders", token=token)
+    return go_back(request, "sandbox:noths-orders", token=token)
 
 
 def noths_product_image(request, product_id):

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from sandbox.admin import ReadOnlyAdmin
+
 from .models import (
     SandboxPartnerChain,
     SandboxPartnerDelivery,
@@ -36,7 +38,7 @@ class SandboxPartnerChainAdmin(admin.ModelAdmin):
 
 
 @admin.register(SandboxPartnerOrder)
-class SandboxPartnerOrderAdmin(admin.ModelAdmin):
+class SandboxPartnerOrderAdmin(ReadOnlyAdmin):
     """Orders change through the API and the chain's page, which keep `document` and sys.updated_at in step."""
 
     list_display = ["order_code", "order_id", "chain", "vendor", "status", "transport_type", "created_at", "updated_at"]
@@ -44,27 +46,13 @@ class SandboxPartnerOrderAdmin(admin.ModelAdmin):
     search_fields = ["order_code", "=order_id", "external_order_id", "vendor__vendor_id"]
     list_select_related = ["chain__account", "vendor"]
     date_hierarchy = "created_at"
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SandboxPartnerDelivery)
-class SandboxPartnerDeliveryAdmin(admin.ModelAdmin):
+class SandboxPartnerDeliveryAdmin(ReadOnlyAdmin):
     """The webhook outbox; the sender (`sandbox_webhooks`) changes it."""
 
     list_display = ["pk", "chain", "status", "state", "attempts", "next_attempt_at", "last_status_code", "duplicate"]
     list_filter = ["state", "status", "chain"]
     list_select_related = ["chain__account"]
     raw_id_fields = ["order"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -3,11 +3,10 @@
 import json
 import uuid
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
 
-from sandbox.models import SandboxAccount
+from sandbox.models import OutboxDelivery, SandboxAccount, WebhookSender
 
 PARTNER_PICKING, PELICAN = "partner", "pelican"
 
@@ -32,14 +31,11 @@ CONFIRMATIONS = [("DISPATCHED", "DISPATCHED (foodpanda docs)"), ("READY_FOR_PICK
 MAX_STATIC_TOKENS = 11  # the Portal's limit per chain, the account's token included
 
 
-SWITCH_HELP = "The next N webhook events; -1 = every one, 0 = off."
-
-
-class SandboxPartnerChain(models.Model):
+class SandboxPartnerChain(WebhookSender):
     """A Partner API chain. Its account's `token` is the chain's first static Portal token, and the
     account's fault switches apply to its API; this holds the rest of what the Partner Portal shows.
 
-    The webhook switches make delivery misbehave deterministically (see `partner_webhooks`).
+    Its webhook settings and switches are `WebhookSender's; `webhooks.py` sends its events.
     """
 
     account = models.OneToOneField(SandboxAccount, on_delete=models.CASCADE, related_name="partner_chain")
@@ -56,7 +52,6 @@ class SandboxPartnerChain(models.Model):
         default=7200, validators=[MinValueValidator(1)], help_text="Lifetime of OAuth access tokens."
     )
 
-    webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=500, blank=True, help_text="Sent verbatim in the header below.")
     webhook_header = models.CharField(max_length=100, default="Authorization")
     vendor_delivery_confirmation = models.CharField(
@@ -64,37 +59,6 @@ class SandboxPartnerChain(models.Model):
         choices=CONFIRMATIONS,
         default="DISPATCHED",
         help_text="The webhook sent after a PUT DISPATCHED of a VENDOR_DELIVERY order.",
-    )
-    webhook_timeout_seconds = models.FloatField(default=5.0, validators=[MinValueValidator(0.1)])
-    webhook_backoff_seconds = models.FloatField(
-        default=1.0,
-        validators=[MinValueValidator(0)],
-        help_text="Delay before the first retry; it doubles each attempt up to the cap. 0 = retry at once.",
-    )
-    webhook_backoff_cap_seconds = models.FloatField(default=60.0, validators=[MinValueValidator(0)])
-    webhook_max_attempts = models.PositiveIntegerField(
-        default=8, validators=[MinValueValidator(1)], help_text="Give up (failed) after this many attempts."
-    )
-
-    webhook_duplicate = models.IntegerField(
-        default=0, validators=[MinValueValidator(-1)], help_text=f"Send an event twice. {SWITCH_HELP}"
-    )
-    webhook_out_of_order = models.IntegerField(
-        default=0,
-        validators=[MinValueValidator(-1)],
-        help_text="Hold an event back and send it after the chain's next event (or a few seconds, if none "
-        f"comes first). {SWITCH_HELP}",
-    )
-    webhook_drop_percent = models.PositiveSmallIntegerField(
-        default=0,
-        validators=[MaxValueValidator(100)],
-        help_text="Drop this share of events: never sent. Which ones is fixed by the seed and the event.",
-    )
-    webhook_drop_seed = models.IntegerField(default=0)
-    webhook_wrong_secret = models.IntegerField(
-        default=0,
-        validators=[MinValueValidator(-1)],
-        help_text="Send a wrong secret with the next N delivery attempts; -1 = every one, 0 = off.",
     )
 
     class Meta:
@@ -179,35 +143,14 @@ class SandboxPartnerOrder(models.Model):
         return json.loads(self.document)
 
 
-class SandboxPartnerDelivery(models.Model):
-    """One webhook event in the outbox: the order as it was at the event, sent until a 2xx or given up."""
-
-    QUEUED, HELD, DELIVERED, FAILED, DROPPED = "queued", "held", "delivered", "failed", "dropped"
-    STATES = [
-        (QUEUED, "queued"),
-        (HELD, "held back (out of order)"),
-        (DELIVERED, "delivered"),
-        (FAILED, "failed (gave up)"),
-        (DROPPED, "dropped (never sent)"),
-    ]
+class SandboxPartnerDelivery(OutboxDelivery):
+    """One webhook event in the outbox: the order as it was at the event (`status` the event)."""
 
     chain = models.ForeignKey(SandboxPartnerChain, on_delete=models.CASCADE, related_name="deliveries")
     order = models.ForeignKey(SandboxPartnerOrder, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=20, help_text="The event: the status the body carries.")
-    body = models.TextField(help_text="The full order document at the event, sent as it is.")
-    state = models.CharField(max_length=10, choices=STATES, default=QUEUED)
-    duplicate = models.BooleanField(default=False, help_text="A second copy, from the duplicates switch.")
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
-    wrong_secret_sent = models.BooleanField(default=False, help_text="The last attempt carried a wrong secret.")
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(OutboxDelivery.Meta):
         verbose_name_plural = "sandbox Partner API deliveries"
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="sandbox_partner_delivery_due")]
 

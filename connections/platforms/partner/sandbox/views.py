@@ -7,16 +7,14 @@ Like the other control pages: no login, CSRF-protected POST forms, no fault swit
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sandbox.forms import FaultForm
-from sandbox.pages import form_errors, tile_image
+from sandbox.pages import go_back, outbox_table, queued_words, save_settings, send_due_now, tile_image, valid_data
 
 from . import auth as partner_auth
 from . import data as partner_data
@@ -28,11 +26,9 @@ from .forms import (
     PartnerTestOrderForm,
     PartnerWebhookForm,
 )
-from .models import PARTNER_STATUSES, SandboxPartnerChain, SandboxPartnerDelivery
+from .models import PARTNER_STATUSES, SandboxPartnerChain
 
 ORDERS_PER_PAGE = 25
-DELIVERIES_SHOWN = 50
-SEND_NOW_LIMIT = 100  # deliveries one click sends at most (each may wait for its timeout)
 # The buttons on an order: what the platform does, the status it sets, who did it.
 ORDER_ACTIONS = {
     "ready-for-pickup": ("Ready for pickup", "READY_FOR_PICKUP", "PELICAN"),
@@ -48,20 +44,9 @@ def _chain(chain_id) -> SandboxPartnerChain:
     return get_object_or_404(SandboxPartnerChain.objects.select_related("account"), chain_id=chain_id)
 
 
-def _valid_data(request, form) -> dict | None:
-    """The form's cleaned data, or None once its errors are shown as messages."""
-    if form.is_valid():
-        return form.cleaned_data
-    form_errors(request, form)
-    return None
-
-
 def _back(request, chain: SandboxPartnerChain):
     """To `next` when it is a page of this site, else to the chain's page."""
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(back)
-    return redirect("sandbox:partner-chain", chain_id=chain.chain_id)
+    return go_back(request, "sandbox:partner-chain", chain_id=chain.chain_id)
 
 
 def chain_page(request, chain_id):
@@ -92,8 +77,7 @@ def chain_page(request, chain_id):
             "status": status,
             "statuses": PARTNER_STATUSES,
             "actions": [(slug, label) for slug, (label, _, _) in ORDER_ACTIONS.items()],
-            "deliveries": chain.deliveries.select_related("order").defer("body", "order__document")[:DELIVERIES_SHOWN],
-            "delivery_counts": chain.deliveries.values_list("state").annotate(n=Count("pk")).order_by("state"),
+            **outbox_table(chain),
             "pushed": sorted(partner_webhooks.PUSHED[chain.picking_mode]),
         },
     )
@@ -101,7 +85,7 @@ def chain_page(request, chain_id):
 
 @require_POST
 def chain_create(request):
-    if (data := _valid_data(request, PartnerChainForm(request.POST))) is None:
+    if (data := valid_data(request, PartnerChainForm(request.POST))) is None:
         return redirect("sandbox:index")
     chain = partner_data.create_chain(data["name"], picking_mode=data["picking_mode"], vendors=data["vendors"])
     messages.success(request, f"Created the Partner API chain {chain.account.name}.")
@@ -111,13 +95,7 @@ def chain_create(request):
 @require_POST
 def chain_settings(request, chain_id, part):
     chain = _chain(chain_id)
-    form_class = SETTINGS_FORMS.get(part)
-    if form_class is None:
-        raise Http404("No such settings")
-    form = form_class(request.POST, instance=chain.account if form_class is FaultForm else chain)
-    if _valid_data(request, form) is not None:
-        form.save()
-        messages.success(request, f"Saved the {part} settings.")
+    save_settings(request, SETTINGS_FORMS, part, chain)
     return _back(request, chain)
 
 
@@ -146,7 +124,7 @@ def test_order(request, chain_id):
     """The Partner Portal's Test Order: a new order in the chosen state, and its webhook."""
     chain = _chain(chain_id)
     form = PartnerTestOrderForm(request.POST, chain=chain)
-    if (data := _valid_data(request, form)) is None:
+    if (data := valid_data(request, form)) is None:
         return _back(request, chain)
     order = partner_data.create_order(
         chain,
@@ -163,7 +141,7 @@ def test_order(request, chain_id):
 
 def _webhook_words(chain: SandboxPartnerChain, order, queued: int) -> str:
     if queued:
-        return f"{queued} webhook deliver{'y' if queued == 1 else 'ies'} queued."
+        return queued_words(queued)
     if not partner_webhooks.pushes(chain, order.status):
         return f"no webhook: {chain.get_picking_mode_display()} chains do not hear {order.status}."
     return "no webhook: set the chain's webhook URL first."
@@ -172,7 +150,7 @@ def _webhook_words(chain: SandboxPartnerChain, order, queued: int) -> str:
 @require_POST
 def generate(request, chain_id):
     chain = _chain(chain_id)
-    if (data := _valid_data(request, PartnerGenerateForm(request.POST))) is None:
+    if (data := valid_data(request, PartnerGenerateForm(request.POST))) is None:
         return _back(request, chain)
     made = partner_data.generate_orders(
         chain,
@@ -189,9 +167,7 @@ def generate(request, chain_id):
 def deliver(request, chain_id):
     """Send the due webhooks now (of every chain), without waiting for the sender's loop."""
     chain = _chain(chain_id)
-    sent = partner_webhooks.deliver_due(limit=SEND_NOW_LIMIT)
-    delivered = chain.deliveries.filter(state=SandboxPartnerDelivery.DELIVERED).count()
-    messages.success(request, f"Sent {sent} due webhook deliveries; {delivered} of this chain's are delivered.")
+    send_due_now(request, partner_webhooks.OUTBOX, chain, "chain")
     return _back(request, chain)
 
 

@@ -1,21 +1,16 @@
 """Calling the fake Partner API the way the adapter does (bearer token, JSON), and a real HTTP
-receiver for its webhooks: a small http.server in a thread that records each request and
-answers the codes it is told to."""
+receiver for its webhooks (`tests.support.webhook_receiver`)."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.utils import timezone
 
 from connections.platforms.partner.sandbox import data as partner_data
 from connections.platforms.partner.sandbox.models import PARTNER_PICKING
+from tests.support.webhook_receiver import Received, WebhookReceiver
 
 API = "/sandbox/partner/v2"
 TOKEN = "partner-test-token-a-0001"
@@ -96,59 +91,13 @@ def error(response) -> tuple[int, str]:
 # -- the webhook receiver -----------------------------------------------------------------------------
 
 
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
+class Receiver(WebhookReceiver):
+    """The chain's webhooks: with `secret`, a request whose Authorization differs gets 401."""
 
-    def json(self):
-        return json.loads(self.body)
+    path = "/webhooks/partner/abc/"
 
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 in a thread. Each POST is recorded; the answer is the next of
-    `codes` (then `default`); `delay` seconds before answering (for timeouts); `secret` set: a
-    request whose Authorization differs gets 401."""
-
-    def __init__(self, *codes: int, default: int = 200, delay: float = 0, secret: str | None = None):
-        self.codes = deque(codes)
-        self.default, self.delay, self.secret = default, delay, secret
-        self.received: list[Received] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.received.append(Received(self.path, dict(self.headers.items()), body))
-                time.sleep(receiver.delay)
-                self.send_response(receiver.answer(self.headers.get("Authorization")))
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    def answer(self, authorization: str | None) -> int:
-        if self.secret is not None and authorization != self.secret:
-            return 401
-        return self.codes.popleft() if self.codes else self.default
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/partner/abc/"
+    def accepts(self, request: Received) -> bool:
+        return request.headers.get("Authorization") == self.secret
 
     def statuses(self) -> list[str]:
         return [r.json()["status"] for r in self.received]
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
