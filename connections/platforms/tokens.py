@@ -76,3 +76,14 @@ class TokenCache:
 def _fernet():
     """The same keys as the credentials' encrypted column (FERNET_KEYS, rotation included)."""
     return EncryptedTextField().fernet
+
+
+def token_or_client_problems(credentials: dict[str, str], token_field: str, missing: str) -> dict[str, str]:
+    """{field: problem} for an account that connects with a token (`token_field`) or with a client
+    ID and secret, which go together; `missing` is what to say when none of them is given."""
+    token, client_id, client_secret = (credentials.get(n) for n in (token_field, "client_id", "client_secret"))
+    if token or (client_id and client_secret):
+        return {}
+    if client_id or client_secret:
+        return {"client_secret" if client_id else "client_id": "The client ID and secret go together."}
+    return {token_field: missing}

@@ -1,4 +1,4 @@
-"""Reading plain values out of platform documents: times and amounts."""
+"""Reading plain values out of platform documents: objects, times and amounts."""
 
 from __future__ import annotations
 
@@ -31,3 +31,12 @@ def decimal_amount(value: Any) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
     return Decimal(str(value).replace("$", "").replace(",", ""))
+
+
+def json_object(value: Any) -> dict[str, Any]:
+    """A JSON object of a document; null or "" is an empty one. TypeError for anything else."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value

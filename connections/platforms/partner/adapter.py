@@ -49,6 +49,7 @@ from ..errors import AuthError, PlatformError, TransientError
 from ..http import PlatformClient, parse_retry_after
 from ..parts import OrderUpdates
 from ..platform import Platform
+from ..tokens import token_or_client_problems
 from ..values import utc_datetime
 from . import picking, tokens, words
 from .orders import known_status, normalize_order, unknown_status_words
@@ -210,12 +211,9 @@ class PartnerPlatform(Platform):
             problems["chain_id"] = "A Chain ID looks like 3fa85f64-5717-4562-b3fc-2c963f66afa6."
         if not vendor_ids(credentials):
             problems["vendor_ids"] = "Enter at least one store (vendor) ID."
-        token, client_id, client_secret = (credentials.get(n) for n in ("token", "client_id", "client_secret"))
-        if not token and not (client_id and client_secret):
-            if client_id or client_secret:
-                problems["client_secret" if client_id else "client_id"] = "The client ID and secret go together."
-            else:
-                problems["token"] = "Enter the Bearer token, or the client ID and client secret."  # noqa: S105
+        problems |= token_or_client_problems(
+            credentials, "token", "Enter the Bearer token, or the client ID and client secret."
+        )
         if problem := typed_secret_problem(credentials.get("webhook_secret") or ""):
             problems["webhook_secret"] = f"{problem} Leave it blank and the portal makes one."
         return problems

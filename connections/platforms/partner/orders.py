@@ -10,7 +10,7 @@ from decimal import InvalidOperation
 from typing import Any
 
 from ..base import NormalizedItem, NormalizedOrder, OrderStatus, UnreadableRecord
-from ..values import decimal_amount, utc_datetime
+from ..values import decimal_amount, json_object, utc_datetime
 from . import picking
 
 STATUS_MAP = {
@@ -56,11 +56,11 @@ def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
     if not isinstance(raw, dict) or not raw.get("order_id"):
         raise ValueError("missing order_id")
     status = str(raw.get("status") or "").strip().upper()
-    system = _object(raw.get("sys"))
-    client = _object(raw.get("client"))
-    customer = _object(raw.get("customer"))
-    payment = _object(raw.get("payment"))
-    address = _object(customer.get("delivery_address"))
+    system = json_object(raw.get("sys"))
+    client = json_object(raw.get("client"))
+    customer = json_object(raw.get("customer"))
+    payment = json_object(raw.get("payment"))
+    address = json_object(customer.get("delivery_address"))
     currency = str(raw.get("currency") or CURRENCY_BY_COUNTRY.get(str(client.get("country_code") or "").upper(), ""))
     items = tuple(_item(item, position) for position, item in enumerate(raw.get("items") or []))
     name = " ".join(str(customer.get(k) or "").strip() for k in ("first_name", "last_name")).strip()
@@ -84,15 +84,15 @@ def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
         flags={
             "transport_type": str(raw.get("transport_type") or ""),
             "store_id": str(client.get("store_id") or ""),
-            "cancellation": _object(raw.get("cancellation")),
+            "cancellation": json_object(raw.get("cancellation")),
         },
         raw=raw,
     )
 
 
 def _item(raw: Any, position: int) -> NormalizedItem:
-    item = _object(raw)
-    pricing = _object(item.get("pricing"))
+    item = json_object(raw)
+    pricing = json_object(item.get("pricing"))
     weighed = str(pricing.get("pricing_type") or "").upper() == "KG"
     quantity = decimal_amount(pricing.get("quantity") or (0 if weighed else 1))
     options = [(picking.PICKING_OPTION, str(item.get("status") or "NOT_PROCESSED"))]
@@ -118,7 +118,7 @@ def _item(raw: Any, position: int) -> NormalizedItem:
 
 def _notes(raw: dict[str, Any], client: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     notes = []
-    cancellation = _object(raw.get("cancellation"))
+    cancellation = json_object(raw.get("cancellation"))
     if cancellation:
         by = f" (cancelled by {cancellation['cancelled_by']})" if cancellation.get("cancelled_by") else ""
         notes.append(("Cancellation", f"{cancellation.get('reason') or 'no reason given'}{by}"))
@@ -134,11 +134,3 @@ def _notes(raw: dict[str, Any], client: dict[str, Any]) -> tuple[tuple[str, str]
         if value:
             notes.append((label, str(value)))
     return tuple(notes)
-
-
-def _object(value: Any) -> dict[str, Any]:
-    if value in (None, ""):
-        return {}
-    if not isinstance(value, dict):
-        raise TypeError(f"expected an object, got {type(value).__name__}")
-    return value
