@@ -13,6 +13,7 @@ from connections.models import Connection, Credential
 from connections.platforms.partner.sandbox.data import create_chain
 from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID
 from connections.platforms.partner.tests.orders import partner_order
+from tests.support.account_form import add_account as fill_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "partner-connect-token-5a7c9e1b3d"
@@ -35,18 +36,14 @@ def sandbox_chain(live_server, settings):
 
 
 def add_account(client, **fields):
-    url = reverse("connections:add", args=["partner"])
-    form = client.get(url).context["form"]
-    data = {name: field.initial for name, field in form.fields.items() if field.initial not in (None, "")}
-    data.update(
-        name="Connect Grocer",
-        api_host="sandbox",
-        chain_id=PARTNER_CHAIN_ID,
-        vendor_ids="v-1, v-2",
-        picking_mode="partner",
-        **fields,
-    )
-    return client.post(url, {k: v for k, v in data.items() if v is not None})
+    typed = {
+        "name": "Connect Grocer",
+        "api_host": "sandbox",
+        "chain_id": PARTNER_CHAIN_ID,
+        "vendor_ids": "v-1, v-2",
+        "picking_mode": "partner",
+    }
+    return fill_in(client, "partner", **{**typed, **fields})
 
 
 def webhook_card(client, connection) -> str:
