@@ -10,6 +10,7 @@ PLATFORMS = (
     "connections.platforms.noths",
     "connections.platforms.nuorder",
     "connections.platforms.partner",
+    "connections.platforms.shopify",
 )
 
 
