@@ -1,12 +1,18 @@
-"""Webhook benchmark: Partner API order events posted to the portal served by gunicorn.
+"""Webhook benchmark: a platform's order events posted to the portal served by gunicorn.
 
-    .venv/bin/python bench/webhook.py [--database-url URL] [--workers 3] [--senders 8]
-                                      [--events 2000] [--repeat 3] [--rate 200] [--seconds 20] [--quick]
+    .venv/bin/python bench/webhook.py [--platform partner|shopify] [--database-url URL] [--workers 3]
+                                      [--senders 8] [--events 2000] [--repeat 3] [--rate 200] [--seconds 20]
+                                      [--quick]
+
+--platform says whose deliveries are posted: the Partner API's (the default: the order as
+the body, the Authorization header the connection's whole webhook secret) or Shopify's (the
+order in its REST shape, signed: X-Shopify-Hmac-Sha256 is the HMAC of the body, and every
+delivery has ids of its own in its headers, made and signed before the timed runs).
 
 It makes a scratch database (a temporary SQLite file with the ORM broker, or with
 --database-url a `bench_webhook` database on that PostgreSQL server, dropped afterwards,
 with Redis as broker and cache under a queue name of its own), migrates it, creates one
-Partner API connection, and serves the portal from it with gunicorn (sync workers, the
+connection of that platform, and serves the portal from it with gunicorn (sync workers, the
 portal's settings and middleware plus one trivial JSON view: bench/webhook_settings.py),
 with a real `qcluster` worker applying the events as they arrive. Then, in a process of
 its own:
@@ -30,7 +36,10 @@ See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import hashlib
+import hmac
 import http.client
 import itertools
 import json
@@ -43,6 +52,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import webhook_stages
@@ -54,6 +64,29 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 TRIVIAL_PATH = "/bench/trivial/"
 # Each order's events in turn, five minutes apart: event n is order n // 4's status n % 4.
 LIFE = ("RECEIVED", "ACCEPTED", "READY_FOR_PICKUP", "DISPATCHED")
+PLATFORMS = {  # --platform: what the report calls its events
+    "partner": "Partner API order events",
+    "shopify": "Shopify order webhooks, signed with an HMAC-SHA256 of the body",
+}
+# Shopify: the same four steps an order, each a delivery of the order in its REST shape (made
+# from connections/platforms/shopify/fixtures/order_webhook.json): created with the payment
+# authorised, paid, partly fulfilled, fulfilled; every SHOPIFY_CANCEL_EVERY-th order instead
+# gets a note and is then cancelled (and refunded) unfulfilled. Order n is placed n seconds
+# after SHOPIFY_PLACED, its steps five minutes apart; its id is SHOPIFY_FIRST_ID + n.
+SHOPIFY_LIFE = (
+    ("orders/create", {"financial_status": "authorized", "fulfillment_status": None}),
+    ("orders/updated", {"financial_status": "paid", "fulfillment_status": None}),
+    ("orders/updated", {"financial_status": "paid", "fulfillment_status": "partial"}),
+    ("orders/updated", {"financial_status": "paid", "fulfillment_status": "fulfilled"}),
+)
+SHOPIFY_CANCELLED_LIFE = (
+    *SHOPIFY_LIFE[:2],
+    ("orders/updated", {"financial_status": "paid", "note": "Customer asked to cancel"}),
+    ("orders/cancelled", {"financial_status": "refunded", "note": "Customer asked to cancel"}),
+)
+SHOPIFY_CANCEL_EVERY = 8
+SHOPIFY_PLACED = datetime(2026, 12, 3, 14, 21, 5, tzinfo=UTC)
+SHOPIFY_FIRST_ID = 5_600_000_000_000
 OPEN_LOOP_SENDERS = 32  # connections the fixed-rate run may have open at once
 DUPLICATE_SHARE = 0.05  # of the fixed-rate run's posts, exact copies of the one sent a second before
 RESEND_AFTER_DRAIN = 200  # events sent again once everything is applied
@@ -69,7 +102,14 @@ TARGET_P99_MS = 100.0  # at --rate posts a second
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Post Partner API webhook events to the portal and print figures.")
+    parser = argparse.ArgumentParser(description="Post a platform's webhook events to the portal and print figures.")
+    parser.add_argument(
+        "--platform",
+        choices=sorted(PLATFORMS),
+        default="partner",
+        help="whose deliveries: the Partner API's (secret in the Authorization header) or Shopify's "
+        "(signed bodies) (default partner)",
+    )
     parser.add_argument(
         "--database-url",
         help="postgres://... to run on PostgreSQL: a scratch database "
@@ -92,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(args)
     if args.quick:
         args.events, args.repeat, args.seconds = 300, 1, 5
-    child_args = [f"--{name}={getattr(args, name)}" for name in ("workers", "senders", "repeat", "rate", "seconds")]
+    child_args = [
+        f"--{name}={getattr(args, name)}" for name in ("platform", "workers", "senders", "repeat", "rate", "seconds")
+    ]
     if args.database_url:
         child_args.append(f"--redis-url={args.redis_url or REDIS_URL}")
     results = run_children(
@@ -111,9 +153,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(r: dict) -> int:
+    signed = f", {r['header_bytes']:,} bytes of headers" if r["platform"] == "shopify" else ""
     print(
-        f"\n== Webhook benchmark: Partner API order events ({r['body_bytes']:,} bytes each), {r['database']}, "
-        f"broker {r['broker']}, gunicorn -w {r['workers']} (sync), Python {r['python']}\n"
+        f"\n== Webhook benchmark: {PLATFORMS[r['platform']]} ({r['body_bytes']:,} bytes each{signed}), "
+        f"{r['database']}, broker {r['broker']}, gunicorn -w {r['workers']} (sync), Python {r['python']}\n"
     )
     web, trivial = r["throughput"]["webhook"], r["throughput"]["trivial"]
     groups = r["cpu_groups"]
@@ -334,8 +377,8 @@ class Client:
             return 0
 
 
-def send_all(port: int, jobs: list[tuple[str, bytes]], headers: dict, senders: int, rate: float | None = None) -> dict:
-    """Post every (path, body) over `senders` connections, in order.
+def send_all(port: int, jobs: list[tuple[str, bytes, dict]], senders: int, rate: float | None = None) -> dict:
+    """Post every (path, body, headers) over `senders` connections, in order.
 
     Closed loop (no rate): each sender posts the next job as soon as its last is answered;
     latency counts from the send. Open loop: job i is due at start + i / rate and its latency
@@ -354,7 +397,7 @@ def send_all(port: int, jobs: list[tuple[str, bytes]], headers: dict, senders: i
             if (wait := due - time.perf_counter()) > 0:
                 time.sleep(wait)
             lag[i] = time.perf_counter() - due
-            statuses[i] = client.post(*jobs[i], headers)
+            statuses[i] = client.post(*jobs[i])
             latency[i] = time.perf_counter() - due
         opened.append(client.opened)
 
@@ -452,20 +495,51 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
 
 class Bench:
     def __init__(self, args, db):
-        from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET, make_partner_connection
         from portal.models import Merchant
 
         self.args = args
         self.db = db
+        self.platform = args.platform
         self.merchant = Merchant.objects.create(name="Bench Grocer")
-        self.connection = make_partner_connection(self.merchant, name="bench")
-        self.path = f"/webhooks/partner/{self.connection.webhook_id}/"
-        self.headers = {"Authorization": PARTNER_WEBHOOK_SECRET, "Content-Type": "application/json"}
+        self.connection = self.make_connection("bench")
+        self.path = f"/webhooks/{self.platform}/{self.connection.webhook_id}/"
         self.random = random.Random(SEED)
         self.made = 0
         self.bodies: dict[str, bytes] = {}  # dedupe key: body
-        self.order_of: dict[str, tuple[str, int]] = {}  # dedupe key: (order id, step in LIFE)
+        self.order_of: dict[str, tuple[str, int]] = {}  # dedupe key: (order id, step in its life)
         self.answers: dict[str, list[int]] = defaultdict(list)  # dedupe key: every answer's status
+        if self.platform == "partner":
+            from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET
+
+            # One dict for every post: the secret is all the Partner API sends.
+            self.headers = {"Authorization": PARTNER_WEBHOOK_SECRET, "Content-Type": "application/json"}
+            self.headers_of: dict[str, dict[str, str]] | None = None
+        else:
+            # The connection's webhook secret (make_shopify_connection stores SHOPIFY_SECRET as it).
+            field = self.connection.adapter.deliveries.secret_field
+            self.secret = self.connection.stored_credentials()[field].encode()
+            self.headers_of = {}  # dedupe key: the delivery's headers, signature included
+            self.meta_of: dict[str, dict[str, str]] = {}  # dedupe key: the same as WSGI environ keys
+            fixtures = Path(__file__).resolve().parent.parent / "connections/platforms/shopify/fixtures"
+            self.template = json.loads((fixtures / "order_webhook.json").read_text())
+
+    def make_connection(self, name: str):
+        if self.platform == "partner":
+            from connections.platforms.partner.tests.fixtures import make_partner_connection
+
+            return make_partner_connection(self.merchant, name=name)
+        from connections.models import Connection
+        from connections.platforms.shopify.tests.fixtures import make_shopify_connection
+
+        connection = make_shopify_connection(self.merchant, name=name)
+        # Every state imported, as the Partner API's defaults do for its: a batch that brings an
+        # order's first and last events together creates it from the last, fulfilled or cancelled,
+        # which Shopify's defaults (unfulfilled, partly fulfilled, on hold) would skip. Only the
+        # drain reads this; the request does not.
+        everything = [status for status, _ in connection.adapter.statuses]
+        Connection.objects.filter(pk=connection.pk).update(import_statuses=everything)
+        connection.import_statuses = everything
+        return connection
 
     def say(self, text: str) -> None:
         print(f"  {text}", flush=True)
@@ -474,6 +548,8 @@ class Bench:
 
     def new_events(self, count: int) -> list[str]:
         """`count` events never sent before (a new order or its next status); their dedupe keys."""
+        if self.platform == "shopify":
+            return [self.new_shopify_event() for _ in range(count)]
         import orjson
 
         from connections.platforms.partner.tests.orders import partner_order
@@ -491,6 +567,72 @@ class Bench:
             keys.append(key)
         return keys
 
+    def new_shopify_event(self) -> str:
+        """One delivery never sent before, signed now (not while sending); its dedupe key.
+
+        The key is what the portal makes of it (`ShopifyDeliveries.read`: `webhook:` and the
+        delivery's id), so the bookkeeping matches the stored events'.
+        """
+        import orjson
+        from django.conf import settings
+        from django.http.request import HttpHeaders
+
+        from connections.platforms.shopify.orders import GID
+        from connections.platforms.shopify.tests.fixtures import SHOPIFY_SHOP
+        from connections.platforms.shopify.webhooks import ShopifyDeliveries
+
+        made = self.made
+        number, step = divmod(made, len(SHOPIFY_LIFE))
+        self.made += 1
+        life = SHOPIFY_CANCELLED_LIFE if number % SHOPIFY_CANCEL_EVERY == SHOPIFY_CANCEL_EVERY - 1 else SHOPIFY_LIFE
+        topic, changes = life[step]
+        placed = SHOPIFY_PLACED + timedelta(seconds=number)
+        updated = placed + timedelta(minutes=5 * step)
+        order_id = SHOPIFY_FIRST_ID + number
+        payload = {
+            **self.template,  # shared nested values are only read
+            "id": order_id,
+            "admin_graphql_api_id": f"{GID}{order_id}",
+            "name": f"#{1001 + number}",
+            "created_at": placed.isoformat(),
+            "processed_at": (placed - timedelta(seconds=1)).isoformat(),
+            "updated_at": updated.isoformat(),
+            **changes,
+        }
+        if topic == "orders/cancelled":
+            payload.update(cancelled_at=updated.isoformat(), cancel_reason="customer", closed_at=updated.isoformat())
+        body = orjson.dumps(payload)
+        signature = base64.b64encode(hmac.new(self.secret, body, hashlib.sha256).digest()).decode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": signature,
+            "X-Shopify-Shop-Domain": SHOPIFY_SHOP,
+            "X-Shopify-API-Version": settings.SHOPIFY_API_VERSION,
+            "X-Shopify-Webhook-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-webhook-{SEED}-delivery-{made}")),
+            "X-Shopify-Event-Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench-webhook-{SEED}-event-{made}")),
+            "X-Shopify-Triggered-At": updated.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        meta = {
+            "CONTENT_TYPE" if name == "Content-Type" else "HTTP_" + name.upper().replace("-", "_"): value
+            for name, value in headers.items()
+        }
+        key = ShopifyDeliveries().read(payload, HttpHeaders(meta), body).dedupe_keys[0]
+        self.bodies[key], self.order_of[key] = body, (f"{GID}{order_id}", step)
+        self.headers_of[key], self.meta_of[key] = headers, meta
+        return key
+
+    def jobs(self, path: str, keys: list[str], phase: str) -> list[tuple[str, bytes, dict]]:
+        """(path, body, headers) of each post, made before the sending starts.
+
+        X-Bench-Phase names the phase for the servers' stage timers. Partner API posts share one
+        headers dict; Shopify's each have their own (signature and ids), exact copies the same.
+        """
+        if self.headers_of is None:
+            headers = {**self.headers, "X-Bench-Phase": phase}
+            return [(path, self.bodies[k], headers) for k in keys]
+        return [(path, self.bodies[k], {**self.headers_of[k], "X-Bench-Phase": phase}) for k in keys]
+
     # -- phases ------------------------------------------------------------------------------------------
 
     def run(self, port: int, cpu: CpuMeter, worker) -> dict:
@@ -500,14 +642,14 @@ class Bench:
         args = self.args
         self.say("warming up every gunicorn worker")
         self.post(self.new_events(100), args.senders, "warm-up")
-        self.send([(TRIVIAL_PATH, self.bodies[k]) for k in list(self.bodies)[:100]], args.senders, "warm-up")
+        self.send(self.jobs(TRIVIAL_PATH, list(self.bodies)[:100], "warm-up"), args.senders)
         self.wait_for_worker()
 
         rounds = {"webhook": [], "trivial": []}
         for number in range(1, args.repeat + 1):
             keys = self.new_events(args.orders)
             web = self.post(keys, args.senders, "throughput webhook")
-            trivial = self.send([(TRIVIAL_PATH, self.bodies[k]) for k in keys], args.senders, "throughput trivial")
+            trivial = self.send(self.jobs(TRIVIAL_PATH, keys, "throughput trivial"), args.senders)
             rounds["webhook"].append(web)
             rounds["trivial"].append(trivial)
             self.say(
@@ -522,6 +664,7 @@ class Bench:
         )
         resend = self.resend_after_drain()
         return {
+            "platform": self.platform,
             "engine": engine_name(self.db),
             "broker": "Redis" if settings.REDIS_URL else "ORM (the database)",
             "python": sys.version.split()[0],
@@ -532,6 +675,11 @@ class Bench:
             "rate": args.rate,
             "seconds": args.seconds,
             "body_bytes": round(statistics.mean(len(b) for b in self.bodies.values())),
+            "header_bytes": round(
+                statistics.mean(sum(len(k) + len(v) + 4 for k, v in h.items()) for h in self.headers_of.values())
+            )
+            if self.headers_of
+            else 0,
             "cpu_groups": [g for g in CpuMeter.GROUPS if g != "redis" or settings.REDIS_URL],
             "throughput": {
                 "webhook": median_figures(rounds["webhook"]),
@@ -539,14 +687,14 @@ class Bench:
                 "each": {kind: [f["per_s"] for f in rounds[kind]] for kind in rounds},
             },
             "latency": latency,
-            "stage_order": [name for _, _, name in webhook_stages.targets(self.db)],
+            "stage_order": list(dict.fromkeys(name for _, _, name in webhook_stages.targets(self.db))),
             "checks": resend + self.checks(),
         }
 
     def post(self, keys: list[str], senders: int, phase: str, rate: float | None = None) -> dict:
         """Post these events to the webhook; figures include the worker applying them all."""
         drains = self.drains()
-        figures = self.send([(self.path, self.bodies[k]) for k in keys], senders, phase, rate, keys=keys)
+        figures = self.send(self.jobs(self.path, keys, phase), senders, rate, keys=keys)
         drained_from = self.cpu.snapshot()
         figures["drain_s"] = self.wait_for_worker()
         time.sleep(0.5)  # the worker logs a drain once its result is saved
@@ -555,11 +703,11 @@ class Bench:
         figures["worker_ms_per_event"] = worker_s * 1000 / len(keys)
         return figures
 
-    def send(self, jobs, senders: int, phase: str, rate: float | None = None, *, keys: list[str] | None = None) -> dict:
-        """Post the jobs; X-Bench-Phase names the phase for the servers' stage timers."""
+    def send(self, jobs, senders: int, rate: float | None = None, *, keys: list[str] | None = None) -> dict:
+        """Post the (path, body, headers) jobs; given the events' keys, keeps their answers and watches the backlog."""
         backlog = Backlog(self.connection.pk) if keys else None
         before = self.cpu.snapshot()
-        sends = send_all(self.port, jobs, {**self.headers, "X-Bench-Phase": phase}, senders, rate)
+        sends = send_all(self.port, jobs, senders, rate)
         after = self.cpu.snapshot()
         if backlog:
             backlog.stop()
@@ -641,7 +789,7 @@ class Bench:
         """Once everything is applied, send a sample again: all 200, and nothing changes but the counters."""
         keys = self.random.sample(sorted(self.bodies), min(RESEND_AFTER_DRAIN, len(self.bodies)))
         orders, events = self.state()
-        sends = self.send([(self.path, self.bodies[k]) for k in keys], self.args.senders, "resend", keys=keys)
+        sends = self.send(self.jobs(self.path, keys, "resend"), self.args.senders, keys=keys)
         time.sleep(1)  # a drain, had one been asked, would have started
         self.wait_for_worker()
         orders_after, events_after = self.state()
@@ -669,7 +817,11 @@ class Bench:
         from django.db.models import Count
 
         from connections.models import WebhookEvent
-        from connections.platforms.partner.orders import normalize_order
+
+        if self.platform == "partner":
+            from connections.platforms.partner.orders import normalize_order
+        else:
+            from connections.platforms.shopify.orders import normalize_order
 
         orders, events = self.state()
         stored = Counter(
@@ -733,25 +885,30 @@ class Bench:
         from django.utils import timezone
 
         from connections.models import Connection
-        from connections.platforms.partner.tests.fixtures import make_partner_connection
 
-        probe = make_partner_connection(self.merchant, name="probe")
+        probe = self.make_connection("probe")  # Shopify's: signed with the same secret
         Connection.objects.filter(pk=probe.pk).update(webhook_drain_asked_at=timezone.now())
-        path = f"/webhooks/partner/{probe.webhook_id}/"
-        factory = RequestFactory(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=self.headers["Authorization"])
+        path = f"/webhooks/{self.platform}/{probe.webhook_id}/"
+        if self.headers_of is None:
+            factory = RequestFactory(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=self.headers["Authorization"])
+        else:  # each event's own headers, as it was sent
+            factory = RequestFactory(HTTP_HOST="127.0.0.1")
         handler = WSGIHandler()
-        bodies = [self.bodies[k] for k in list(self.bodies)[: PROBE_REQUESTS + 20]]
+        keys = list(self.bodies)[: PROBE_REQUESTS + 20]
 
-        def call(url: str, body: bytes, phase: str) -> str:
+        def call(url: str, key: str, phase: str) -> str:
             answered = []
-            request = factory.generic("POST", url, body, "application/json", HTTP_X_BENCH_PHASE=phase)
+            meta = {} if self.headers_of is None else self.meta_of[key]
+            request = factory.generic(
+                "POST", url, self.bodies[key], "application/json", HTTP_X_BENCH_PHASE=phase, **meta
+            )
             response = handler(request.environ, lambda status, headers, exc_info=None: answered.append(status))
             response.close()  # request_finished: Django closes an SQLite connection here
             return answered[0]
 
-        for body in bodies[:20]:  # warm up, untimed
-            assert call(path, body, "").startswith("202"), "the probe's webhook did not accept an event"
-            call(TRIVIAL_PATH, body, "")
+        for key in keys[:20]:  # warm up, untimed
+            assert call(path, key, "").startswith("202"), "the probe's webhook did not accept an event"
+            call(TRIVIAL_PATH, key, "")
         queries = Counter()
 
         def count(execute, sql, params, many, context):
@@ -759,12 +916,12 @@ class Bench:
             return execute(sql, params, many, context)
 
         with Stages().timing(webhook_stages.targets(self.db)) as stages, self.db.execute_wrapper(count):
-            for body in bodies[20:]:
-                call(path, body, "probe webhook")
-            for body in bodies[20:]:
-                call(TRIVIAL_PATH, body, "probe trivial")
+            for key in keys[20:]:
+                call(path, key, "probe webhook")
+            for key in keys[20:]:
+                call(TRIVIAL_PATH, key, "probe trivial")
         self.db.force_debug_cursor = True
-        call(path, self.bodies[self.new_events(1)[0]], "")
+        call(path, self.new_events(1)[0], "")
         statements = [q["sql"][:110] + ("..." if len(q["sql"]) > 110 else "") for q in self.db.queries]
         self.db.force_debug_cursor = False
         figures = stages.figures()

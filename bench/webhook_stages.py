@@ -75,23 +75,30 @@ class Stages:
 
 
 def targets(db) -> list[tuple[object, str, str]]:
-    """What is timed in a webhook request: the view's steps, the database's, the whole request."""
+    """What is timed in a webhook request: the view's steps, the database's, the whole request.
+
+    For either platform `webhook.py` posts; a stage name may appear twice (one per platform).
+    """
     import orjson
     from django.core.handlers.wsgi import WSGIHandler
     from fernet_fields.fields import EncryptedField
 
     from connections import webhooks
     from connections.platforms.partner.webhooks import PartnerDeliveries
+    from connections.platforms.shopify.webhooks import ShopifyDeliveries
 
     found = [
         (WSGIHandler, "__call__", WHOLE),
         (webhooks, "connection_for", "find the connection (SELECT)"),
         (EncryptedField, "from_db_value", "Fernet decryption of the credentials"),
-        (webhooks, "authenticate", "authenticate (the Authorization header)"),
+        # The platform's scheme: the Partner API's secret header, Shopify's HMAC of the body.
+        (webhooks, "authenticate", "authenticate (the platform's scheme)"),
         (webhooks, "read_body", "read the body"),
         (webhooks, "receive", "receive: the rest of it"),
         (orjson, "loads", "parse the body (orjson)"),
+        # One name for both: a run posts one platform's deliveries, so only one of them is called.
         (PartnerDeliveries, "read", "read it (the platform's Deliveries.read)"),
+        (ShopifyDeliveries, "read", "read it (the platform's Deliveries.read)"),
         (webhooks, "_kept_headers", "headers to keep"),
         (webhooks, "_insert_event", "INSERT the event, committed (waits included)"),
         (webhooks, "_drain_pending", "read the drain flag"),
