@@ -262,25 +262,32 @@ def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
     """The request's headers less the secret: never a header that carries it, nor any copy of a secret
     value (a credential declared secret, or one the platform keeps beside them); an account's name
     or id (a store's domain) is no secret and is kept."""
-    declared = {field.name: field.secret for field in connection.adapter.credential_fields}
-    secrets = [
-        value
-        for name, value in connection.stored_credentials().items()
-        if value and len(value) >= 8 and declared.get(name, True)
-    ]
-    hidden = HIDDEN_HEADERS | deliveries_of(connection).authentication.secret_headers
+    hidden, public = _hidden_meta_keys(connection.platform), _public_credentials(connection.platform)
+    stored = connection.stored_credentials()
+    secrets = [value for name, value in stored.items() if value and len(value) >= 8 and name not in public]
     kept = {}
     for key, value in meta.items():
-        if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")):
-            continue
-        name = key.removeprefix("HTTP_").replace("_", "-").title()
-        if name.lower() in hidden:
+        if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in hidden:
             continue
         text = str(value)[:MAX_HEADER_CHARS].replace("\x00", "")  # PostgreSQL's jsonb refuses NUL
         if any(secret in text for secret in secrets):
             text = "(hidden: it holds a secret)"
-        kept[name] = text
+        kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text
     return kept
+
+
+@functools.cache
+def _hidden_meta_keys(platform: str) -> frozenset[str]:
+    """The request META names of the headers never kept: the usual secret carriers, and the one
+    the platform's authentication reads its secret from."""
+    names = HIDDEN_HEADERS | registry.get(platform).deliveries.authentication.secret_headers
+    return frozenset(f"HTTP_{name.upper().replace('-', '_')}" for name in names)
+
+
+@functools.cache
+def _public_credentials(platform: str) -> frozenset[str]:
+    """The credentials the platform declares no secret (a store's domain, a client ID)."""
+    return frozenset(field.name for field in registry.get(platform).credential_fields if not field.secret)
 
 
 # -- draining ----------------------------------------------------------------------------------------
