@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from connections.platforms import installed
 
@@ -16,7 +17,16 @@ SECRET_KEY = env.str("SECRET_KEY")
 # Credentials are encrypted with these keys, never with SECRET_KEY. The first key
 # encrypts, every key decrypts: to rotate, put a new key first, run
 # `manage.py rotate_fernet_keys`, then drop the old key.
-FERNET_KEYS = env.list("FERNET_KEYS")
+FERNET_KEYS = env.list("FERNET_KEYS", default=[])
+# Missing or blank keys are refused here, before anything runs; whether the keys decrypt what
+# is stored is checked as the portal and its workers start (connections/keys.py).
+if not FERNET_KEYS or not all(key.strip() for key in FERNET_KEYS):
+    raise ImproperlyConfigured(
+        "FERNET_KEYS is missing or has an empty key. It must list the keys the stored credentials are encrypted "
+        "with, separated by commas, the newest first. Put back the value this portal ran with (its .env or your "
+        "secret store); a new install takes any long random string, e.g. the output of "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`. Then start the portal again."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
