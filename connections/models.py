@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from fernet_fields import EncryptedTextField
 
 from .platforms import registry
+from .sealed import CredentialsUnreadable, SealedTextField, opened
 
 
 def validate_platform(value):
@@ -138,8 +138,22 @@ class Connection(models.Model):
             return None
 
     def stored_credentials(self) -> dict[str, str]:
+        """The decrypted credentials; CredentialsUnreadable when FERNET_KEYS cannot decrypt them."""
         credential = self._credential_or_none()
         return credential.values() if credential else {}
+
+    def credentials_readable(self) -> bool:
+        """Whether FERNET_KEYS decrypts the stored credentials (True when there are none)."""
+        try:
+            self.stored_credentials()
+        except CredentialsUnreadable:
+            return False
+        return True
+
+    def stored_digests(self) -> dict[str, str]:
+        """Digests of the webhook secrets (`Credential.digests`): read without decrypting anything."""
+        credential = self._credential_or_none()
+        return dict(credential.digests) if credential else {}
 
     def credential_hints(self) -> dict[str, str]:
         """Safe reminders of the stored credentials, e.g. {"token": "…a1b2"}."""
@@ -155,26 +169,43 @@ class Connection(models.Model):
 
 
 class Credential(models.Model):
-    """A connection's credentials. The values are encrypted at rest and never shown back."""
+    """A connection's credentials. The values are encrypted at rest and never shown back.
+
+    They are decrypted when read (`values`), not when the row is loaded, so a page that shows
+    only the hints, or a webhook checked against the digests, works whatever FERNET_KEYS holds.
+    """
 
     connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="credential")
-    secret = EncryptedTextField(help_text="JSON object of every credential value, encrypted with FERNET_KEYS.")
+    secret = SealedTextField(help_text="JSON object of every credential value, encrypted with FERNET_KEYS.")
     hints = models.JSONField(default=dict, blank=True, help_text="e.g. {'token': '\u2026a1b2'}, for display.")
+    digests = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Salted digests of the webhook secrets, which a delivery is checked against without decrypting.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"Credentials of {self.connection}"
 
     def values(self) -> dict[str, str]:
-        return json.loads(self.secret)
+        """The decrypted values; CredentialsUnreadable (naming FERNET_KEYS) when the keys cannot decrypt them."""
+        try:
+            return json.loads(opened(self.secret))
+        except CredentialsUnreadable:
+            raise CredentialsUnreadable(self.connection_id) from None
 
     def set_values(self, values: dict[str, str], fields) -> None:
         """Store every value encrypted; keep display hints only for the platform's declared
-        fields (a secret's last characters, a choice's value), never for anything else."""
+        fields (a secret's last characters, a choice's value), never for anything else; and
+        the digests of the webhook secrets when the platform's webhook can be checked by them."""
         self.secret = json.dumps(values)
         self.hints = {
             f.name: (hint(values[f.name]) if f.secret else values[f.name]) for f in fields if values.get(f.name)
         }
+        part = registry.get(self.connection.platform).deliveries
+        self.digests = part.digests(values) if part is not None else {}
 
 
 def hint(value: str) -> str:
@@ -351,6 +382,7 @@ class Problem(models.Model):
         PLATFORM_REFUSING = "platform_refusing", "Platform refusing"
         REPEATED_FAILURES = "repeated_failures", "Repeated failures"
         WEBHOOK_SILENT = "webhook_silent", "Webhooks silent"
+        CREDENTIALS_UNREADABLE = "credentials_unreadable", "Credentials unreadable (FERNET_KEYS)"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="problems")
     cause = models.CharField(max_length=30, choices=Cause.choices)
@@ -379,3 +411,20 @@ class Problem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class KeyCanary(models.Model):
+    """A known text encrypted with FERNET_KEYS, to tell at start-up and on /healthz whether the keys
+    still decrypt what is stored (`connections.keys`). Written on a new install (the first check)
+    and again by `rotate_fernet_keys`, with the first key, as every credential is."""
+
+    TEXT = "FERNET_KEYS decrypt this portal's credentials."
+
+    sealed = SealedTextField()
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "FERNET_KEYS check value"
+
+    def __str__(self):
+        return f"FERNET_KEYS check value, written {self.written_at:%Y-%m-%d %H:%M}"

@@ -29,6 +29,7 @@ from .models import SYNC_OPTION_FIELDS, Connection, Credential
 from .platforms import deliveries
 from .platforms.base import AccountFacts
 from .platforms.errors import AuthError, PlatformFailure
+from .sealed import CredentialsUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -396,7 +397,10 @@ def disconnect(connection: Connection, *, actor: Actor | None = None) -> None:
     A run under way stops at its next page (it finds the connection no longer live).
     """
     with transaction.atomic():
-        held = connection.stored_credentials()
+        try:
+            held = connection.stored_credentials()
+        except CredentialsUnreadable:
+            held = connection.credential_hints()  # the fields that held a value: the names are all the trail keeps
         Credential.objects.filter(connection=connection).delete()
         Connection.objects.filter(pk=connection.pk).update(
             status=Connection.Status.DISCONNECTED, next_sync_at=None, cursor=None

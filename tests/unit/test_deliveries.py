@@ -7,7 +7,14 @@ import hmac
 import pytest
 from django.http.request import HttpHeaders
 
-from connections.platforms.deliveries import BodySignature, SecretHeader, Unauthenticated, typed_secret_problem
+from connections.platforms.deliveries import (
+    BodySignature,
+    SecretHeader,
+    Unauthenticated,
+    digest_matches,
+    secret_digest,
+    typed_secret_problem,
+)
 
 SECRET, OLD = "s3cret-0123456789abcdef", "old-secret-0123456789abcdef"
 BODY = b'{"id": 820982911946154508, "updated_at": "2026-12-04T10:00:00-05:00"}'
@@ -31,6 +38,28 @@ def test_a_secret_header_must_equal_an_accepted_secret_whole():
     with pytest.raises(Unauthenticated, match="missing"):
         scheme.verify(headers(), b"", [SECRET])
     assert scheme.secret_headers == {"authorization"} and not scheme.needs_body
+
+
+def test_a_secret_header_is_checked_against_salted_digests_without_the_secret():
+    digest, again = secret_digest(SECRET), secret_digest(SECRET)
+    assert digest != again  # a salt of its own: equal secrets do not show as equal digests
+    assert SECRET not in digest and digest.startswith("hmac-sha256$")
+    assert digest_matches(SECRET, digest) and digest_matches(SECRET, again)
+    assert not digest_matches(SECRET[:-1], digest) and not digest_matches("", digest)
+    for unreadable in ("", "hmac-sha256$", "hmac-sha256$zz$00", "md5$00$00", digest.replace("hmac", "hmak")):
+        assert not digest_matches(SECRET, unreadable)
+    scheme = SecretHeader("Authorization")
+    assert scheme.checks_digests
+    scheme.verify_digests(headers(authorization=OLD), [digest, secret_digest(OLD)])
+    for wrong in (SECRET[:-1], f"Bearer {SECRET}"):
+        with pytest.raises(Unauthenticated, match="does not match"):
+            scheme.verify_digests(headers(authorization=wrong), [digest])
+    with pytest.raises(Unauthenticated, match="missing"):
+        scheme.verify_digests(headers(), [digest])
+    signed = BodySignature("X-Sig")
+    assert not signed.checks_digests  # the HMAC of a body needs the secret itself
+    with pytest.raises(TypeError):
+        signed.verify_digests(headers(x_sig="x"), [digest])
 
 
 def test_no_accepted_secret_means_nothing_authenticates():
