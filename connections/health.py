@@ -26,17 +26,27 @@ from portal.models import Heartbeat
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
 from .platforms.errors import AuthError, PlatformError, PlatformFailure
+from .sealed import MERCHANT_WORDS, STAFF_FIX, CredentialsUnreadable
 
 log = logging.getLogger(__name__)
 Cause = Problem.Cause
 # What a successful sync or credentials check proves is gone.
-CLEARED_BY_SUCCESS = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING, Cause.REPEATED_FAILURES)
-# The problem a platform's answer opens at once, by the failure's kind; other failures
-# (rate limits, outages, our own) become a problem only when they repeat.
-CAUSE_BY_KIND = {AuthError.kind: Cause.CREDENTIALS_REJECTED, PlatformError.kind: Cause.PLATFORM_REFUSING}
+CLEARED_BY_SUCCESS = (
+    Cause.CREDENTIALS_REJECTED,
+    Cause.PLATFORM_REFUSING,
+    Cause.REPEATED_FAILURES,
+    Cause.CREDENTIALS_UNREADABLE,
+)
+# The problem a failure opens at once, by its kind (a platform's answer, or credentials FERNET_KEYS
+# cannot decrypt); other failures (rate limits, outages, our own) become a problem only when they repeat.
+CAUSE_BY_KIND = {
+    AuthError.kind: Cause.CREDENTIALS_REJECTED,
+    PlatformError.kind: Cause.PLATFORM_REFUSING,
+    CredentialsUnreadable.kind: Cause.CREDENTIALS_UNREADABLE,
+}
 # What credentials the platform accepted (Test connection, Edit) prove is gone; fetches
 # failing for other reasons wait for a fetch that succeeds.
-CLEARED_BY_CHECK = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING)
+CLEARED_BY_CHECK = (Cause.CREDENTIALS_REJECTED, Cause.PLATFORM_REFUSING, Cause.CREDENTIALS_UNREADABLE)
 # After this many failed runs in a row a connection needs attention, even for passing faults.
 FAILURES_BEFORE_ATTENTION = 3
 RECENT_EVENTS = 20  # the webhook rhythm is learned from this many recent events
@@ -104,6 +114,23 @@ def resolve(connection: Connection, *causes: str) -> int:
             log.info("Problem %s on connection %s closed", pk, connection.pk)
             transaction.on_commit(lambda pk=pk: _mail(pk, opening=False))
     return closed
+
+
+def log_unreadable(connection: Connection, during: str) -> None:
+    """The log line staff find: FERNET_KEYS and the connection, never a value or a key."""
+    log.error(
+        "FERNET_KEYS cannot decrypt the stored credentials of connection %s (%s): the key that encrypted them "
+        "is not in the list. %s",
+        connection.pk,
+        during,
+        STAFF_FIX,
+    )
+
+
+def credentials_unreadable(connection: Connection, during: str) -> Problem:
+    """FERNET_KEYS cannot decrypt the connection's credentials: logged for staff, a problem for the merchant."""
+    log_unreadable(connection, during)
+    return report(connection, Cause.CREDENTIALS_UNREADABLE, MERCHANT_WORDS)
 
 
 def record_failure(connection: Connection, message: str, *, auth: bool) -> None:

@@ -10,6 +10,13 @@ signature of the body after), read at most the size limit (413), parse (400), st
 the raw event under dedupe keys unique per connection (a duplicate is acknowledged
 and changes nothing), and after commit ask for a drain.
 
+A shared secret in a header is checked against its digest (`Credential.digests`), so
+nothing is decrypted to turn a caller away and a wrong FERNET_KEYS does not stop the
+events: they are stored (their headers' values withheld, as they cannot be checked for a
+copy of a secret) and wait, with a problem opened, until the key is back. A signature of
+the body needs the secret itself: when FERNET_KEYS cannot decrypt it the answer is 503
+(send it again), never a 500.
+
 Draining (`drain`, a django-q2 task) applies the stored events of one connection in
 batches through the one ingest path, in the same transaction that marks them
 processed: a worker killed mid-batch leaves them to be taken again, never half done.
@@ -42,10 +49,12 @@ from django.utils import timezone
 from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, without_nul
 
+from . import health
 from .models import Connection, WebhookEvent
 from .platforms import registry
 from .platforms.base import UnknownStatus, UnreadableRecord
 from .platforms.deliveries import Deliveries, Unauthenticated
+from .sealed import CredentialsUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +66,8 @@ STALE_SECONDS = 60
 # Never stored, whatever the platform: beside these, a platform's own secret headers are left out.
 HIDDEN_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 MAX_HEADER_CHARS = 500
+CANNOT_CHECK_SIGNATURE = "The portal cannot check this delivery's signature just now; send it again."
+HEADER_WITHHELD = "(not kept: the stored credentials could not be read to check it holds no secret)"
 
 
 @dataclass(frozen=True)
@@ -120,23 +131,46 @@ def deliveries_of(connection: Connection) -> Deliveries:
     return deliveries
 
 
-def accepted_secrets(connection: Connection, now=None) -> list[str]:
-    """The connection's webhook secret, and for a while after a rotation the previous one."""
-    field = deliveries_of(connection).secret_field
-    values = connection.stored_credentials()
+def _accepted(connection: Connection, values: dict[str, str], now=None) -> list[str]:
+    """Of `values` (the credentials, or their digests), the webhook secret's, and for a while after a
+    rotation the previous one's."""
+    field, previous = deliveries_of(connection).secret_fields
     accepted = [values.get(field) or ""]
     until = connection.previous_webhook_secret_until
     if until and until > (now or timezone.now()):
-        accepted.append(values.get(f"previous_{field}") or "")
-    return [secret for secret in accepted if secret]
+        accepted.append(values.get(previous) or "")
+    return [value for value in accepted if value]
+
+
+def accepted_secrets(connection: Connection, now=None) -> list[str]:
+    """The connection's webhook secret, and for a while after a rotation the previous one (decrypted)."""
+    return _accepted(connection, connection.stored_credentials(), now)
+
+
+def accepted_digests(connection: Connection, now=None) -> list[str]:
+    """The digests of the accepted secrets, where the scheme checks digests and they are stored
+    (a credential saved before they existed, and FERNET_KEYS could not decrypt then, has none)."""
+    if not deliveries_of(connection).authentication.checks_digests:
+        return []
+    return _accepted(connection, connection.stored_digests(), now)
 
 
 def authenticate(connection: Connection, headers, body: bytes, now=None) -> None:
-    """The platform's scheme (a secret in a header, a signature of the body) with an accepted secret; 401 if not."""
+    """The platform's scheme (a secret in a header, a signature of the body) with an accepted secret; 401 if not.
+
+    Against the secrets' digests where the scheme allows (nothing decrypted); else with the secrets
+    themselves, and 503 when FERNET_KEYS cannot decrypt them."""
+    scheme = deliveries_of(connection).authentication
     try:
-        deliveries_of(connection).authentication.verify(headers, body, accepted_secrets(connection, now))
+        if digests := accepted_digests(connection, now):
+            scheme.verify_digests(headers, digests)
+        else:
+            scheme.verify(headers, body, accepted_secrets(connection, now))
     except Unauthenticated as exc:
         raise Refused(401, str(exc)) from None
+    except CredentialsUnreadable:
+        health.log_unreadable(connection, "a webhook delivery, answered 503")
+        raise Refused(503, CANNOT_CHECK_SIGNATURE) from None
 
 
 def authenticates_before_body(connection: Connection) -> bool:
@@ -263,14 +297,19 @@ def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
     value (a credential declared secret, or one the platform keeps beside them); an account's name
     or id (a store's domain) is no secret and is kept."""
     hidden, public = _hidden_meta_keys(connection.platform), _public_credentials(connection.platform)
-    stored = connection.stored_credentials()
-    secrets = [value for name, value in stored.items() if value and len(value) >= 8 and name not in public]
+    try:
+        stored = connection.stored_credentials()
+    except CredentialsUnreadable:
+        stored = None  # FERNET_KEYS cannot decrypt them (the drain reports it): keep no value
+    secrets = [value for name, value in (stored or {}).items() if value and len(value) >= 8 and name not in public]
     kept = {}
     for key, value in meta.items():
         if not (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) or key in hidden:
             continue
         text = str(value)[:MAX_HEADER_CHARS].replace("\x00", "")  # PostgreSQL's jsonb refuses NUL
-        if any(secret in text for secret in secrets):
+        if stored is None:
+            text = HEADER_WITHHELD
+        elif any(secret in text for secret in secrets):
             text = "(hidden: it holds a secret)"
         kept[key.removeprefix("HTTP_").replace("_", "-").title()] = text
     return kept
@@ -362,7 +401,14 @@ def drain(connection_id: int, *, gather: float | None = None) -> int:
     connection = found[0] if found else None
     if connection is None:
         return 0  # paused or gone: the events wait, and the tick drains them on resume
-    policy = ImportPolicy.for_connection(connection)
+    try:
+        policy = ImportPolicy.for_connection(connection)
+    except CredentialsUnreadable:
+        # The events wait as received, applied once the key is back. The flag stays set, so events
+        # arriving meanwhile queue no drain that would fail the same way; the tick asks again each minute.
+        Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=timezone.now())
+        health.credentials_unreadable(connection, "draining its webhook events")
+        return 0
     if gather is None:
         gather = settings.WEBHOOK_GATHER_SECONDS
     until = time.monotonic() + DRAIN_MAX_SECONDS
