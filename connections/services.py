@@ -29,7 +29,7 @@ from .models import SYNC_OPTION_FIELDS, Connection, Credential
 from .platforms import deliveries
 from .platforms.base import AccountFacts
 from .platforms.errors import AuthError, PlatformFailure
-from .sealed import CredentialsUnreadable
+from .sealed import STAFF_FIX, UNREADABLE_WORDS, CredentialsUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,12 @@ class CheckFailed(Exception):
     def details_may_be_right(self) -> bool:
         """The platform did not answer properly: the merchant's details are not in question."""
         return self.kind in ("transient", "rate_limited")
+
+
+def unreadable_failure(connection: Connection, during: str) -> CheckFailed:
+    """FERNET_KEYS cannot decrypt the stored credentials: logged, and what to tell the person."""
+    health.log_unreadable(connection, during)
+    return CheckFailed(UNREADABLE_WORDS, f"Staff: {STAFF_FIX}", CredentialsUnreadable.kind)
 
 
 class NameTaken(Exception):
@@ -187,7 +193,11 @@ def save_staff_edit(connection: Connection, *, actor: Actor | None = None) -> No
 def test_connection(connection: Connection, *, actor: Actor | None = None) -> AccountFacts:
     """The Test connection button: check the stored credentials and record the outcome."""
     try:
-        facts = check_credentials(connection, connection.stored_credentials())
+        try:
+            credentials = connection.stored_credentials()
+        except CredentialsUnreadable:
+            raise unreadable_failure(connection, "Test connection") from None
+        facts = check_credentials(connection, credentials)
     except CheckFailed as failure:
         health.record_failure(connection, str(failure), auth=failure.kind == AuthError.kind)
         if cause := health.CAUSE_BY_KIND.get(failure.kind):
@@ -261,7 +271,10 @@ def authorization_pending(connection: Connection) -> bool:
     authorization = connection.adapter.authorization
     if authorization is None:
         return False
-    credentials = connection.stored_credentials()
+    try:
+        credentials = connection.stored_credentials()
+    except CredentialsUnreadable:
+        return False  # the page says why nothing can be done now
     return all(credentials.get(name) for name in authorization.pending_fields)
 
 
@@ -350,8 +363,8 @@ def reveal_webhook_secret(connection: Connection) -> str:
     """A webhook secret the portal made, the first time only after it was made or rotated; '' afterwards
     (and always for a platform whose secret is the merchant's own: secrets are never shown back)."""
     field = _shown_secret_field(connection)
-    if not field:
-        return ""
+    if not field or not connection.credentials_readable():
+        return ""  # unreadable: still to be shown once, when FERNET_KEYS can decrypt it again
     if not Connection.objects.filter(pk=connection.pk, webhook_secret_shown_at__isnull=True).update(
         webhook_secret_shown_at=timezone.now()
     ):

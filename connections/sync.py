@@ -33,6 +33,7 @@ from .context import platform_context
 from .models import Connection, SyncRun
 from .platforms.backoff import backoff_seconds
 from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from .sealed import MERCHANT_WORDS, CredentialsUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,9 @@ def execute(run_id: int) -> SyncRun | None:
         return None
     except (PlatformFailure, Stopped) as exc:
         _finish(run, token, failure=exc)
+    except CredentialsUnreadable as exc:
+        health.log_unreadable(connection, f"sync run {run_id}")
+        _finish(run, token, failure=exc)
     except Exception as exc:
         log.exception("Sync run %s failed with an unexpected error", run_id)
         _finish(run, token, failure=exc)
@@ -253,7 +257,10 @@ def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) ->
         failures = connection.consecutive_failures + 1
         retry_at = _retry_time(failure, failures, now)
         run_fields.update(status=SyncRun.Status.FAILED, error=message, error_kind=kind, retry_at=retry_at)
-        needs_attention = isinstance(failure, AuthError | PlatformError) or failures >= health.FAILURES_BEFORE_ATTENTION
+        needs_attention = (
+            isinstance(failure, AuthError | PlatformError | CredentialsUnreadable)
+            or failures >= health.FAILURES_BEFORE_ATTENTION
+        )
         conn_fields.update(
             last_error=message,
             last_error_at=now,
@@ -277,6 +284,8 @@ def describe_failure(connection: Connection, failure: Exception, run: SyncRun) -
         if isinstance(failure, RateLimited | TransientError):
             message += " The sync resumes by itself from the last saved page."
         return message, failure.kind
+    if isinstance(failure, CredentialsUnreadable):
+        return MERCHANT_WORDS, failure.kind
     return (
         f"Something went wrong on our side during this fetch (run #{run.pk}); it is retried by itself from "
         "the last saved page, and staff can see the details in the logs.",
@@ -285,7 +294,9 @@ def describe_failure(connection: Connection, failure: Exception, run: SyncRun) -
 
 
 def _retry_time(failure: Exception, failures: int, now):
-    """When to try again: never for rejected credentials, else backoff with jitter."""
+    """When to try again: never for rejected credentials, else backoff with jitter (up to
+    SYNC_RETRY_MAX_SECONDS, so credentials FERNET_KEYS cannot decrypt are tried again now and
+    then until the key is back, never in a tight loop)."""
     if isinstance(failure, AuthError):
         return None
     delay = backoff_seconds(failures, base=settings.SYNC_RETRY_BASE_SECONDS, cap=settings.SYNC_RETRY_MAX_SECONDS)

@@ -25,6 +25,7 @@ from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
 from .platforms.deliveries import typed_secret_problem
+from .sealed import STAFF_FIX, UNREADABLE_WORDS
 from .sync import SyncRefused, request_sync
 
 RECENT_RUNS = 10
@@ -87,6 +88,16 @@ def _credentials_shown(connection: Connection) -> list[tuple[str, str]]:
             continue
         shown.append((field.label, dict(field.choices).get(hint, hint) if not field.secret else hint))
     return shown
+
+
+def _unreadable_notice(connection: Connection) -> str:
+    """What the page says when FERNET_KEYS cannot decrypt the stored credentials ('' when it can)."""
+    if connection.credentials_readable():
+        return ""
+    return (
+        f"{UNREADABLE_WORDS} Orders already imported stay; fetches and webhook events wait. Staff: {STAFF_FIX} "
+        "If that key is lost for good, Disconnect this connection and enter its credentials again with Edit."
+    )
 
 
 def _problems_to_show(problems) -> list[Problem]:
@@ -160,6 +171,7 @@ def detail(request, pk):
     scheduler_silent = connection.auto_sync and not Heartbeat.is_recent(heartbeat)
     context = {
         "connection": connection,
+        "credentials_unreadable": _unreadable_notice(connection),
         "adapter": connection.adapter,
         "problems": _problems_to_show(connection.problems.all()),
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
@@ -225,6 +237,11 @@ def edit(request, pk):
     connection = _connection(request, pk)
     adapter = connection.adapter
     failure = None
+    if unreadable := _unreadable_notice(connection):
+        # Saving would need the stored values (blank secrets keep them): nothing is changed until they can be read.
+        form = AccountForm(adapter, request.merchant, connection=connection)
+        context = {"connection": connection, "form": form, "failure": None, "credentials_unreadable": unreadable}
+        return render(request, "connections/edit.html", context, status=409 if request.method == "POST" else 200)
     if request.method == "POST":
         form = AccountForm(adapter, request.merchant, request.POST, connection=connection)
         if form.is_valid():
@@ -329,7 +346,7 @@ def fetch(request, pk):
 @require_POST
 def test(request, pk):
     connection = _connection(request, pk)
-    if not connection.stored_credentials():
+    if connection.credentials_readable() and not connection.stored_credentials():
         label = connection.adapter.credential_fields[0].label
         messages.error(request, f"This connection has no {label} stored. Click Edit to enter it.")
         return redirect("connections:detail", pk=pk)

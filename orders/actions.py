@@ -18,11 +18,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from connections.context import platform_context
-from connections.health import record_platform_failure
+from connections.health import credentials_unreadable, record_platform_failure
 from connections.models import Connection
 from connections.platforms.backoff import backoff_seconds
 from connections.platforms.base import AcceptRequest, OrderStatus, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from connections.sealed import MERCHANT_WORDS, UNREADABLE_WORDS, CredentialsUnreadable
 
 from .ingest import IngestResult, ingest_page
 from .models import ActionAttempt, Order, OrderEvent, OutboundAction, Shipment
@@ -152,7 +153,11 @@ def update_refusal(order: Order) -> str:
     part = connection.adapter.order_updates
     if part is None:
         return f"{connection.adapter.short_name} orders cannot be updated from the portal."
-    if refusal := part.refusal(connection.stored_credentials()):
+    try:
+        credentials = connection.stored_credentials()
+    except CredentialsUnreadable:
+        return MERCHANT_WORDS
+    if refusal := part.refusal(credentials):
         return refusal
     if OrderStatus(order.status) in part.closed_statuses:
         return f"Order {order.number} is {order.status_label.lower()}; it can no longer be updated."
@@ -281,6 +286,10 @@ def run_action(action_id: int) -> OutboundAction | None:
         if isinstance(exc, PlatformError):
             _refresh_order(connection, order)  # the refusal may reflect news we have not seen (an enquiry)
         return OutboundAction.objects.get(pk=action_id)
+    except CredentialsUnreadable:
+        _wait_for_keys(action, attempt)
+        credentials_unreadable(connection, f"action {action_id}")
+        return OutboundAction.objects.get(pk=action_id)
     # Read the order back first, so "done" never shows beside a stale status.
     _refresh_order(connection, order)
     now = timezone.now()
@@ -378,6 +387,24 @@ def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: Platf
             order=action.order,
             kind=OrderEvent.Kind.ACTION_FAILED,
             message=f"{action.get_kind_display()} (attempt {attempt.number}): {error.message}{outcome_words}",
+        )
+
+
+def _wait_for_keys(action: OutboundAction, attempt: ActionAttempt) -> None:
+    """FERNET_KEYS cannot decrypt the credentials: nothing was sent. Try again later, less and less
+    often (up to an hour), without spending one of the action's attempts: it is not the platform's fault."""
+    now = timezone.now()
+    delay = backoff_seconds(attempt.number, base=settings.ACTION_RETRY_BASE_SECONDS, cap=3600)
+    with transaction.atomic():
+        ActionAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=CredentialsUnreadable.kind, message=UNREADABLE_WORDS, finished_at=now
+        )
+        OutboundAction.objects.filter(pk=action.pk).update(
+            state=OutboundAction.State.RETRYING,
+            attempts=F("attempts") - 1,
+            last_error=UNREADABLE_WORDS,
+            help_text="Staff must put the key back into FERNET_KEYS; it is sent by itself then.",
+            next_attempt_at=now + timedelta(seconds=delay),
         )
 
 

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.MerchantMiddleware",
+    "portal.middleware.CredentialsUnreadableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
