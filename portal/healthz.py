@@ -1,6 +1,7 @@
-"""`GET /healthz`: the database, the task broker and the scheduler, for load balancers and monitors.
+"""`GET /healthz`: the database, the task broker, the scheduler and whether FERNET_KEYS decrypt the
+stored credentials, for load balancers and monitors.
 
-200 when all three are well, 503 when one is not; the body says which, in a few words,
+200 when all four are well, 503 when one is not; the body says which, in a few words,
 and names no host, user or secret. No sign-in: monitors call it.
 """
 
@@ -13,6 +14,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from connections import keys
 
 from .models import Heartbeat
 
@@ -47,7 +50,19 @@ def _scheduler() -> dict:
     return result
 
 
-CHECKS = {"database": _database, "broker": _broker, "scheduler": _scheduler}
+def _credentials() -> dict:
+    """The FERNET_KEYS check value and the first and last credentials saved: a few indexed reads, never a scan."""
+    result = keys.check()
+    answer = {"ok": result.ok, "check_value": result.canary, "sampled": result.checked}
+    if not result.ok:
+        answer["error"] = (
+            f"FERNET_KEYS cannot decrypt {result.failures()}: the key they were encrypted with is not in the list. "
+            "Put it back into FERNET_KEYS and restart the portal and its workers."
+        )
+    return answer
+
+
+CHECKS = {"database": _database, "broker": _broker, "scheduler": _scheduler, "credentials": _credentials}
 
 
 @never_cache
