@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "orders",
     "api",
     "audit",
+    # Accounts: password change and reset.
+    "accounts",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
@@ -148,6 +150,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Accounts (accounts/) -------------------------------------------------------------
+# How long a password reset link works, in seconds (Django's default: 3 days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("signin/", auth_views.LoginView.as_view(template_name="portal/signin.html"), name="login"),
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),  # a member's own account (accounts/urls.py)
     path("admin/", admin.site.urls),
     path("", include("connections.urls")),
     path("orders/", include("orders.urls")),

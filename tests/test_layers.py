@@ -23,7 +23,7 @@ import pytest
 from connections.platforms import installed, registry
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("api", "audit", "connections", "orders", "portal", "sandbox")
+APPS = ("accounts", "api", "audit", "connections", "orders", "portal", "sandbox")
 KIT = "connections.platforms"
 
 
