@@ -34,7 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.PortalAdminConfig",  # django.contrib.admin, with the site that asks staff for a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,8 +51,11 @@ INSTALLED_APPS = [
     "orders",
     "api",
     "audit",
-    # Accounts: password change and reset.
+    # Accounts: password change and reset; the staff's second factor (django-otp: TOTP, recovery codes).
     "accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
@@ -66,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.MerchantMiddleware",
@@ -154,6 +158,13 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Accounts (accounts/) -------------------------------------------------------------
 # How long a password reset link works, in seconds (Django's default: 3 days).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=24 * 3600)
+# /admin/ asks staff for a code from an authenticator app (or a recovery code) besides the
+# password; on unless DEBUG. Read on each request.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+# The name authenticator apps show beside the portal's codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Order portal")
+# django-otp's device pages in the admin never show a device's key or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -75,6 +75,7 @@ def test_a_malformed_address_gets_plain_words(client, mailoutbox):
 def test_a_member_changes_their_password(member_client, member):
     page = member_client.get(reverse("connections:downloads")).content.decode()
     assert f'href="{reverse("accounts:password_change")}">Change password' in page
+    assert reverse("accounts:two_factor") not in page  # for staff only
 
     url = reverse("accounts:password_change")
     changed = {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
