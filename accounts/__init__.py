@@ -6,4 +6,5 @@ admin_site.py   the admin site: asks staff for a code when ADMIN_REQUIRE_2FA is 
 forms.py        the code field and the admin's sign-in form with it
 views.py        password change and reset (Django's views, the portal's look); enrolment, verification
 urls.py         /account/...
+management/commands/staff_two_factor.py   enrolment for an operator without a browser
 """
