@@ -20,6 +20,7 @@ class PortalConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
+        from . import checks  # noqa: F401 (registers the deploy checks)
         from .schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self)

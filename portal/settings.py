@@ -183,10 +183,22 @@ STORAGES = {
     },
 }
 
+# --- Security: production sets these (deploy/production.env.example; README "Security settings") ---
 SESSION_COOKIE_HTTPONLY = True
+# Session and CSRF cookies are sent over HTTPS only.
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a proxy that ends TLS: its X-Forwarded-Proto says whether the request came over HTTPS.
+# Only where the proxy sets that header itself (and drops any the client sent).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+# Plain-HTTP requests are redirected to HTTPS, all but /healthz (a load balancer's probe may be plain HTTP).
+SECURE_SSL_REDIRECT = env.bool("SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: how long browsers must use HTTPS only for this host (0 = no header); with its subdomains, and
+# whether it may go on the browsers' preload list (which needs both, and a year or more).
+SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
 X_FRAME_OPTIONS = "DENY"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -274,16 +286,34 @@ SPECTACULAR_SETTINGS = {
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# One JSON object a line (time, level, logger, message with its traceback) for a log collector.
+LOG_JSON = env.bool("LOG_JSON", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"scrub_secrets": {"()": "connections.platforms.scrub.ScrubSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    # The one handler: every line is scrubbed of secrets (the filter also folds a traceback into the message).
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_secrets"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["scrub_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (its console, mail_admins, runserver's) are dropped: its records go
+        # to the one above, scrubbed and in the chosen format.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
         # urllib3 logs full request URLs at DEBUG; some platforms put their token in the query.
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
