@@ -53,7 +53,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="Raw platform payload")
     def raw_payload(self, obj):
-        return format_html('<pre style="max-height:40rem;overflow:auto">{}</pre>', pretty_json(obj.raw))
+        return format_html('<pre class="raw-payload">{}</pre>', pretty_json(obj.raw))
 
     def has_add_permission(self, request):
         return False

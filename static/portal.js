@@ -23,6 +23,11 @@
     });
   }
 
+  // The bar's width is set here from aria-valuenow, not by a style attribute the CSP would refuse.
+  function drawBar(bar) {
+    bar.querySelector("span").style.width = (Number(bar.getAttribute("aria-valuenow")) || 0) + "%";
+  }
+
   function render(box, data) {
     var run = data.run;
     if (data.connection) {
@@ -34,9 +39,9 @@
     if (!run) return;
     var bar = box.querySelector(".bar");
     if (bar) {
-      bar.querySelector("span").style.width = (run.percent || 0) + "%";
       if (run.percent === null) bar.removeAttribute("aria-valuenow");
       else bar.setAttribute("aria-valuenow", run.percent);
+      drawBar(bar);
     }
     var status = box.querySelector(".run-status");
     if (status) status.textContent = run.status_label;
@@ -96,6 +101,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     setUpDialogs();
     setUpChoices();
+    document.querySelectorAll(".progress .bar").forEach(drawBar);
     document.querySelectorAll(".progress[data-active]").forEach(function (box) {
       setTimeout(function () { poll(box); }, 500);
     });
