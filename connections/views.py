@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.trail import Actor
@@ -164,6 +165,7 @@ def add_account(request, platform):
 
 @merchant_required
 @require_GET
+@never_cache  # it shows a webhook secret the portal made, once: no browser or proxy cache may keep a copy
 def detail(request, pk):
     connection = _connection(request, pk)
     runs = list(connection.sync_runs.all()[:RECENT_RUNS])
