@@ -284,6 +284,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every error a view raises is JSON: a database error 503, anything unexpected 500 (portal/errors.py).
+    "EXCEPTION_HANDLER": "portal.errors.api_exception_handler",
 }
 # The API's order feed serves orders changed at least this long ago, so that a write that
 # took its time before another but committed after it is never skipped (api/cursor.py).

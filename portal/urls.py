@@ -27,3 +27,9 @@ urlpatterns = [
 
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+
+# Under /api/ and /webhooks/ these answer JSON; elsewhere the portal's own pages (portal/errors.py).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
