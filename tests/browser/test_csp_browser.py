@@ -189,3 +189,20 @@ def test_sandbox_pages_work_under_the_policy(page: Page, live_server, transactio
     for url in pages:
         console.visit(url)
     console.assert_clean()
+
+
+def test_account_and_two_factor_pages_work_under_the_policy(page: Page, live_server, merchant, console, settings):
+    """Password change and reset, and a staff member's enrolment page with its QR code (inline SVG)."""
+    settings.ADMIN_REQUIRE_2FA = True
+    MembershipFactory(merchant=merchant, user__username="maria")
+    UserFactory(username="staff", is_staff=True, is_superuser=True)
+    base = live_server.url
+    for url in ("/account/password-reset/", "/account/password-reset/sent/"):
+        console.visit(f"{base}{url}")
+    sign_in(page, base, "maria")
+    console.visit(f"{base}/account/password/")
+    page.context.clear_cookies()
+    sign_in(page, base, "staff")
+    console.visit(f"{base}/account/two-factor/")
+    expect(page.locator("svg").first).to_be_visible()  # the QR code, drawn without any inline style or script
+    console.assert_clean()
