@@ -21,12 +21,18 @@ from django.conf import settings
 
 from . import scrub as scrubbing
 from .backoff import backoff_seconds
-from .errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from .errors import (
+    AuthError,
+    PlatformError,
+    PlatformFailure,
+    RateLimited,
+    TransientError,
+    cut_short,
+)
 
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_MESSAGE_CHARS = 300
 DEFAULT_RETRY_AFTER = 60.0
 USER_AGENT = "order-integration-portal/1.0"
 
@@ -73,7 +79,7 @@ def platform_message(content: bytes, content_type: str = "") -> tuple[str, str]:
     except ValueError:
         if "html" in content_type.lower() or text.lstrip().startswith("<"):
             return "(an HTML error page)", ""
-        return text[:MAX_MESSAGE_CHARS], ""
+        return cut_short(text), ""
     return _message_from_json(body)
 
 
@@ -83,14 +89,14 @@ WORDS_KEYS = ("title", "message", "detail", "error_description", "description")
 
 def _message_from_json(body: Any) -> tuple[str, str]:
     if isinstance(body, str):
-        return body[:MAX_MESSAGE_CHARS], ""
+        return cut_short(body), ""
     if isinstance(body, list):
         parts = [_message_from_json(item) for item in body[:5]]
         words = "; ".join(p[0] for p in parts if p[0])
         code = next((p[1] for p in parts if p[1]), "")
-        return words[:MAX_MESSAGE_CHARS], code
+        return cut_short(words), code
     if not isinstance(body, dict):
-        return str(body)[:MAX_MESSAGE_CHARS], ""
+        return cut_short(str(body)), ""
     code = str(body.get("code", "") or "")
     for key in ("errors", "error"):
         if not body.get(key):
@@ -104,8 +110,8 @@ def _message_from_json(body: Any) -> tuple[str, str]:
         return words, inner_code or code
     for key in WORDS_KEYS:
         if body.get(key):
-            return str(body[key])[:MAX_MESSAGE_CHARS], code
-    return (code or json.dumps(body)[:MAX_MESSAGE_CHARS]), code
+            return cut_short(str(body[key])), code
+    return cut_short(code or json.dumps(body)), code
 
 
 class PlatformClient:
@@ -265,7 +271,7 @@ class PlatformClient:
         if 300 <= status < 400:
             raise PlatformError(
                 f"{name} answered with a redirect (HTTP {status}) to "
-                f"{self._scrub(reply.headers.get('Location', '?'))}; check the API host.",
+                f"{cut_short(self._scrub(reply.headers.get('Location', '?')), 200)}; check the API host.",
                 **kwargs,
             )
         raise PlatformError(f"{name} refused the request (HTTP {status}){said}.", **kwargs)

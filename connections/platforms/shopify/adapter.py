@@ -39,7 +39,7 @@ from ..base import (
     UnreadableRecord,
     first_help,
 )
-from ..errors import AuthError, PlatformError
+from ..errors import AuthError, PlatformError, cut_short
 from ..parts import Shipments
 from ..platform import Platform
 from ..tokens import token_or_client_problems
@@ -139,7 +139,7 @@ def _create(api: GraphQL, fulfillment_orders: list[str], shipment: ShipmentReque
         fulfillment["trackingInfo"] = tracking
     answer = api.query(queries.FULFILLMENT_CREATE, {"fulfillment": fulfillment}).get("fulfillmentCreate") or {}
     if errors := answer.get("userErrors"):
-        said = "; ".join(str(error.get("message") or "") for error in errors if isinstance(error, dict))
+        said = cut_short("; ".join(str(error.get("message") or "") for error in errors if isinstance(error, dict)))
         raise PlatformError(f"Shopify refused the fulfilment: {said}.", platform_message=said)
     if not answer.get("fulfillment"):
         raise PlatformError("Shopify answered the fulfilment without making one.")

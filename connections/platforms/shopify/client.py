@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 
 from ..base import PlatformContext
-from ..errors import AuthError, PlatformError, RateLimited, TransientError
+from ..errors import AuthError, PlatformError, RateLimited, TransientError, cut_short
 from ..http import PlatformClient, parse_retry_after
 from ..tokens import TokenCache
 
@@ -215,7 +215,7 @@ def _data(body: Any) -> dict:
     fatal = [e for e in errors if not (e.get("path") and _error_code(e) == "ACCESS_DENIED" and data)]
     if fatal:
         error = fatal[0]
-        code, words = _error_code(error), str(error.get("message") or "an error without words")
+        code, words = _error_code(error), cut_short(str(error.get("message") or "an error without words"))
         kwargs = {"code": code, "platform_message": words, "status": 200}
         if code == "ACCESS_DENIED":
             raise AuthError(f"{NAME} refused access: {words}", **kwargs)
