@@ -8,11 +8,12 @@ and what their event is called.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .local_server import LocalServer
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Received:
         return json.loads(self.body)
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalServer):
     """Each POST is recorded; the answer is the next of `codes` (then `default`), after `delay`
     seconds (for timeouts); with `secret`, a request `accepts` refuses gets 401."""
 
@@ -50,9 +51,7 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        super().__init__(Handler)
 
     def accepts(self, request: Received) -> bool:
         """Whether the request authenticates under `secret` (only asked when one is set)."""
@@ -65,12 +64,4 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.port}{self.path}"
