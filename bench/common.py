@@ -114,6 +114,9 @@ def bench_env(database_url: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": "",
         "NOTHS_PAGE_SIZE": "250",
+        # The benchmarks point connections at the sandbox server on this machine, over http.
+        "OUTBOUND_ALLOW_HTTP": "true",
+        "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(BASE_DIR), os.environ.get("PYTHONPATH")])),
     }
 

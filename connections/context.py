@@ -12,6 +12,8 @@ def platform_context(
 ) -> PlatformContext:
     """The stored credentials (decrypted) unless others are given, the host, the options.
 
+    The only place a context is built for a connection, so a staff override is always checked.
+
     `inline`: a person waits for the answer (a web request), so a spent request budget is
     said at once, not waited out (`HostThrottle`, for a platform with a budget per host).
     """
@@ -26,4 +28,6 @@ def platform_context(
         import_from=connection.import_from,
         label=f"connection {connection.pk}",
         throttle=HostThrottle(per_minute, inline=inline) if per_minute else None,
+        # Staff typed this host: each request checks where it goes (connections/platforms/outbound.py).
+        check_host=bool(connection.base_url_override),
     )

@@ -253,6 +253,12 @@ PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)
 # wait in-process; longer waits end the run and the scheduler resumes it later.
 PLATFORM_HTTP_ATTEMPTS = env.int("PLATFORM_HTTP_ATTEMPTS", default=3)
 PLATFORM_MAX_INLINE_WAIT = env.float("PLATFORM_MAX_INLINE_WAIT", default=5.0)
+# -- Outbound requests: where a connection's API host override may point (connections/platforms/outbound.py).
+# An override must be https://; http:// too when this is true (a sandbox or staging host without TLS).
+OUTBOUND_ALLOW_HTTP = env.bool("OUTBOUND_ALLOW_HTTP", default=False)
+# An override resolving to a loopback, private, link-local, shared or metadata address is refused,
+# unless named here: host, host:port, address or range (CIDR), comma-separated.
+OUTBOUND_ALLOWED_HOSTS = env.list("OUTBOUND_ALLOWED_HOSTS", default=[])
 
 # --- Health and alerts -------------------------------------------------------------
 # Links in the mails the merchant's members get when a problem opens or closes.

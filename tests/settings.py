@@ -30,6 +30,10 @@ os.environ.setdefault("PLATFORM_CONNECT_TIMEOUT", "2")
 # Tests of the admin sign in with force_login; the second factor's own tests
 # (tests/accounts) turn ADMIN_REQUIRE_2FA on, as production has it.
 os.environ.setdefault("ADMIN_REQUIRE_2FA", "false")
+# The hosts the tests' connections override theirs with: the live server (http) and the
+# unresolvable hosts `responses` answers for. The outbound guard's own tests set their own.
+os.environ.setdefault("OUTBOUND_ALLOW_HTTP", "true")
+os.environ.setdefault("OUTBOUND_ALLOWED_HOSTS", "localhost,noths.invalid,partner.invalid,partner.test,shopify.invalid")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there
 # are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

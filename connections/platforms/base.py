@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from .errors import PlatformFailure
+from .errors import HostRefused, PlatformFailure
 
 # A new connection imports orders placed in this many days before it was added.
 DEFAULT_IMPORT_DAYS = 30
@@ -87,6 +87,9 @@ class PlatformContext:
     label: str = ""  # for log lines, e.g. "connection 12"
     throttle: Throttle | None = None  # for platforms that limit requests per host
     full: bool = False  # a full resync (from the import-from date), not the recent window
+    # The host is staff's override, not the operator's: every request to it is checked first, and
+    # connects to the address checked (`outbound`). Set by `connections.context`, which alone builds these.
+    check_host: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,10 @@ class ActionResult:
 
 
 def first_help(rules, error: PlatformFailure) -> str:
-    """The help of the first (pattern, help) rule matching the error's code or words, or ''."""
+    """The help of the first (pattern, help) rule matching the error's code or words, or ''.
+
+    Never for our own refusal of the host: it holds no word of the platform's, and says the way out."""
+    if isinstance(error, HostRefused):
+        return ""
     said = f"{error.code} {error.platform_message} {error.message}"
     return next((help_text for pattern, help_text in rules if pattern.search(said)), "")

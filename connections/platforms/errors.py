@@ -63,3 +63,8 @@ class PlatformError(PlatformFailure):
     """Any other 4xx: the platform refused this request; its own words are shown."""
 
     kind = "refused"
+
+
+class HostRefused(PlatformError):
+    """The portal refused to call the host (`outbound`): staff pointed the connection's API host
+    where it sends no credentials. Nothing was sent; staff change the host or allow it."""

@@ -2,7 +2,8 @@
 
 It puts a timeout on every request, retries what is safe to retry, and turns every
 failure into one of the four kinds in `errors` with a message in plain words that
-holds no secret. Adapters never catch `requests` exceptions themselves.
+holds no secret. Adapters never catch `requests` exceptions themselves. A host staff set
+(the account's `PlatformContext.check_host`) is called only where `outbound` allows.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import orjson
 import requests
 from django.conf import settings
 
+from . import outbound
 from . import scrub as scrubbing
 from .backoff import backoff_seconds
+from .base import PlatformContext
 from .errors import (
     AuthError,
     PlatformError,
@@ -120,7 +123,7 @@ class PlatformClient:
     def __init__(
         self,
         platform: str,
-        base_url: str,
+        ctx: PlatformContext,
         *,
         secrets=(),
         params: dict[str, str] | None = None,
@@ -132,11 +135,14 @@ class PlatformClient:
         forbidden_is_auth: bool = True,
         sleep=time.sleep,
     ):
-        """`forbidden_is_auth=False`: the platform answers 403 for an action the account may
+        """`ctx` says where the account is: its API host, and whether every request there is checked
+        first (staff's override: `outbound`, which then also holds `session`).
+
+        `forbidden_is_auth=False`: the platform answers 403 for an action the account may
         not take (a read-only account changing an order), not for bad credentials, so a 403 is a
         refusal in its words."""
         self.platform = platform
-        self.base_url = base_url.rstrip("/")
+        self.base_url = ctx.base_url.rstrip("/")
         self.secrets = [s for s in secrets if s]
         for secret in self.secrets:
             scrubbing.remember(secret)
@@ -144,6 +150,8 @@ class PlatformClient:
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})}
         self.auth = auth
         self.session = session or requests.Session()
+        if ctx.check_host:
+            outbound.guard(self.session)
         self.attempts = attempts if attempts is not None else settings.PLATFORM_HTTP_ATTEMPTS
         self.max_inline_wait = max_inline_wait if max_inline_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
         self.timeout = (settings.PLATFORM_CONNECT_TIMEOUT, settings.PLATFORM_READ_TIMEOUT)

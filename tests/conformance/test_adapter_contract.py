@@ -1,6 +1,7 @@
 """Every adapter in the registry keeps the same contract, against its sandbox over real HTTP."""
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from importlib import import_module
@@ -9,13 +10,14 @@ import pytest
 
 from connections.platforms import registry
 from connections.platforms.base import (
+    AcceptRequest,
     AccountFacts,
     NormalizedOrder,
     OrderRecord,
     OrderStatus,
     ShipmentRequest,
 )
-from connections.platforms.errors import AuthError, RateLimited, TransientError
+from connections.platforms.errors import AuthError, HostRefused, RateLimited, TransientError
 from sandbox.models import SandboxAccount
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,3 +137,54 @@ def test_one_order_can_be_read_back(sandbox):
     adapter, box = sandbox
     record = adapter.fetch_order(box.ctx, box.shippable_id)
     assert record.external_id == box.shippable_id and record.order().external_id == box.shippable_id
+
+
+# API host overrides the portal refuses, and the words that say why ({port}: the live sandbox's).
+REFUSED_HOSTS = [
+    ("https://127.0.0.1:{port}/sandbox", "The host 127.0.0.1 is a loopback address"),
+    ("https://[::ffff:127.0.0.1]:{port}/sandbox", "The host ::ffff:127.0.0.1 is a loopback address"),
+    ("https://10.0.0.5", "The host 10.0.0.5 is a private address"),
+    ("https://[fd00::5]", "The host fd00::5 is a private address"),
+    ("https://169.254.169.254/latest", "The host 169.254.169.254 is a cloud metadata address"),
+    ("https://[fe80::1]", "The host fe80::1 is a link-local address"),
+    ("https://100.64.0.1", "The host 100.64.0.1 is a shared (carrier-grade NAT) address"),
+    ("https://rebound.example:{port}", "The host rebound.example resolves to 127.0.0.1, a loopback address"),
+    ("https://metadata.google.internal", "The host metadata.google.internal is a cloud metadata service"),
+]
+
+
+def every_verb(adapter, box, ctx):
+    """(name, call) for each way the portal calls a platform: its verbs and its parts' actions."""
+    order = box.shippable_id
+    yield "check", lambda: adapter.check(ctx)
+    yield "fetch_orders", lambda: list(adapter.fetch_orders(ctx, None))
+    yield "fetch_order", lambda: adapter.fetch_order(ctx, order)
+    if adapter.acceptance is not None:
+        dates = AcceptRequest(estimated_dispatch_date=date(2030, 1, 1), estimated_delivery_date=date(2030, 1, 3))
+        yield "accept", lambda: adapter.acceptance.accept(ctx, order, dates)
+    if adapter.shipments is not None:
+        yield "shipment", lambda: adapter.shipments.push(ctx, order, ShipmentRequest(tracking_number="CONF9"))
+    if adapter.order_updates is not None and box.fulfil_payload:
+        yield "order update", lambda: adapter.order_updates.send(ctx, order, box.fulfil_payload)
+    if adapter.dispatch_notes is not None:
+        yield "dispatch note", lambda: adapter.dispatch_notes.fetch(ctx, order)
+    if adapter.authorization is not None:
+        yield "authorization", lambda: adapter.authorization.start(ctx)
+
+
+def test_an_api_host_override_the_portal_refuses_gets_nothing_from_any_verb(
+    sandbox, live_server, outbound_rules, fake_dns, connections_opened
+):
+    """Staff pointed the connection at an address the portal sends no credentials to: every verb
+    fails at once with the refusal's words (no help of the platform's), and no connection is opened."""
+    adapter, box = sandbox
+    fake_dns["rebound.example"] = ["127.0.0.1"]
+    port = live_server.thread.port
+    for url, words in REFUSED_HOSTS:
+        ctx = replace(box.ctx, base_url=url.format(port=port), check_host=True)
+        for verb, call in every_verb(adapter, box, ctx):
+            with pytest.raises(HostRefused) as caught:
+                call()
+            said = adapter.describe(caught.value)
+            assert said.startswith(words) and "the portal does not send credentials there" in said, (verb, said)
+    assert connections_opened == []

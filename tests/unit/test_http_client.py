@@ -6,6 +6,7 @@ import pytest
 import requests
 import responses
 
+from connections.platforms.base import PlatformContext
 from connections.platforms.errors import AuthError, PlatformError, RateLimited, TransientError
 from connections.platforms.http import PlatformClient, parse_retry_after, platform_message
 
@@ -22,7 +23,8 @@ def sleeps():
 def client(sleeps, settings):
     settings.PLATFORM_HTTP_ATTEMPTS = 3
     settings.PLATFORM_MAX_INLINE_WAIT = 5
-    return PlatformClient("NOTHS", BASE, secrets=[TOKEN], params={"token": TOKEN}, sleep=sleeps.append)
+    ctx = PlatformContext(base_url=BASE, credentials={"token": TOKEN})
+    return PlatformClient("NOTHS", ctx, secrets=[TOKEN], params={"token": TOKEN}, sleep=sleeps.append)
 
 
 @responses.activate

@@ -51,7 +51,7 @@ PAGE_SIZE_MAX = 250
 def client(ctx: PlatformContext) -> PlatformClient:
     """NOTHS takes its token in the query string of every request; the client scrubs it from every message."""
     token = ctx.credentials.get("token", "")
-    return PlatformClient("NOTHS", ctx.base_url, secrets=[token], params={"token": token})
+    return PlatformClient("NOTHS", ctx, secrets=[token], params={"token": token})
 
 
 def current_state(client: PlatformClient, external_id: str) -> str:

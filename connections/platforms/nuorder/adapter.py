@@ -75,7 +75,7 @@ def client(ctx: PlatformContext) -> PlatformClient:
     auth = OAuth1(c["consumer_key"], c["consumer_secret"], c["token"], c["token_secret"])
     return PlatformClient(
         "NuORDER",
-        ctx.base_url,
+        ctx,
         secrets=secret_values(ctx),
         auth=auth,
         headers={"Content-Type": "application/json"},
@@ -300,7 +300,7 @@ def _handshake(ctx: PlatformContext, path: str, **signing) -> Any:
     )
     client = PlatformClient(
         "NuORDER",
-        ctx.base_url,
+        ctx,
         secrets=[*secret_values(ctx), signing.get("token_secret", "")],
         headers={"Authorization": header},
         attempts=1,  # a signed handshake request is not repeated with the same nonce

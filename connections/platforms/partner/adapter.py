@@ -241,14 +241,14 @@ class PartnerPlatform(Platform):
         )
         return PlatformClient(
             NAME,
-            ctx.base_url,
+            ctx,
             secrets=[*self.secret_values(ctx), token],
             headers={"Authorization": f"Bearer {token}"},
             session=session,
         )
 
     def _token_client(self, ctx: PlatformContext, session: requests.Session) -> PlatformClient:
-        return PlatformClient(NAME, ctx.base_url, secrets=self.secret_values(ctx), session=session)
+        return PlatformClient(NAME, ctx, secrets=self.secret_values(ctx), session=session)
 
     def call(self, ctx: PlatformContext, action):
         """`action(client)`, once more with a new token when a two-hour token was refused."""

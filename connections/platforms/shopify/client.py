@@ -108,7 +108,7 @@ class GraphQL:
         token = self._token(renew=renew)
         return PlatformClient(
             NAME,
-            self.ctx.base_url,
+            self.ctx,
             secrets=[*self.secrets, token],
             headers={"X-Shopify-Access-Token": token},
         )
@@ -119,7 +119,7 @@ class GraphQL:
             return c["access_token"]
 
         def fetch():
-            client = PlatformClient(NAME, self.ctx.base_url, secrets=self.secrets)
+            client = PlatformClient(NAME, self.ctx, secrets=self.secrets)
             return client.post_form(
                 "/admin/oauth/access_token",
                 {
