@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .platforms import registry
+from .platforms import outbound, registry
 from .sealed import CredentialsUnreadable, SealedTextField, opened
 
 
@@ -117,6 +117,27 @@ class Connection(models.Model):
     @property
     def adapter(self):
         return registry.get(self.platform)
+
+    def clean_fields(self, exclude=None):
+        """Each field's own checks, then whether the portal would call the API host override."""
+        errors = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as invalid:
+            errors = invalid.error_dict
+        if "base_url_override" not in {*(exclude or ()), *errors}:
+            try:
+                self.check_override()
+            except ValidationError as refused:
+                errors.update(refused.error_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def check_override(self) -> None:
+        """A field error in plain words when the override points where the portal sends no
+        credentials (connections/platforms/outbound.py; every request is checked again)."""
+        if self.base_url_override and (refusal := outbound.refusal(self.base_url_override)):
+            raise ValidationError({"base_url_override": refusal})
 
     @property
     def base_url(self) -> str:

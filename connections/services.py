@@ -182,7 +182,10 @@ STAFF_EDITABLE_FIELDS = ("name", "store_name", "base_url_override", *SYNC_OPTION
 
 def save_staff_edit(connection: Connection, *, actor: Actor | None = None) -> None:
     """Staff's admin edit: only what staff may edit is written (never the status, so a run's
-    outcome or a pause is never overwritten), and the change goes to the audit trail."""
+    outcome or a pause is never overwritten), and the change goes to the audit trail.
+
+    The connection was validated first (the admin's form: `Connection.clean_fields` refuses an API
+    host override the portal would not call); every request to an override is checked again."""
     before = options_of(Connection.objects.get(pk=connection.pk))
     with transaction.atomic():
         connection.save(update_fields=[*STAFF_EDITABLE_FIELDS, "updated_at"])

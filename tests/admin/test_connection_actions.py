@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.urls import reverse
 
 from audit.models import AuditEntry
 from connections import services
@@ -11,7 +10,7 @@ from connections.platforms.noths.sandbox.data import generate_orders
 from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
 from connections.platforms.nuorder.sandbox.models import SandboxNuorderPending
 from connections.platforms.nuorder.tests.fixtures import nuorder_credentials
-from tests.admin.conftest import act, assert_confirmation_page, audit_table_text
+from tests.admin.conftest import act, assert_confirmation_page, audit_table_text, change_form_data
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,22 +159,11 @@ def test_deleting_a_connection_keeps_its_audit_trail(admin_client, merchant):
     assert (entry.connection, entry.connection_label, entry.merchant) == (None, label, merchant)
 
 
-def test_a_staff_edit_of_the_options_is_on_the_audit_trail(admin_client, merchant):
+def test_a_staff_edit_of_the_options_is_on_the_audit_trail(admin_client, merchant, fake_dns):
     connection = ConnectionFactory(merchant=merchant, name="shop")
-    url = reverse("admin:connections_connection_change", args=[connection.pk])
-    form = admin_client.get(url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
-    data.update(
-        sync_interval_minutes=60,
-        base_url_override="https://staging.example.com",
-        import_statuses='["placed", "accepted"]',
-        platform_options="{}",
-        **{
-            "credential-TOTAL_FORMS": 0,
-            "credential-INITIAL_FORMS": 1,
-            "sync_runs-TOTAL_FORMS": 0,
-            "sync_runs-INITIAL_FORMS": 0,
-        },
+    fake_dns["staging.example.com"] = ["93.184.216.34"]
+    url, data = change_form_data(
+        admin_client, connection, sync_interval_minutes=60, base_url_override="https://staging.example.com"
     )
     assert admin_client.post(url, data, REMOTE_ADDR="192.0.2.30").status_code == 302
     entry = AuditEntry.objects.get()
