@@ -43,7 +43,11 @@ ORDER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descr
 COMMON = {
     401: OpenApiResponse(ERROR, description="No token, or an unknown or revoked one."),
     403: OpenApiResponse(ERROR, description="Signed in, but not as a merchant member."),
-    429: OpenApiResponse(ERROR, description="Too many requests: wait the Retry-After header's seconds."),
+    429: OpenApiResponse(
+        ERROR,
+        description="Too many requests, or too many wrong tokens from your address: wait the Retry-After header's "
+        "seconds.",
+    ),
 }
 
 

@@ -1,4 +1,7 @@
-"""The audit trail: who changed which connection, when, and from where. Never a secret's value."""
+"""The audit trail: who changed which connection, when, and from where. Never a secret's value.
+
+Sign-in lockouts and unlocks are recorded here too (`portal.lockout`), with no connection.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ class AuditEntry(models.Model):
         SYNC_REQUESTED = "sync_requested", "Sync requested"
         WEBHOOKS_REPROCESSED = "webhooks_reprocessed", "Webhook events reprocessed"
         PUSH_RETRIED = "push_retried", "Push retried"
+        # Sign-in protection (portal.lockout): no connection, the merchant if the username is a member's.
+        SIGNIN_LOCKED = "signin_locked", "Sign-in locked out"
+        SIGNIN_UNLOCKED = "signin_unlocked", "Sign-in unlocked"
 
     connection = models.ForeignKey(
         "connections.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"

@@ -7,15 +7,13 @@ names only; options as old → new values (they are not secret).
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-
 from connections.models import SYNC_OPTION_FIELDS
+from portal.addresses import client_ip
 
 from .models import AuditEntry
 
@@ -48,20 +46,6 @@ class Actor:
     @classmethod
     def system(cls, label: str = "system") -> Actor:
         return cls(label=label)
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind the TLS proxy (BEHIND_TLS_PROXY) the
-    address that proxy appended to X-Forwarded-For (the last one; earlier ones the client
-    may have forged)."""
-    candidate = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded:
-        candidate = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
 
 
 def shorten(user_agent: str | None) -> str:

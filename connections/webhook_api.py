@@ -22,6 +22,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.addresses import limit_address
+
 from . import webhooks
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,11 @@ class WebhookView(APIView):
             200: OpenApiResponse(_REPLY, description="A duplicate of an event already received."),
             400: OpenApiResponse(_ERROR, description="Not JSON, or not an order."),
             401: OpenApiResponse(_ERROR, description="Secret or signature missing or wrong; nothing stored."),
+            429: OpenApiResponse(
+                _ERROR,
+                description="Secret or signature wrong, from an address that sent too many wrong ones: wait the "
+                "Retry-After header's seconds. A correctly signed delivery is never answered 429.",
+            ),
             404: OpenApiResponse(_ERROR, description="No such webhook (unknown or disconnected connection)."),
             413: OpenApiResponse(_ERROR, description="Body above the size limit."),
             503: OpenApiResponse(_ERROR, description="Could not store it now; send it again."),
@@ -79,15 +86,17 @@ class WebhookView(APIView):
         try:
             connection = webhooks.connection_for(platform, webhook_id)
             headers = HttpHeaders(meta)
+            address = limit_address(django_request) or "unknown"
             first = webhooks.authenticates_before_body(connection)
             if first:
-                webhooks.authenticate(connection, headers, b"")
+                webhooks.authenticate(connection, headers, b"", address=address)
             body = webhooks.read_body(django_request, meta, settings.WEBHOOK_MAX_BYTES)
             if not first:
-                webhooks.authenticate(connection, headers, body)
+                webhooks.authenticate(connection, headers, body, address=address)
             receipt = webhooks.receive(connection, body, meta, meta.get("REMOTE_ADDR"), headers)
         except webhooks.Refused as refused:
-            return Response({"detail": refused.reason}, status=refused.status)
+            retry = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+            return Response({"detail": refused.reason}, status=refused.status, headers=retry)
         except DatabaseError:
             log.exception("Could not store a webhook event for %s %s", platform, webhook_id)
             return Response({"detail": "The event could not be stored just now; send it again."}, status=503)

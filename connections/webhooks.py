@@ -6,9 +6,11 @@ says how a request is authenticated, what the delivery is, and what to ingest.
 Receiving (`receive`, called by the DRF view in `webhook_api`) does as little as it
 can, in this order: find the connection (404), authenticate in constant time (401,
 nothing stored: a shared secret in a header is checked before the body is read, a
-signature of the body after), read at most the size limit (413), parse (400), store
-the raw event under dedupe keys unique per connection (a duplicate is acknowledged
-and changes nothing), and after commit ask for a drain.
+signature of the body after; a failure from an address that failed more than
+WEBHOOK_FAILURE_LIMIT times is 429, while a correctly signed delivery from it is still
+taken), read at most the size limit (413), parse (400), store the raw event under dedupe
+keys unique per connection (a duplicate is acknowledged and changes nothing), and after
+commit ask for a drain.
 
 A shared secret in a header is checked against its digest (`Credential.digests`), so
 nothing is decrypted to turn a caller away and a wrong FERNET_KEYS does not stop the
@@ -48,6 +50,7 @@ from django.utils import timezone
 
 from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, without_nul
+from portal.failures import Limit
 
 from . import health
 from .models import Connection, WebhookEvent
@@ -68,6 +71,8 @@ HIDDEN_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 MAX_HEADER_CHARS = 500
 CANNOT_CHECK_SIGNATURE = "The portal cannot check this delivery's signature just now; send it again."
 HEADER_WITHHELD = "(not kept: the stored credentials could not be read to check it holds no secret)"
+# Wrong secrets and signatures, counted per address: past the limit a failure is 429, not 401.
+WRONG_SECRETS = Limit("webhook", "WEBHOOK_FAILURE_LIMIT", "WEBHOOK_FAILURE_WINDOW_SECONDS")
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,13 @@ class Receipt:
 
 
 class Refused(Exception):
-    """The request is answered with `status` and `reason`; nothing was stored."""
+    """The request is answered with `status` and `reason` (and Retry-After, if set); nothing was stored."""
 
-    def __init__(self, status: int, reason: str):
+    def __init__(self, status: int, reason: str, retry_after: int | None = None):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.retry_after = retry_after
 
 
 # -- receiving -------------------------------------------------------------------------------------
@@ -155,11 +161,15 @@ def accepted_digests(connection: Connection, now=None) -> list[str]:
     return _accepted(connection, connection.stored_digests(), now)
 
 
-def authenticate(connection: Connection, headers, body: bytes, now=None) -> None:
+def authenticate(connection: Connection, headers, body: bytes, now=None, address: str | None = None) -> None:
     """The platform's scheme (a secret in a header, a signature of the body) with an accepted secret; 401 if not.
 
     Against the secrets' digests where the scheme allows (nothing decrypted); else with the secrets
-    themselves, and 503 when FERNET_KEYS cannot decrypt them."""
+    themselves, and 503 when FERNET_KEYS cannot decrypt them. A failure is counted against the
+    request's `address` (if given): past WEBHOOK_FAILURE_LIMIT in the window it is 429 with the
+    seconds left. Only failures are counted or limited, and only after the check: a correctly
+    signed delivery passes whatever its address did.
+    """
     scheme = deliveries_of(connection).authentication
     try:
         if digests := accepted_digests(connection, now):
@@ -167,6 +177,13 @@ def authenticate(connection: Connection, headers, body: bytes, now=None) -> None
         else:
             scheme.verify(headers, body, accepted_secrets(connection, now))
     except Unauthenticated as exc:
+        wait = WRONG_SECRETS.record_failure(address) if address is not None else 0
+        if wait:
+            raise Refused(
+                429,
+                f"Too many wrong secrets or signatures came from your address. {exc} Try again in {wait} seconds.",
+                retry_after=wait,
+            ) from None
         raise Refused(401, str(exc)) from None
     except CredentialsUnreadable:
         health.log_unreadable(connection, "a webhook delivery, answered 503")

@@ -17,11 +17,14 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self):
+        from axes.signals import user_locked_out
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from . import checks  # noqa: F401 (registers the deploy checks)
+        from .lockout import record_lockout
         from .schedules import ensure_schedules
 
         post_migrate.connect(ensure_schedules, sender=self)
         connection_created.connect(_use_real_sqlite_variable_limit)
+        user_locked_out.connect(record_lockout, dispatch_uid="portal.lockout.record_lockout")

@@ -1,5 +1,6 @@
 """Settings, read only from the environment (see .env.example for every variable)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",  # sign-in lockouts (see "Sign-in protection" below)
     "portal",
     "connections",
     "orders",
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.MerchantMiddleware",
     "portal.middleware.CredentialsUnreadableMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the cool-off page (portal.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -153,6 +157,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in while the username or the address is locked out, before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -284,6 +293,47 @@ SYNC_RETRY_MAX_SECONDS = env.int("SYNC_RETRY_MAX_SECONDS", default=3600)
 # Outbound actions (accept, dispatch push): attempts before giving up on transient errors.
 ACTION_MAX_ATTEMPTS = env.int("ACTION_MAX_ATTEMPTS", default=6)
 ACTION_RETRY_BASE_SECONDS = env.int("ACTION_RETRY_BASE_SECONDS", default=30)
+
+
+# --- Sign-in protection (django-axes) and limits on wrong credentials ---------------
+# Sign-in (/signin/ and /admin/login/): after SIGNIN_FAILURE_LIMIT failed sign-ins for one
+# username, or from one address (an IPv6 client counts as its /64), within
+# SIGNIN_COOLOFF_MINUTES of each other, every sign-in for that username or from that
+# address, right password or not, is refused (429) until SIGNIN_COOLOFF_MINUTES have passed
+# with no new attempt. Staff unlock in the admin (Access attempts → Unlock).
+SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_COOLOFF_MINUTES = env.int("SIGNIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+# Two separate counts, either of which locks: per username (many addresses guessing one
+# account) and per address (one address guessing many accounts).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The address as the audit trail reads it (REMOTE_ADDR, or the proxy's X-Forwarded-For entry
+# with BEHIND_TLS_PROXY), an IPv6 client as its /64.
+AXES_CLIENT_IP_CALLABLE = "portal.addresses.limit_address"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Each refused attempt starts the cool-off again (axes' default, said here because the page's
+# "try again in 15 minutes" relies on it: it is true from each answer on).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A success does not wipe the failures: otherwise anyone with one account of their own could
+# sign in to it between guesses at others and never reach the limit.
+AXES_RESET_ON_SUCCESS = False
+# portal/admin.py registers axes' models itself, with an Unlock action that is audited.
+AXES_ENABLE_ADMIN = False
+
+# API tokens: after API_TOKEN_FAILURE_LIMIT unknown tokens from one address, every request
+# with a token from that address is answered 429 (Retry-After) until
+# API_TOKEN_FAILURE_WINDOW_SECONDS after its first failure. A valid token is refused too:
+# the limit stops an address from trying tokens, not just from hearing "wrong".
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
+API_TOKEN_FAILURE_WINDOW_SECONDS = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=600)
+# Webhooks: after WEBHOOK_FAILURE_LIMIT wrong secrets or signatures from one address, each
+# further failure from it is answered 429 (Retry-After) instead of 401 until
+# WEBHOOK_FAILURE_WINDOW_SECONDS after its first failure. A correctly signed delivery is
+# always accepted, whatever its address did.
+WEBHOOK_FAILURE_LIMIT = env.int("WEBHOOK_FAILURE_LIMIT", default=20)
+WEBHOOK_FAILURE_WINDOW_SECONDS = env.int("WEBHOOK_FAILURE_WINDOW_SECONDS", default=600)
 
 
 REST_FRAMEWORK = {

@@ -22,6 +22,12 @@ os.environ.setdefault("Q_CLUSTER_NAME", f"portal-test-{os.getpid()}")
 os.environ.setdefault("CACHE_KEY_PREFIX", f"portal-test-{os.getpid()}")
 # The API's rate limit has its own test; elsewhere it must never get in the way.
 os.environ.setdefault("API_REQUESTS_PER_MINUTE", "100000")
+# So are the limits on wrong API tokens and webhook secrets (their tests lower them and use
+# addresses of their own): the counts live in the cache, which Redis keeps between tests.
+# Sign-in lockouts keep their real defaults: their counts live in the database, and the tests
+# that lock out sign in for real.
+os.environ.setdefault("API_TOKEN_FAILURE_LIMIT", "100000")
+os.environ.setdefault("WEBHOOK_FAILURE_LIMIT", "100000")
 # Tests change connections between webhook posts; the lookup memory has its own tests.
 os.environ.setdefault("WEBHOOK_LOOKUP_SECONDS", "0")
 os.environ.setdefault("WEBHOOK_GATHER_SECONDS", "0")  # Q_SYNC: the drain runs inside the request
