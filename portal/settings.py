@@ -321,6 +321,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_RESET_ON_SUCCESS = False
 # portal/admin.py registers axes' models itself, with an Unlock action that is audited.
 AXES_ENABLE_ADMIN = False
+# No banner with axes' settings in every process's log at start; lockouts are logged either way.
+AXES_VERBOSE = False
 
 # API tokens: after API_TOKEN_FAILURE_LIMIT unknown tokens from one address, every request
 # with a token from that address is answered 429 (Retry-After) until
