@@ -460,7 +460,7 @@ def run(stack: Stack, steps: Steps, stack_guard: ExitStack) -> None:
 
     with steps.step("manage.py check --deploy (production environment)") as note:
         output = manage(env, "check", "--deploy", "--fail-level", "WARNING")
-        note["text"] = output.strip().splitlines()[-1][:80]
+        note["text"] = next(line for line in output.splitlines() if "System check" in line)
 
     with steps.step("Accounts: a merchant member, a staff member with a second factor") as note:
         username, password, merchant = MERCHANT
