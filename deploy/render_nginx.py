@@ -38,6 +38,9 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--https-listen", default="443")
     parser.add_argument("--http-listen", default="80")
+    parser.add_argument(
+        "--webhook-max-bytes", default="1048576", help="WEBHOOK_MAX_BYTES: the largest webhook body accepted"
+    )
     parser.add_argument("--static-root", default=str(ROOT / "staticfiles"), help="STATIC_ROOT, filled by collectstatic")
     args = parser.parse_args(argv)
     sys.stdout.write(
@@ -50,6 +53,7 @@ def main(argv=None) -> None:
                 "HTTPS_LISTEN": args.https_listen,
                 "HTTP_LISTEN": args.http_listen,
                 "STATIC_ROOT": args.static_root,
+                "WEBHOOK_MAX_BYTES": args.webhook_max_bytes,
                 "DEPLOY_DIR": str(DEPLOY),
             }
         )

@@ -66,6 +66,7 @@ STAFF = ("smoke-staff", "Smoke-test staff pass 7!")
 IDLE_CONNECTIONS = 50
 HEALTHZ_BUDGET_MS = 100
 HEALTHZ_TIMES = 30
+WEBHOOK_MAX_BYTES = 1024 * 1024  # the portal's default, and deploy/render_nginx.py's
 
 
 class SmokeFailed(Exception):
@@ -555,13 +556,23 @@ def run(stack: Stack, steps: Steps, stack_guard: ExitStack) -> None:
         expect(path, "the connection page shows no webhook URL")
         order_name = f"#SMOKE{secrets.randbelow(10**6)}"
         shopify_order_webhook(stack, client, f"{stack.base}{path.group(0)}", order_name)
+        too_large = requests.post(
+            f"{stack.base}{path.group(0)}",
+            data=b"{" + b" " * WEBHOOK_MAX_BYTES + b"}",
+            verify=client.verify,
+            timeout=30,
+        )
+        expect(
+            too_large.status_code == 413 and "larger than" in too_large.json()["detail"],
+            f"a webhook body over the limit answered {too_large.status_code}: {too_large.text[:200]}",
+        )
         wait_for(
             "the webhook's order is in the order list",
             lambda: order_name in order_search(client, stack, order_name[1:]),
             60,
             stack,
         )
-        note["text"] = f"401 for a bad signature, 202, order {order_name} listed"
+        note["text"] = f"413 (JSON) over the size limit, 401 for a bad signature, 202, order {order_name} listed"
 
     with steps.step("A second gunicorn with a wrong FERNET_KEYS refuses to start") as note:
         web = next(line for line in procfile() if line[0] == "web")[1]
