@@ -40,6 +40,8 @@ def _runs(connection, limit):
     for run in runs[:limit]:
         counts = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged, {run.skipped} skipped"
         what = f"Sync #{run.pk}: {run.get_status_display().lower()}; {counts}"
+        if run.retries_summary:
+            what += f"; {run.retries_summary}"
         if run.error:
             what += f". {_short(run.error)}"
         who = run.requested_by.get_username() if run.requested_by else run.get_trigger_display()

@@ -16,13 +16,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from audit.staff import MerchantFilter, StaffActionsMixin, confirmed, merchant_filter
 from audit.timeline import connection_timeline
 from audit.trail import Action, credential_fields_changed, record
 
-from . import services, webhooks
+from . import health, services, webhooks
 from .forms import add_credential_problems, credential_form_field
 from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
@@ -40,7 +41,18 @@ class CredentialInline(admin.StackedInline):
 
 class SyncRunInline(admin.TabularInline):
     model = SyncRun
-    fields = ("queued_at", "trigger", "status", "pages", "created", "updated", "unchanged", "skipped", "error")
+    fields = (
+        "queued_at",
+        "trigger",
+        "status",
+        "pages",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "retries_absorbed",
+        "error",
+    )
     readonly_fields = fields
     raw_id_fields = ("requested_by",)
     extra = 0
@@ -51,6 +63,43 @@ class SyncRunInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("-queued_at")
+
+    @admin.display(description="Retries absorbed")
+    def retries_absorbed(self, run):
+        return run.retries_summary or "none"
+
+
+def retries_table(run: SyncRun):
+    """A run's absorbed faults, one line each, in words."""
+    rows = run.retries_shown
+    if not rows:
+        return "none"
+    return format_html_join(
+        mark_safe("<br>"),
+        "{} ({}): {} time(s), longest wait {} s",
+        ((row["label"], row["kind"], row["count"], f"{row['longest_wait']:.1f}") for row in rows),
+    )
+
+
+def yes_no_filter(title: str, parameter: str, yes: str, no: str, condition: Q) -> type[admin.SimpleListFilter]:
+    """A list filter of two choices: the rows where `condition` holds (`yes`), and the others (`no`)."""
+
+    class YesNoFilter(admin.SimpleListFilter):
+        def lookups(self, request, model_admin):
+            return [("yes", yes), ("no", no)]
+
+        def queryset(self, request, queryset):
+            if self.value() == "yes":
+                return queryset.filter(condition)
+            if self.value() == "no":
+                return queryset.exclude(condition)
+            return queryset
+
+    YesNoFilter.title, YesNoFilter.parameter_name = title, parameter
+    return YesNoFilter
+
+
+RetriedFilter = yes_no_filter("retries", "retried", "Needed retries", "No retries", ~Q(retries={}))
 
 
 def _open_problems():
@@ -172,6 +221,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         "webhook_id",
         "created_at",
         "updated_at",
+        "retry_notice",
     )
     fieldsets = (
         (None, {"fields": ("merchant", "platform", "name", "store_name", "status", "base_url_override")}),
@@ -196,6 +246,11 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         # Connections are added through the merchant's Add Account flow, which checks credentials.
         return False
+
+    @admin.display(description="Retries notice")
+    def retry_notice(self, connection):
+        """The health's notice when the recent runs keep needing retries (connections.health)."""
+        return health.retry_notice(connection) or "none: its recent runs did not keep needing retries"
 
     def get_queryset(self, request):
         return (
@@ -492,15 +547,35 @@ class SyncRunAdmin(admin.ModelAdmin):
         "updated",
         "unchanged",
         "skipped",
+        "retries_column",
     )
-    list_filter = (merchant_filter("connection__merchant"), "status", "trigger", "connection__platform", "queued_at")
+    list_filter = (
+        merchant_filter("connection__merchant"),
+        "status",
+        RetriedFilter,
+        "trigger",
+        "connection__platform",
+        "queued_at",
+    )
     search_fields = ("connection__name", "connection__merchant__name", "error")
     list_select_related = ("connection",)
     raw_id_fields = ("connection", "requested_by")
     date_hierarchy = "queued_at"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        # The absorbed faults in words rather than their JSON.
+        return [f.name if f.name != "retries" else "retries_absorbed" for f in self.model._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="Retries absorbed")
+    def retries_column(self, run):
+        return run.retries_summary or "\u2014"
+
+    @admin.display(description="Retries absorbed")
+    def retries_absorbed(self, run):
+        return retries_table(run)
 
     def has_add_permission(self, request):
         return False
@@ -577,17 +652,7 @@ class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
             )
 
 
-class OpenFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "open"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Open"), ("no", "Closed")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(closed_at__isnull=self.value() == "yes")
-        return queryset
+OpenFilter = yes_no_filter("state", "open", "Open", "Closed", Q(closed_at__isnull=True))
 
 
 @admin.register(Problem)

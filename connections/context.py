@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from .models import Connection
 from .platforms.base import PlatformContext
+from .platforms.faults import FaultLog
 from .throttle import HostThrottle
 
 
 def platform_context(
-    connection: Connection, credentials: dict[str, str] | None = None, *, inline: bool = False
+    connection: Connection,
+    credentials: dict[str, str] | None = None,
+    *,
+    inline: bool = False,
+    faults: FaultLog | None = None,
 ) -> PlatformContext:
     """The stored credentials (decrypted) unless others are given, the host, the options.
 
@@ -16,6 +21,8 @@ def platform_context(
 
     `inline`: a person waits for the answer (a web request), so a spent request budget is
     said at once, not waited out (`HostThrottle`, for a platform with a budget per host).
+
+    `faults`: where the adapter's clients report the passing faults they absorb (a sync run's or a push's).
     """
     if credentials is None:
         credentials = connection.stored_credentials()
@@ -30,4 +37,5 @@ def platform_context(
         throttle=HostThrottle(per_minute, inline=inline) if per_minute else None,
         # Staff typed this host: each request checks where it goes (connections/platforms/outbound.py).
         check_host=bool(connection.base_url_override),
+        faults=faults,
     )

@@ -4,6 +4,11 @@
 the platform refused, the tick's webhook check), `resolve` where it goes away (the next
 success). Each opening and each closing mails the merchant's members once, after commit:
 a problem that repeats only raises its count.
+
+A platform that keeps needing retries (`retry_notices`) is a notice on the health, not a
+problem: its faults were absorbed and the orders came in, so there is nothing the merchant
+can do and nothing to mail. Once its faults outlast the retries, the fetches fail, and
+failures that repeat are a problem (`FAILURES_BEFORE_ATTENTION`).
 """
 
 from __future__ import annotations
@@ -11,20 +16,22 @@ from __future__ import annotations
 import itertools
 import logging
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import Heartbeat
 
 from .models import Connection, Problem, SyncRun, WebhookEvent
-from .platforms import registry
+from .platforms import faults, registry
 from .platforms.errors import AuthError, PlatformError, PlatformFailure
 from .sealed import MERCHANT_WORDS, STAFF_FIX, CredentialsUnreadable
 
@@ -61,24 +68,76 @@ class Health:
     state: str  # connected, syncing, needs_attention, paused, disconnected, pending
     label: str
     reason: str = ""
+    # Worth knowing, nothing to do: the platform keeps needing retries (`retry_notices`).
+    notice: str = ""
 
 
 def health(
-    connection: Connection, open_problems: list[Problem] | None = None, *, scheduler_running: bool = True
+    connection: Connection,
+    open_problems: list[Problem] | None = None,
+    *,
+    scheduler_running: bool = True,
+    notice: str = "",
 ) -> Health:
-    """What the merchant is told: the state, and for needs attention, why in words."""
+    """What the merchant is told: the state, for needs attention why in words, and a `notice`
+    (from `retry_notices`) for an active connection."""
     status = connection.status
     problems = open_problems if open_problems is not None else list(connection.problems.filter(closed_at=None))
     if status in (Connection.Status.DISCONNECTED, Connection.Status.PAUSED, Connection.Status.PENDING):
         return Health(status, connection.get_status_display())
     if problems or status == Connection.Status.NEEDS_ATTENTION:
         reason = problems[0].message if problems else connection.last_error
-        return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", reason)
+        return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", reason, notice)
     if connection.auto_sync and not scheduler_running:
-        return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", SCHEDULER_STOPPED)
+        return Health(Connection.Status.NEEDS_ATTENTION, "Needs attention", SCHEDULER_STOPPED, notice)
     if status == Connection.Status.SYNCING:
-        return Health(status, "Syncing")
-    return Health(Connection.Status.CONNECTED, "Connected")
+        return Health(status, "Syncing", notice=notice)
+    return Health(Connection.Status.CONNECTED, "Connected", notice=notice)
+
+
+def retry_notices(connections: list[Connection]) -> dict[int, str]:
+    """The active connections whose recent runs keep needing retries, with the notice in words; one query.
+
+    Of the last RETRY_NOTICE_RUNS finished runs of a connection, at least RETRY_NOTICE_MIN_RUNS
+    absorbed a passing fault (a 429, a 5xx, a timeout): "<platform> has needed retries in 4 of
+    the last 5 runs (...): it may be struggling."
+    """
+    window, least = settings.RETRY_NOTICE_RUNS, settings.RETRY_NOTICE_MIN_RUNS
+    active = {c.pk: c for c in connections if c.is_active}
+    if not active or window <= 0 or least <= 0:
+        return {}
+    latest_first = Window(
+        RowNumber(), partition_by=[F("connection_id")], order_by=[F("finished_at").desc(), F("pk").desc()]
+    )
+    recent = (
+        SyncRun.objects.filter(connection_id__in=list(active), finished_at__isnull=False)
+        .annotate(newness=latest_first)
+        .filter(newness__lte=window)
+        .values_list("connection_id", "retries")
+    )
+    runs: dict[int, list[dict]] = {}
+    for connection_id, retries in recent:
+        runs.setdefault(connection_id, []).append(retries or {})
+    notices = {}
+    for pk, records in runs.items():
+        needed = [record for record in records if faults.total(record)]
+        if len(needed) < least:
+            continue
+        kinds: Counter[str] = Counter()
+        for record in needed:
+            kinds.update(dict(faults.by_kind(record)))
+        which = ", ".join(faults.kind_words(kind, kinds[kind]) for kind in faults.KIND_WORDS if kinds[kind])
+        notices[pk] = (
+            f"{active[pk].adapter.short_name} has needed retries in {len(needed)} of the last {len(records)} runs "
+            f"({which}): it may be struggling. The retries absorbed them, so there is nothing to do; if its "
+            "faults outlast the retries, fetches fail and this connection will say so."
+        )
+    return notices
+
+
+def retry_notice(connection: Connection) -> str:
+    """`retry_notices` of one connection ('' when it has none)."""
+    return retry_notices([connection]).get(connection.pk, "")
 
 
 def report(connection: Connection, cause: str, message: str) -> Problem:
@@ -237,10 +296,16 @@ def _mail(problem_pk: int, *, opening: bool) -> None:
 
 
 def healths(connections: list[Connection], open_problems: list[Problem]) -> None:
-    """Set `.health` on each connection, given their open problems (newest first); one query more."""
+    """Set `.health` on each connection, given their open problems (newest first); two queries more."""
     running = Heartbeat.is_recent(Heartbeat.last_tick())
+    notices = retry_notices(connections)
     by_connection: dict[int, list[Problem]] = {}
     for problem in open_problems:
         by_connection.setdefault(problem.connection_id, []).append(problem)
     for connection in connections:
-        connection.health = health(connection, by_connection.get(connection.pk, []), scheduler_running=running)
+        connection.health = health(
+            connection,
+            by_connection.get(connection.pk, []),
+            scheduler_running=running,
+            notice=notices.get(connection.pk, ""),
+        )

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .platforms import outbound, registry
+from .platforms import faults, outbound, registry
 from .sealed import CredentialsUnreadable, SealedTextField, opened
 
 
@@ -281,6 +281,11 @@ class SyncRun(models.Model):
     skipped = models.PositiveIntegerField(default=0)
     # {"reason": {"count": n, "examples": ["order number", ...]}}
     skipped_reasons = models.JSONField(default=dict, blank=True)
+    # The passing faults its requests' retries absorbed (connections/platforms/faults.py), e.g.
+    # {"HTTP 429": {"kind": "rate_limit", "status": 429, "count": 1, "longest_wait": 30.0}}
+    retries = models.JSONField(
+        default=dict, blank=True, help_text="Passing faults absorbed by retries: kind, status, count, longest wait."
+    )
 
     # Where this run stands: the cursor stored with its last committed page.
     cursor = models.JSONField(null=True, blank=True, editable=False)
@@ -311,6 +316,30 @@ class SyncRun(models.Model):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+    @property
+    def retries_absorbed(self) -> int:
+        return faults.total(self.retries)
+
+    @property
+    def retries_summary(self) -> str:
+        """'3 retries absorbed (1 rate limit, 2 server errors)', or ''."""
+        return faults.describe(self.retries)
+
+    @property
+    def retries_shown(self) -> list[dict]:
+        """The faults absorbed, most frequent first, each with its words: for the run's page and the admin."""
+        rows = [
+            {
+                "label": label,
+                "kind": faults.KIND_WORDS.get(entry.get("kind"), faults.KIND_WORDS[faults.OTHER])[0],
+                "count": entry.get("count", 0),
+                "longest_wait": entry.get("longest_wait", 0),
+            }
+            for label, entry in (self.retries or {}).items()
+            if isinstance(entry, dict)
+        ]
+        return sorted(rows, key=lambda row: -row["count"])
 
     @property
     def progress_percent(self) -> int | None:

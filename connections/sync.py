@@ -11,6 +11,9 @@ Rules this module keeps:
   data.
 * A run whose heartbeat stopped (its worker was killed) is claimed again and resumes
   from the cursor of its last committed page, at most MAX_CLAIMS times.
+* The passing faults the run's requests absorbed by retrying (`FaultLog`, in its
+  context) are written with each page and at its end, so a run that succeeded still
+  says that the platform needed them; a resumed run goes on from what was kept.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from .context import platform_context
 from .models import Connection, SyncRun
 from .platforms.backoff import backoff_seconds
 from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from .platforms.faults import FaultLog
 from .sealed import MERCHANT_WORDS, CredentialsUnreadable
 
 log = logging.getLogger(__name__)
@@ -184,27 +188,28 @@ def execute(run_id: int) -> SyncRun | None:
     if not Connection.objects.live().filter(pk=connection.pk).update(status=Connection.Status.SYNCING):
         _finish(run, token, failure=Stopped(f"The connection was {connection.get_status_display().lower()}."))
         return SyncRun.objects.get(pk=run_id)
+    faults = FaultLog(run.retries)
     try:
-        _page_through(run, connection, token)
+        _page_through(run, connection, token, faults)
     except LeaseLost:
         log.warning("Sync run %s was taken over by another worker; this worker stops.", run_id)
         return None
     except (PlatformFailure, Stopped) as exc:
-        _finish(run, token, failure=exc)
+        _finish(run, token, failure=exc, faults=faults)
     except CredentialsUnreadable as exc:
         health.log_unreadable(connection, f"sync run {run_id}")
-        _finish(run, token, failure=exc)
+        _finish(run, token, failure=exc, faults=faults)
     except Exception as exc:
         log.exception("Sync run %s failed with an unexpected error", run_id)
-        _finish(run, token, failure=exc)
+        _finish(run, token, failure=exc, faults=faults)
     else:
-        _finish(run, token)
+        _finish(run, token, faults=faults)
     return SyncRun.objects.get(pk=run_id)
 
 
-def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> None:
+def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID, faults: FaultLog) -> None:
     adapter = connection.adapter
-    context = platform_context(connection)
+    context = platform_context(connection, faults=faults)
     policy = ImportPolicy.for_connection(connection)
     # A resumed run continues from its own last page; a new one from the connection's cursor.
     if run.cursor is not None:
@@ -227,6 +232,7 @@ def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> Non
                 unchanged=F("unchanged") + result.unchanged,
                 skipped=F("skipped") + result.skipped,
                 skipped_reasons=skipped_reasons,
+                retries=faults.record(),
                 total_expected=page.total,
                 heartbeat_at=timezone.now(),
                 cursor=page.cursor,
@@ -235,10 +241,12 @@ def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID) -> Non
                 raise LeaseLost
 
 
-def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None) -> None:
+def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None, faults: FaultLog | None = None) -> None:
     now = timezone.now()
     connection = Connection.objects.get(pk=run.connection_id)
     run_fields = {"finished_at": now, "heartbeat_at": now}
+    if faults is not None:
+        run_fields["retries"] = faults.record()
     conn_fields: dict = {}
     if failure is None:
         run_fields.update(status=SyncRun.Status.SUCCEEDED, error="", error_kind="")

@@ -176,6 +176,7 @@ def detail(request, pk):
         "credentials_unreadable": _unreadable_notice(connection),
         "adapter": connection.adapter,
         "problems": _problems_to_show(connection.problems.all()),
+        "retry_notice": health.retry_notice(connection),
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
         "runs": runs,
         "active_run": next((r for r in runs if r.is_active), None),

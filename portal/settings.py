@@ -279,6 +279,13 @@ WEBHOOK_SILENT_MINUTES_MIN = env.int("WEBHOOK_SILENT_MINUTES_MIN", default=60)
 # /healthz calls the scheduler stopped when its minute tick is older than this.
 SCHEDULER_STALE_SECONDS = env.int("SCHEDULER_STALE_SECONDS", default=180)
 
+# --- Retries on the record (connections/platforms/faults.py) ------------------------
+# Each run keeps the passing faults its retries absorbed. A connection's health carries a
+# notice (not a problem: nothing is mailed) when at least RETRY_NOTICE_MIN_RUNS of its last
+# RETRY_NOTICE_RUNS finished runs needed retries.
+RETRY_NOTICE_RUNS = env.int("RETRY_NOTICE_RUNS", default=5)
+RETRY_NOTICE_MIN_RUNS = env.int("RETRY_NOTICE_MIN_RUNS", default=3)
+
 # --- Sync engine -------------------------------------------------------------------
 # A running sync refreshes its lease after every page; a run whose lease is older than
 # this is taken to be dead (worker killed) and is resumed from its last committed page.

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .errors import HostRefused, PlatformFailure
+from .faults import FaultLog
 
 # A new connection imports orders placed in this many days before it was added.
 DEFAULT_IMPORT_DAYS = 30
@@ -90,6 +91,9 @@ class PlatformContext:
     # The host is staff's override, not the operator's: every request to it is checked first, and
     # connects to the address checked (`outbound`). Set by `connections.context`, which alone builds these.
     check_host: bool = False
+    # Where the shared client (and an adapter that retries by itself) reports each passing fault it
+    # absorbed by waiting and trying again; set by the sync engine and the pushes, one per run or push.
+    faults: FaultLog | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ It puts a timeout on every request, retries what is safe to retry, and turns eve
 failure into one of the four kinds in `errors` with a message in plain words that
 holds no secret. Adapters never catch `requests` exceptions themselves. A host staff set
 (the account's `PlatformContext.check_host`) is called only where `outbound` allows.
+Each fault it absorbs by waiting and trying again is reported to the context's `FaultLog`
+(`faults`), when the caller gave one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import orjson
 import requests
 from django.conf import settings
 
-from . import outbound
+from . import faults, outbound
 from . import scrub as scrubbing
 from .backoff import backoff_seconds
 from .base import PlatformContext
@@ -157,6 +159,7 @@ class PlatformClient:
         self.timeout = (settings.PLATFORM_CONNECT_TIMEOUT, settings.PLATFORM_READ_TIMEOUT)
         self.forbidden_is_auth = forbidden_is_auth
         self.sleep = sleep
+        self.faults = ctx.faults
 
     # -- public ---------------------------------------------------------------------
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -196,18 +199,29 @@ class PlatformClient:
             except RateLimited as exc:
                 if last or exc.retry_after > self.max_inline_wait:
                     raise
-                self.sleep(exc.retry_after)
+                self._wait_and_retry(exc, exc.retry_after)
             except _ConnectFailure as exc:
                 if last:
                     raise exc.error from None
-                self.sleep(self._backoff(attempt))
-            except TransientError:
+                self._wait_and_retry(exc.error, self._backoff(attempt))
+            except TransientError as exc:
                 if last or not safe:
                     raise
-                self.sleep(self._backoff(attempt))
+                self._wait_and_retry(exc, self._backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def absorbed(self, kind: str, wait: float, *, status: int | None = None, label: str = "") -> None:
+        """Tell the caller's `FaultLog`, if any, of a fault absorbed by waiting `wait` seconds and trying
+        again; for an adapter that retries by itself (a query budget), as the client does."""
+        if self.faults is not None:
+            self.faults.absorbed(kind, wait, status=status, label=label)
+
     # -- internals ------------------------------------------------------------------
+    def _wait_and_retry(self, error: PlatformFailure, wait: float) -> None:
+        kind, label = _fault_of(error)
+        self.absorbed(kind, wait, status=error.status, label=label)
+        self.sleep(wait)
+
     def _backoff(self, attempt: int) -> float:
         return backoff_seconds(attempt, base=0.5, cap=8.0)
 
@@ -235,16 +249,16 @@ class PlatformClient:
             )
         except requests.exceptions.ConnectTimeout:
             raise _ConnectFailure(
-                TransientError(
+                _TimedOut(
                     f"Could not connect to {self.platform} at {self._host(url)} within {self.timeout[0]:g} seconds."
                 )
             ) from None
         except requests.exceptions.Timeout:
-            raise TransientError(f"{self.platform} did not answer within {self.timeout[1]:g} seconds.") from None
+            raise _TimedOut(f"{self.platform} did not answer within {self.timeout[1]:g} seconds.") from None
         except requests.exceptions.ConnectionError as exc:
             reason = self._scrub(_root_reason(exc))
             raise _ConnectFailure(
-                TransientError(f"Could not reach {self.platform} at {self._host(url)}: {reason}")
+                _Unreached(f"Could not reach {self.platform} at {self._host(url)}: {reason}")
             ) from None
         except requests.exceptions.RequestException as exc:
             raise TransientError(f"Request to {self.platform} failed: {self._scrub(str(exc))}") from None
@@ -311,6 +325,27 @@ class _ConnectFailure(Exception):
     def __init__(self, error: PlatformFailure):
         super().__init__(str(error))
         self.error = error
+
+
+class _TimedOut(TransientError):
+    """A timeout (connecting or waiting for the answer): a TransientError, told apart in the `FaultLog`."""
+
+
+class _Unreached(TransientError):
+    """The connection failed (refused, reset, no such host): a TransientError, told apart in the `FaultLog`."""
+
+
+def _fault_of(error: PlatformFailure) -> tuple[str, str]:
+    """The `FaultLog` kind and label of a fault the client absorbs."""
+    if isinstance(error, RateLimited):
+        return faults.RATE_LIMIT, f"HTTP {error.status}" if error.status else "rate limit"
+    if isinstance(error, _TimedOut):
+        return faults.TIMEOUT, "timeout"
+    if isinstance(error, _Unreached):
+        return faults.CONNECTION, "failed connection"
+    if error.status and error.status >= 500:
+        return faults.SERVER_ERROR, f"HTTP {error.status}"
+    return faults.OTHER, "failed request"
 
 
 def _root_reason(exc: BaseException) -> str:

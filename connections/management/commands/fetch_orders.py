@@ -42,6 +42,8 @@ def summary(run: SyncRun) -> str:
     for reason, entry in (run.skipped_reasons or {}).items():
         examples = ", ".join(entry.get("examples", [])[:5])
         lines.append(f"    skipped {entry['count']}: {reason}" + (f" (e.g. {examples})" if examples else ""))
+    if run.retries_summary:
+        lines.append(f"  {run.retries_summary}")
     if run.error:
         lines.append(f"  error: {run.error}")
     return "\n".join(lines)

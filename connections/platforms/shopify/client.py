@@ -11,7 +11,8 @@ What Shopify adds to plain HTTP (platforms/shopify.md §1, §3, §6):
   that query's cost: it waits for the bucket rather than being refused. A THROTTLED
   answer, whether it comes with HTTP 200 or 429, is waited out the same way and sent
   again. A wait longer than MAX_WAIT ends the call as RateLimited, so a sync resumes
-  later instead of holding a worker.
+  later instead of holding a worker. Each refusal waited out is a retry the run absorbed
+  (the kit's `FaultLog`); a wait for the bucket before a query is pacing, not a fault.
 * Errors come back with HTTP 200: `errors` beside (or instead of) `data`. They are told
   apart by `extensions.code` and become the kit's four kinds.
 """
@@ -27,6 +28,7 @@ from django.conf import settings
 
 from ..base import PlatformContext
 from ..errors import AuthError, PlatformError, RateLimited, TransientError, cut_short
+from ..faults import RATE_LIMIT
 from ..http import PlatformClient, parse_retry_after
 from ..tokens import TokenCache
 
@@ -85,7 +87,7 @@ class GraphQL:
     def query(self, document: str, variables: dict | None = None, *, cost: float | None = None) -> dict:
         """`data` of the answer; waits for the bucket first (`cost`: the document's requested cost, when known)."""
         expected = cost if cost is not None else self.costs.get(document, 0.0)
-        for _ in range(MAX_THROTTLED + 1):
+        for attempt in range(MAX_THROTTLED + 1):
             if self.bucket is not None and expected > self.bucket.maximum:
                 raise AboveBucket(expected, self.bucket.maximum)
             self._wait(self.bucket.wait_for(expected, self.clock()) if self.bucket else 0.0, "its query budget")
@@ -95,7 +97,10 @@ class GraphQL:
                 # The answer told the bucket: the wait above, next time round, is for it. Without a
                 # bucket that explains the refusal, try again in a second.
                 expected = self._requested(body) or expected
-                if self.bucket is None or self.bucket.wait_for(expected, self.clock()) <= 0:
+                wait = self.bucket.wait_for(expected, self.clock()) if self.bucket is not None else 0.0
+                if attempt < MAX_THROTTLED and wait <= MAX_WAIT:  # else the call gives up: not absorbed
+                    self.http.absorbed(RATE_LIMIT, wait or 1.0, label="THROTTLED (query cost)")
+                if wait <= 0:
                     self._wait(1.0, "its query budget")
                 continue
             return _data(body)
@@ -151,6 +156,7 @@ class GraphQL:
                     status=429,
                 )
             self._wait(wait, "its request limit")
+            self.http.absorbed(RATE_LIMIT, wait, status=429)
             return self._post(payload)
         return body
 

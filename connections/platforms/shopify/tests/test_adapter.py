@@ -17,6 +17,7 @@ from django.http.request import HttpHeaders
 
 from connections.platforms.base import OrderStatus, PlatformContext, ShipmentRequest, UnreadableRecord
 from connections.platforms.errors import AuthError, PlatformError, RateLimited, TransientError
+from connections.platforms.faults import FaultLog
 from connections.platforms.shopify import client as client_module
 from connections.platforms.shopify import queries
 from connections.platforms.shopify.adapter import PLATFORM as adapter
@@ -42,9 +43,11 @@ def fast(settings, monkeypatch):
     return slept
 
 
-def ctx(**credentials) -> PlatformContext:
+def ctx(faults: FaultLog | None = None, **credentials) -> PlatformContext:
     values = {"shop": SHOP, "access_token": TOKEN, "client_id": "", "client_secret": "", "webhook_secret": ""}
-    return PlatformContext(base_url=BASE, credentials={**values, **credentials}, import_from=date(2026, 11, 1))
+    return PlatformContext(
+        base_url=BASE, credentials={**values, **credentials}, import_from=date(2026, 11, 1), faults=faults
+    )
 
 
 def cost(requested=10, actual=10, available=990.0, maximum=1000.0, rate=100.0):
@@ -208,9 +211,14 @@ def test_the_next_query_waits_for_the_bucket_before_it_is_sent(fast):
 def test_a_throttled_answer_is_waited_out_and_sent_again(fast, status):
     responses.post(GRAPHQL, status=status, json=throttled(available=263.0))
     responses.post(GRAPHQL, json=answer(SHOP_DATA))
-    adapter.check(ctx())
+    faults = FaultLog()
+    adapter.check(ctx(faults))
     assert len(responses.calls) == 2
     assert len(fast) == 1 and 5.0 < fast[0] < 6.0  # (763 - 263) / 100
+    # The refusal waited out is a retry the caller sees; the wait for the bucket alone is not.
+    assert faults.record() == {
+        "THROTTLED (query cost)": {"kind": "rate_limit", "status": None, "count": 1, "longest_wait": 5.0}
+    }
 
 
 @responses.activate
@@ -218,17 +226,21 @@ def test_a_bucket_too_slow_to_wait_for_ends_the_call_rate_limited(fast):
     body = throttled(available=0.0)
     body["extensions"]["cost"]["throttleStatus"]["restoreRate"] = 10.0  # 76 seconds away
     responses.post(GRAPHQL, json=body)
+    faults = FaultLog()
     with pytest.raises(RateLimited) as caught:
-        adapter.check(ctx())
+        adapter.check(ctx(faults))
     assert caught.value.retry_after > 60 and not fast
+    assert not faults  # not absorbed: the call ended
 
 
 @responses.activate
 def test_a_rest_style_429_waits_its_retry_after(fast):
     responses.post(GRAPHQL, status=429, headers={"Retry-After": "2.0"}, json={"errors": "Exceeded 2 calls per second"})
     responses.post(GRAPHQL, json=answer(SHOP_DATA))
-    adapter.check(ctx())
+    faults = FaultLog()
+    adapter.check(ctx(faults))
     assert fast and 2.0 <= fast[0] < 2.2
+    assert faults.record() == {"HTTP 429": {"kind": "rate_limit", "status": 429, "count": 1, "longest_wait": 2.0}}
 
 
 @pytest.mark.parametrize(
