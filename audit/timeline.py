@@ -39,6 +39,8 @@ def _runs(connection, limit):
     runs = SyncRun.objects.filter(connection=connection).select_related("requested_by").order_by("-queued_at")
     for run in runs[:limit]:
         counts = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged, {run.skipped} skipped"
+        if words := run.outcome_words:  # "all 178 orders were already up to date"
+            counts = words[0].lower() + words[1:].rstrip(".")
         what = f"Sync #{run.pk}: {run.get_status_display().lower()}; {counts}"
         if run.retries_summary:
             what += f"; {run.retries_summary}"

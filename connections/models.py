@@ -318,6 +318,16 @@ class SyncRun(models.Model):
         return None
 
     @property
+    def outcome_words(self) -> str:
+        """'All 178 orders were already up to date.' for a run that succeeded and found nothing to
+        change (copies older than the ones held included: they are no loss); '' otherwise."""
+        if self.status != self.Status.SUCCEEDED or not self.orders_seen or self.unchanged != self.orders_seen:
+            return ""
+        if self.orders_seen == 1:
+            return "The 1 order read was already up to date."
+        return f"All {self.orders_seen} orders were already up to date."
+
+    @property
     def retries_absorbed(self) -> int:
         return faults.total(self.retries)
 

@@ -49,7 +49,7 @@ from django.http.request import HttpHeaders
 from django.utils import timezone
 
 from orders.actions import accept_new_orders
-from orders.ingest import ImportPolicy, ingest_page, without_nul
+from orders.ingest import OLDER_THAN_HELD, UP_TO_DATE, ImportPolicy, ingest_page, without_nul
 from portal.failures import Limit
 
 from . import health
@@ -584,4 +584,5 @@ def _words(outcome: str) -> str:
         "created": "Created the order.",
         "updated": "Updated the order.",
         "unchanged": "The order already looked like this; nothing changed.",
+        UP_TO_DATE: f"Not applied: {OLDER_THAN_HELD}; the order is already up to date.",
     }.get(outcome, f"Not applied: {outcome.removeprefix('skipped: ')}.")

@@ -6,9 +6,9 @@ one upsert for new and changed orders, one delete and one insert for their items
 one insert for their timeline events. An order is unique per (connection, external
 id); an unchanged order is recognised by the fingerprint of the platform's document
 and costs neither normalizing nor writing; an order older than the copy we hold
-never overwrites it, nor, when we hold none, creates it if a newer copy was seen and
-not imported (`SkippedOrder` remembers it: one more query for a page of orders we do
-not hold).
+never overwrites it (that order is up to date, and counted as unchanged, not skipped),
+nor, when we hold none, creates it if a newer copy was seen and not imported
+(`SkippedOrder` remembers it: one more query for a page of orders we do not hold).
 """
 
 from __future__ import annotations
@@ -86,6 +86,8 @@ LIFECYCLE = {
     OrderStatus.DELIVERED: 5,
 }
 OLDER_THAN_HELD = "older than the copy already imported"
+# The outcome of a copy older than the one held: the order is up to date, nothing was lost.
+UP_TO_DATE = f"unchanged: {OLDER_THAN_HELD}"
 OLDER_THAN_SKIPPED = "older than a newer copy that was not imported"
 CANCELLED_HELD = "the order is cancelled; later changes are not applied"
 BACKWARDS = "would move the order back to an earlier status"
@@ -100,7 +102,7 @@ class IngestResult:
     # {"reason": {"count": n, "examples": [order numbers]}}
     skipped_reasons: dict[str, dict] = field(default_factory=dict)
     created_pending_ids: list[int] = field(default_factory=list)
-    # What happened to each order: "created", "updated", "unchanged" or "skipped: <reason>".
+    # What happened to each order: "created", "updated", "unchanged", UP_TO_DATE or "skipped: <reason>".
     outcomes: dict[str, str] = field(default_factory=dict)
     # Orders we hold no copy of and did not import, with the copy's state when it told us one.
     not_imported: list[NotImported] = field(default_factory=list)
@@ -108,6 +110,12 @@ class IngestResult:
     @property
     def seen(self) -> int:
         return self.created + self.updated + self.unchanged + self.skipped
+
+    def up_to_date(self, external_id: str) -> None:
+        """A copy older than the one held: the order is already up to date, so it is unchanged, not
+        skipped (a run that found every order so is not a run that lost them)."""
+        self.unchanged += 1
+        self.outcomes[external_id] = UP_TO_DATE
 
     def skip(self, reason: str, reference: str, external_id: str = "", detail: str = "") -> None:
         """Counted under `reason`; the order's own outcome says `detail` when given (its times)."""
@@ -243,6 +251,9 @@ def ingest_page(
                 result.not_imported.append(NotImported(external_id, order.number, "", older=True))
                 continue
             reason = policy.skip_reason(order) if row is None else _not_applied(order, row[3], row[4])
+            if reason == OLDER_THAN_HELD:
+                result.up_to_date(external_id)
+                continue
             if reason:
                 result.skip(reason, order.number, external_id)
                 if row is None:

@@ -15,7 +15,7 @@ from connections.platforms.base import (
     OrderStatus,
     UnreadableRecord,
 )
-from orders.ingest import ImportPolicy, ingest_page
+from orders.ingest import UP_TO_DATE, ImportPolicy, ingest_page
 from orders.models import Order, OrderEvent, OrderItem, SkippedOrder
 from tests.factories import ConnectionFactory
 
@@ -115,8 +115,9 @@ def test_an_older_copy_never_overwrites_a_newer_one(conn):
     newer = T0 + timedelta(hours=2)
     ingest_page(conn, [make_order(1, state="dispatched", updated=newer)])
     result = ingest_page(conn, [make_order(1, state="accepted", updated=T0, version=9)])
-    assert result.skipped == 1
-    assert "older than the copy" in next(iter(result.skipped_reasons))
+    # The order is up to date: unchanged, not a skip (nothing was lost).
+    assert (result.unchanged, result.skipped, result.skipped_reasons) == (1, 0, {})
+    assert result.outcomes["1"] == UP_TO_DATE == "unchanged: older than the copy already imported"
     assert Order.objects.get().status == "shipped"
 
 

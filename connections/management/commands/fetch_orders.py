@@ -39,6 +39,8 @@ def summary(run: SyncRun) -> str:
         + (f" of {run.total_expected}" if run.total_expected is not None else ""),
         f"  created {run.created}, updated {run.updated}, unchanged {run.unchanged}, skipped {run.skipped}",
     ]
+    if run.outcome_words:
+        lines.append(f"  {run.outcome_words}")
     for reason, entry in (run.skipped_reasons or {}).items():
         examples = ", ".join(entry.get("examples", [])[:5])
         lines.append(f"    skipped {entry['count']}: {reason}" + (f" (e.g. {examples})" if examples else ""))
