@@ -1,7 +1,8 @@
 """Telling a platform what the merchant did: accept an order, push a dispatch, update an order.
 
 Each is an OutboundAction row. A worker claims it, makes one attempt, and records
-the attempt. Passing faults (timeouts, 5xx, 429) are retried with backoff by the
+the attempt, with the passing faults its requests absorbed by retrying (as a sync run
+keeps them). Passing faults (timeouts, 5xx, 429) are retried with backoff by the
 scheduler's tick; a refusal is shown in the platform's words with the way out;
 rejected credentials mark the connection as needing attention. While a connection
 is paused its actions wait, untouched, and go out when it is resumed.
@@ -23,6 +24,7 @@ from connections.models import Connection
 from connections.platforms.backoff import backoff_seconds
 from connections.platforms.base import AcceptRequest, OrderStatus, ShipmentRequest
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
+from connections.platforms.faults import FaultLog
 from connections.sealed import MERCHANT_WORDS, UNREADABLE_WORDS, CredentialsUnreadable
 
 from .ingest import IngestResult, ingest_page
@@ -278,10 +280,11 @@ def run_action(action_id: int) -> OutboundAction | None:
         return None
     earlier_attempts = action.attempt_log.count()
     attempt = ActionAttempt.objects.create(action=action, number=earlier_attempts + 1, outcome="running")
+    faults = FaultLog()
     try:
-        outcome = _call_platform(action, connection, retry=earlier_attempts > 0)
+        outcome = _call_platform(action, connection, faults, retry=earlier_attempts > 0)
     except PlatformFailure as exc:
-        _record_failure(action, attempt, exc)
+        _record_failure(action, attempt, exc, faults)
         record_platform_failure(connection, exc)
         if isinstance(exc, PlatformError):
             _refresh_order(connection, order)  # the refusal may reflect news we have not seen (an enquiry)
@@ -294,7 +297,9 @@ def run_action(action_id: int) -> OutboundAction | None:
     _refresh_order(connection, order)
     now = timezone.now()
     with transaction.atomic():
-        ActionAttempt.objects.filter(pk=attempt.pk).update(outcome="done", message=outcome.message, finished_at=now)
+        ActionAttempt.objects.filter(pk=attempt.pk).update(
+            outcome="done", message=outcome.message, finished_at=now, retries=faults.record()
+        )
         OutboundAction.objects.filter(pk=action.pk).update(
             state=OutboundAction.State.DONE, result=outcome.message, last_error="", help_text="", finished_at=now
         )
@@ -314,9 +319,10 @@ def run_connection_actions(connection_id: int, limit: int = 500) -> int:
     return done
 
 
-def _call_platform(action: OutboundAction, connection: Connection, *, retry: bool):
-    """One call; `retry` makes the adapter first look whether an earlier attempt already worked."""
-    return SENDERS[action.kind](connection.adapter, platform_context(connection), action, retry)
+def _call_platform(action: OutboundAction, connection: Connection, faults: FaultLog, *, retry: bool):
+    """One call; `retry` makes the adapter first look whether an earlier attempt already worked; the
+    faults its requests absorb go to `faults`."""
+    return SENDERS[action.kind](connection.adapter, platform_context(connection, faults=faults), action, retry)
 
 
 def _send_accept(adapter, ctx, action: OutboundAction, retry: bool):
@@ -353,7 +359,7 @@ SENDERS = {
 }
 
 
-def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: PlatformFailure) -> None:
+def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: PlatformFailure, faults: FaultLog) -> None:
     connection = action.order.connection
     help_text = connection.adapter.explain(error)
     now = timezone.now()
@@ -374,7 +380,11 @@ def _record_failure(action: OutboundAction, attempt: ActionAttempt, error: Platf
         state = OutboundAction.State.FAILED
     with transaction.atomic():
         ActionAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=error.kind, message=error.message, http_status=error.status, finished_at=now
+            outcome=error.kind,
+            message=error.message,
+            http_status=error.status,
+            finished_at=now,
+            retries=faults.record(),
         )
         OutboundAction.objects.filter(pk=action.pk).update(
             state=state,

@@ -61,7 +61,11 @@ class OrderAdmin(admin.ModelAdmin):
 
 class ActionAttemptInline(ReadOnlyInline):
     model = ActionAttempt
-    fields = ("number", "started_at", "finished_at", "outcome", "http_status", "message")
+    fields = ("number", "started_at", "finished_at", "outcome", "http_status", "retries_absorbed", "message")
+
+    @admin.display(description="Retries absorbed")
+    def retries_absorbed(self, attempt):
+        return attempt.retries_summary or "none"
 
 
 @admin.register(OutboundAction)

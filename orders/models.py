@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from connections.platforms import faults
 from connections.platforms.base import OrderStatus
 
 STATUS_LABELS = {
@@ -201,12 +202,22 @@ class ActionAttempt(models.Model):
     outcome = models.CharField(max_length=20)  # done / rejected / transient / auth / rate_limited
     message = models.TextField(blank=True)
     http_status = models.PositiveIntegerField(null=True, blank=True)
+    # The passing faults this attempt's requests absorbed by retrying, as a sync run keeps them
+    # (connections/platforms/faults.py).
+    retries = models.JSONField(
+        default=dict, blank=True, help_text="Passing faults absorbed by retries: kind, status, count, longest wait."
+    )
 
     class Meta:
         ordering = ["action", "number"]
 
     def __str__(self):
         return f"Attempt {self.number}: {self.outcome}"
+
+    @property
+    def retries_summary(self) -> str:
+        """'1 retry absorbed (1 rate limit)', or ''."""
+        return faults.describe(self.retries)
 
 
 class SkippedOrder(models.Model):

@@ -3,6 +3,7 @@
 The syncs run against the sandbox NOTHS over real HTTP, its fault switches making it answer
 429 and 500 before it serves the orders; the run, the connection's pages and the admin show
 what was absorbed. A connection whose runs keep needing retries carries a notice, not a problem.
+A push's attempt keeps the retries it absorbed the same way.
 """
 
 import io
@@ -18,7 +19,8 @@ from connections import health
 from connections.models import Connection, Problem, SyncRun
 from connections.platforms.noths.sandbox.data import generate_orders
 from connections.sync import execute, request_sync
-from orders.models import Order
+from orders.actions import queue_accept
+from orders.models import Order, OutboundAction
 from portal.models import Heartbeat
 from sandbox.models import SandboxAccount
 
@@ -203,3 +205,23 @@ def test_the_notice_counts_each_connections_own_runs(sandbox_connection, connect
     assert set(notices) == {sandbox_connection.pk}
     assert "2 of the last 3 runs" in notices[sandbox_connection.pk]
     assert len(mail.outbox) == 0
+
+
+# -- pushes ---------------------------------------------------------------------------------------
+
+
+def test_a_push_attempt_keeps_the_retries_it_absorbed(sandbox_connection, sandbox_account, admin_client):
+    generate_orders(sandbox_account, 1, states=("placed",), seed=10)
+    sync(sandbox_connection)
+    order = Order.objects.get()
+    faults(sandbox_account, fault_rate_limit=1, retry_after_seconds=1)
+
+    action, _ = queue_accept(order)  # the worker runs it at once (Q_SYNC)
+
+    action.refresh_from_db()
+    assert action.state == OutboundAction.State.DONE
+    assert sandbox_account.noths_orders.get().state == "accepted"
+    (attempt,) = action.attempt_log.all()
+    assert attempt.retries == {"HTTP 429": {"kind": "rate_limit", "status": 429, "count": 1, "longest_wait": 1.0}}
+    page = admin_client.get(reverse("admin:orders_outboundaction_change", args=[action.pk])).content.decode()
+    assert re.search(r'class="field-retries_absorbed">\s*<p>1 retry absorbed \(1 rate limit\)</p>', page)
