@@ -254,6 +254,8 @@ class SyncRun(models.Model):
         ADMIN = "admin", "Staff (admin)"
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
+    # A run whose worker was lost this many times is not resumed again by itself.
+    MAX_CLAIMS = 5
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
@@ -358,6 +360,11 @@ class SyncRun(models.Model):
         if not self.total_expected:
             return None
         return min(99, int(100 * self.orders_seen / self.total_expected))
+
+    @staticmethod
+    def lost_before():
+        """A running run whose heartbeat is older than this has lost its worker (SYNC_LOST_SECONDS)."""
+        return timezone.now() - timedelta(seconds=settings.SYNC_LOST_SECONDS)
 
 
 class HostBudget(models.Model):

@@ -9,8 +9,10 @@ Rules this module keeps:
   the connection is still live, so a worker that lost its lease cannot commit, a pause
   or disconnect stops the run at its next page, and the cursor never runs ahead of the
   data.
-* A run whose heartbeat stopped (its worker was killed) is claimed again and resumes
-  from the cursor of its last committed page, at most MAX_CLAIMS times.
+* While the run lasts, a thread of the worker keeps its heartbeat (heartbeat.py), during
+  a page as well as between pages. A run whose heartbeat is older than SYNC_LOST_SECONDS
+  has lost its worker: the pages say so, and it is claimed again and resumes from the
+  cursor of its last committed page, at most MAX_CLAIMS times.
 * The passing faults the run's requests absorbed by retrying (`FaultLog`, in its
   context) are written with each page and at its end, so a run that succeeded still
   says that the platform needed them; a resumed run goes on from what was kept.
@@ -31,7 +33,7 @@ from django.utils import timezone
 from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, merge_skips
 
-from . import health
+from . import health, heartbeat
 from .context import platform_context
 from .models import Connection, SyncRun
 from .platforms.backoff import backoff_seconds
@@ -41,8 +43,7 @@ from .sealed import MERCHANT_WORDS, CredentialsUnreadable
 
 log = logging.getLogger(__name__)
 
-# A run whose worker died this many times is not resumed again by itself.
-MAX_CLAIMS = 5
+MAX_CLAIMS = SyncRun.MAX_CLAIMS
 
 
 class SyncRefused(Exception):
@@ -109,17 +110,17 @@ def requeue(run: SyncRun) -> None:
     enqueue_run(run.pk)
 
 
-def _stale_before():
-    return timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
-
-
 def stale_runs():
-    """Active runs nobody is working on (the worker died, or the queue lost the task),
-    not handed to the broker within the lease either."""
-    cutoff = _stale_before()
-    running_silent = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=cutoff)
-    queued_too_long = Q(status=SyncRun.Status.QUEUED)
-    return SyncRun.objects.filter(running_silent | queued_too_long, enqueued_at__lt=cutoff)
+    """Active runs nobody is working on, to hand to the broker again: running with a heartbeat
+    older than SYNC_LOST_SECONDS (the worker was lost) and not handed over since; or handed over
+    (queued, or lost and handed over) and not started within SYNC_LEASE_SECONDS (the queue lost
+    the task, or is busy: it is handed over again no sooner, so the queue never fills with copies)."""
+    not_started_in_time = Q(enqueued_at__lt=timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS))
+    lost = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=SyncRun.lost_before()) & (
+        Q(enqueued_at__lte=F("heartbeat_at")) | not_started_in_time
+    )
+    queued_too_long = Q(status=SyncRun.Status.QUEUED) & not_started_in_time
+    return SyncRun.objects.filter(lost | queued_too_long)
 
 
 def recover_stale_runs() -> int:
@@ -161,9 +162,9 @@ def repair_stuck_connections() -> int:
 
 
 def claim(run_id: int, token: uuid.UUID) -> bool:
-    """Take the run if it is queued, or running with an expired lease."""
+    """Take the run if it is queued, or running with a lost worker (no heartbeat for SYNC_LOST_SECONDS)."""
     now = timezone.now()
-    takeover = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=_stale_before(), claims__lt=MAX_CLAIMS)
+    takeover = Q(status=SyncRun.Status.RUNNING, heartbeat_at__lt=SyncRun.lost_before(), claims__lt=MAX_CLAIMS)
     return bool(
         SyncRun.objects.filter(pk=run_id)
         .filter(Q(status=SyncRun.Status.QUEUED) | takeover)
@@ -183,6 +184,11 @@ def execute(run_id: int) -> SyncRun | None:
     if not claim(run_id, token):
         log.info("Sync run %s is finished or held by another worker; nothing to do.", run_id)
         return None
+    with heartbeat.kept(run_id, token):
+        return _execute_claimed(run_id, token)
+
+
+def _execute_claimed(run_id: int, token: uuid.UUID) -> SyncRun | None:
     run = SyncRun.objects.select_related("connection__merchant").get(pk=run_id)
     connection = run.connection
     if not Connection.objects.live().filter(pk=connection.pk).update(status=Connection.Status.SYNCING):

@@ -18,12 +18,15 @@ longer than `max_wait` raises RateLimited, so the run ends and the scheduler res
 later; and a caller that other processes keep beating to the slots gives up after
 MAX_QUEUE_SECONDS, so no worker waits without end.
 
-These waits are safe for a sync's lease: a running sync refreshes its heartbeat after
-every page and is taken over only when it is SYNC_LEASE_SECONDS (300 s) old. One wait is
-at most WINDOW (10 s); a page of 100 orders that needs one request per order waits about
-100 / 8 windows (about two minutes) at 60 a minute when it has the host to itself. Several such syncs sharing one host
-slow each other down towards the lease; a worker that overruns it loses the run at its
-next page (LeaseLost) and another resumes it, so nothing is written twice.
+These waits are safe for a sync's lease, however long a page takes: while a sync runs, a
+thread of its worker keeps the run's heartbeat (connections/heartbeat.py), waits included,
+and the run is taken over only when its heartbeat is SYNC_LOST_SECONDS (60 s) old, which
+only a worker that is gone lets happen. One wait is at most WINDOW (10 s); a page of 100
+orders that needs one request per order waits about 100 / 8 windows (about two minutes)
+at 60 a minute when it has the host to itself, and several syncs sharing one host slow
+each other down further, each keeping its run. A worker that was frozen past
+SYNC_LOST_SECONDS loses the run at its next page (LeaseLost) and another resumes it, so
+nothing is written twice.
 """
 
 from __future__ import annotations

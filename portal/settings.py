@@ -287,8 +287,9 @@ RETRY_NOTICE_RUNS = env.int("RETRY_NOTICE_RUNS", default=5)
 RETRY_NOTICE_MIN_RUNS = env.int("RETRY_NOTICE_MIN_RUNS", default=3)
 
 # --- Sync engine -------------------------------------------------------------------
-# A running sync refreshes its lease after every page; a run whose lease is older than
-# this is taken to be dead (worker killed) and is resumed from its last committed page.
+# A run handed to the broker (queued, or re-queued after its worker was lost) is handed
+# over again only when no worker has started it within this many seconds, so a busy
+# queue never fills with copies.
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
 # Incremental windows start this long before the previous window's end ...
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=600)
@@ -300,6 +301,15 @@ SYNC_RETRY_MAX_SECONDS = env.int("SYNC_RETRY_MAX_SECONDS", default=3600)
 # Outbound actions (accept, dispatch push): attempts before giving up on transient errors.
 ACTION_MAX_ATTEMPTS = env.int("ACTION_MAX_ATTEMPTS", default=6)
 ACTION_RETRY_BASE_SECONDS = env.int("ACTION_RETRY_BASE_SECONDS", default=30)
+
+# --- Lost sync workers ------------------------------------------------------------
+# While a sync runs, a thread of its worker refreshes the run's heartbeat every quarter of
+# SYNC_LOST_SECONDS, as it waits on a slow platform as well as between pages. A run whose
+# heartbeat is older than this has lost its worker (killed, host gone): its pages say
+# "Worker lost at 14:03", and the next minute tick resumes it from its last saved page.
+SYNC_LOST_SECONDS = env.int("SYNC_LOST_SECONDS", default=60)
+if SYNC_LOST_SECONDS < 1:
+    raise ImproperlyConfigured("SYNC_LOST_SECONDS must be a whole number of seconds, 1 or more (60 by default).")
 
 
 # --- Sign-in protection (django-axes) and limits on wrong credentials ---------------

@@ -30,7 +30,7 @@ def test_a_killed_worker_is_resumed_by_a_new_one_without_loss(sandbox_connection
     generate_orders(sandbox_account, 200, states=("placed",), seed=22)
     # Each sandbox answer takes 0.4 s, so the sync is mid-way when we pull the plug.
     SandboxAccount.objects.filter(pk=sandbox_account.pk).update(slow_ms=400)
-    env = {"NOTHS_PAGE_SIZE": "20", "SYNC_LEASE_SECONDS": "2"}
+    env = {"NOTHS_PAGE_SIZE": "20", "SYNC_LOST_SECONDS": "2"}
     with running_worker(tmp_path, **env) as worker:
         run, _ = request_sync(sandbox_connection, trigger=SyncRun.Trigger.MANUAL)
         wait_for(lambda: SyncRun.objects.get(pk=run.pk).pages >= 2, what="two committed pages")
@@ -41,7 +41,7 @@ def test_a_killed_worker_is_resumed_by_a_new_one_without_loss(sandbox_connection
     assert committed == run.pages * 20
 
     SandboxAccount.objects.filter(pk=sandbox_account.pk).update(slow_ms=0)
-    settings.SYNC_LEASE_SECONDS = 2
+    settings.SYNC_LOST_SECONDS = 2
     with running_worker(tmp_path, **env) as worker:
         wait_for(lambda: run.__class__.objects.get(pk=run.pk).heartbeat_at is not None, what="heartbeat")
         import time

@@ -156,7 +156,7 @@ def test_a_worker_killed_mid_sync_is_resumed_from_its_last_page(
     # While its lease is fresh, nobody may take it over, and the tick leaves it alone.
     assert not claim(run.pk, __import__("uuid").uuid4())
     assert run not in stale_runs()
-    settings.SYNC_LEASE_SECONDS = 1
+    settings.SYNC_LOST_SECONDS = 1
     time.sleep(1.1)
     assert list(stale_runs()) == [run]
     tick()  # re-queues it; the test broker runs it at once
