@@ -366,6 +366,33 @@ class SyncRun(models.Model):
         """A running run whose heartbeat is older than this has lost its worker (SYNC_LOST_SECONDS)."""
         return timezone.now() - timedelta(seconds=settings.SYNC_LOST_SECONDS)
 
+    @property
+    def lost_at(self):
+        """The lost worker's last sign of life, when this run is running without one; else None.
+
+        Worked out from the heartbeat's age on every read, so a page says it before the tick
+        has resumed the run (heartbeat.py says why a live worker is never taken for lost)."""
+        if self.status == self.Status.RUNNING and self.heartbeat_at and self.heartbeat_at < self.lost_before():
+            return self.heartbeat_at
+        return None
+
+    @property
+    def status_words(self) -> str:
+        return "Worker lost" if self.lost_at else self.get_status_display()
+
+    @property
+    def lost_words(self) -> str:
+        """What the pages say about a lost worker, and what happens next ("" while none is lost)."""
+        lost_at = self.lost_at
+        if lost_at is None:
+            return ""
+        said = f"Worker lost at {timezone.localtime(lost_at):%H:%M} (its last sign of life)"
+        if self.claims >= self.MAX_CLAIMS:
+            return (
+                f"{said}, the {self.claims}th time in this fetch: it is not resumed again and stops at the next tick."
+            )
+        return f"{said}; resuming from the last saved page…"
+
 
 class HostBudget(models.Model):
     """Requests made to one platform host in the current window, shared by every process.

@@ -307,8 +307,11 @@ def run_progress(run: SyncRun | None) -> dict | None:
     return {
         "id": run.pk,
         "status": run.status,
-        "status_label": run.get_status_display(),
+        "status_label": run.status_words,
         "active": run.is_active,
+        # Running, but its worker gave no sign of life for SYNC_LOST_SECONDS: when, and what happens next.
+        "lost_at": run.lost_at.isoformat() if run.lost_at else None,
+        "lost": run.lost_words,
         "pages": run.pages,
         "orders_seen": run.orders_seen,
         "total_expected": run.total_expected,
@@ -341,7 +344,11 @@ def fetch(request, pk):
         messages.info(request, f"Fetching orders from {connection}.")
     else:
         since = timezone.localtime(run.started_at or run.queued_at)
-        messages.info(request, f"A fetch of {connection} is already under way (since {since:%H:%M}).")
+        already = f"A fetch of {connection} is already under way (since {since:%H:%M})."
+        if run.lost_words:  # request_sync has handed it to the broker again
+            messages.warning(request, f"{already} {run.lost_words}")
+        else:
+            messages.info(request, already)
     return redirect(back)
 
 

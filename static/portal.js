@@ -51,6 +51,8 @@
         " orders read, " + run.created + " new, " + run.updated + " updated, " + run.unchanged +
         " unchanged, " + run.skipped + " skipped";
     }
+    var lost = box.querySelector(".run-lost");
+    if (lost) { lost.textContent = run.lost || ""; lost.hidden = !run.lost; }
     var error = box.querySelector(".run-error");
     if (error) { error.textContent = run.error || ""; error.hidden = !run.error; }
     box.dataset.runStatus = run.status;

@@ -1,5 +1,5 @@
-"""A sync whose worker is lost is handed over within SYNC_LOST_SECONDS, once; a live worker keeps
-its run's heartbeat whatever it waits on. (A real qcluster killed with SIGKILL, and
+"""A sync whose worker is lost is said so within SYNC_LOST_SECONDS and handed over once; a live
+worker keeps its run's heartbeat whatever it waits on. (A real qcluster killed with SIGKILL, and
 one waiting on a slow platform: tests/e2e/test_lost_worker.py.)"""
 
 import os
@@ -9,10 +9,12 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
 from django.db.backends.signals import connection_created
+from django.urls import reverse
 from django.utils import timezone
 
 import connections.sync as sync_module
@@ -44,6 +46,16 @@ def silent_run(connection, *, silent_for: float, **fields) -> SyncRun:
     return SyncRun.objects.get(pk=run.pk)
 
 
+def said_at(run: SyncRun) -> str:
+    return f"{timezone.localtime(run.heartbeat_at):%H:%M}"
+
+
+def page(client, name, *args) -> str:
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 200
+    return unescape(response.content.decode())
+
+
 # -- the worker's heartbeat thread ------------------------------------------------------------
 
 
@@ -61,6 +73,7 @@ def test_the_worker_beats_while_its_run_lasts_and_stops_with_it(sandbox_connecti
             time.sleep(1.5)  # longer than SYNC_LOST_SECONDS, and no page committed meanwhile
             during = SyncRun.objects.get(pk=run.pk)
             assert during.heartbeat_at > run.heartbeat_at and beating.beats >= 4
+            assert during.lost_at is None and during.status_words == "Running"
             assert not claim(run.pk, uuid.uuid4())  # nobody takes over a run whose worker beats
             assert run not in stale_runs()
             tick()
@@ -89,6 +102,69 @@ def test_a_beat_never_revives_a_run_another_worker_took_over(sandbox_connection,
         assert not beating.is_alive() and beating.lease_lost and beating.beats == 0
     after = SyncRun.objects.get(pk=run.pk)
     assert (after.heartbeat_at, after.lease_token, after.claims) == (taken_over.heartbeat_at, taken_over.lease_token, 2)
+
+
+# -- what the pages say ---------------------------------------------------------------------
+
+
+def test_a_silent_run_is_shown_lost_on_every_page_once_its_heartbeat_is_a_minute_old(member_client, sandbox_connection):
+    counts = {"pages": 15, "orders_seen": 1500, "total_expected": 5000}
+    run = silent_run(sandbox_connection, silent_for=58, **counts)
+    progress = member_client.get(reverse("connections:progress", args=[sandbox_connection.pk])).json()["run"]
+    assert (progress["status_label"], progress["lost"], progress["lost_at"]) == ("Running", "", None)
+    assert "Worker lost" not in page(member_client, "connections:detail", sandbox_connection.pk)
+
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+    run.refresh_from_db()
+    words = f"Worker lost at {said_at(run)} (its last sign of life); resuming from the last saved page…"
+    progress = member_client.get(reverse("connections:progress", args=[sandbox_connection.pk])).json()["run"]
+    assert progress["status"] == "running" and progress["active"] and progress["percent"] == 30
+    assert (progress["status_label"], progress["lost"]) == ("Worker lost", words)
+    assert progress["lost_at"] == run.heartbeat_at.isoformat()
+    detail = page(member_client, "connections:detail", sandbox_connection.pk)
+    assert '<span class="run-status">Worker lost</span>:' in detail and words in detail
+    assert "1500 of 5000 orders read" in detail
+    assert words in page(member_client, "connections:downloads")
+    assert words in page(member_client, "connections:run", sandbox_connection.pk, run.pk)
+
+
+def test_a_run_lost_too_often_is_not_promised_a_resumption(member_client, sandbox_connection):
+    run = silent_run(sandbox_connection, silent_for=61, claims=SyncRun.MAX_CLAIMS)
+    progress = member_client.get(reverse("connections:progress", args=[sandbox_connection.pk])).json()["run"]
+    assert progress["lost"] == (
+        f"Worker lost at {said_at(run)} (its last sign of life), the 5th time in this fetch: "
+        "it is not resumed again and stops at the next tick."
+    )
+    tick()
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED and "stopped 5 times" in run.error
+
+
+def test_fetch_orders_on_a_lost_run_says_so_and_hands_it_over_once(member_client, sandbox_connection, monkeypatch):
+    handed = []
+    monkeypatch.setattr(sync_module, "enqueue_run", handed.append)
+    run = silent_run(sandbox_connection, silent_for=61)
+    since = f"{timezone.localtime(run.started_at):%H:%M}"
+
+    response = member_client.post(reverse("connections:fetch", args=[sandbox_connection.pk]), follow=True)
+    said = [(m.level_tag, m.message) for m in response.context["messages"]]
+    assert said == [
+        (
+            "warning",
+            f"A fetch of {sandbox_connection} is already under way (since {since}). "
+            f"Worker lost at {said_at(run)} (its last sign of life); resuming from the last saved page…",
+        )
+    ]
+    assert handed == [run.pk]  # handed to the broker at once, not at the next tick
+    # Until a worker takes it, the run is not handed over again (a busy queue gets no copies) ...
+    member_client.post(reverse("connections:fetch", args=[sandbox_connection.pk]))
+    tick()
+    assert handed == [run.pk]
+    assert SyncRun.objects.filter(connection=sandbox_connection).count() == 1
+    # ... unless none took it within SYNC_LEASE_SECONDS (the queue lost it).
+    SyncRun.objects.filter(pk=run.pk).update(enqueued_at=timezone.now() - timedelta(seconds=301))
+    tick()
+    assert handed == [run.pk, run.pk]
 
 
 def test_the_tick_hands_over_a_lost_run_started_a_minute_ago(sandbox_connection, monkeypatch):
