@@ -66,7 +66,11 @@ class WebhookView(APIView):
         responses={
             202: OpenApiResponse(_REPLY, description="Stored; it will be applied shortly."),
             200: OpenApiResponse(_REPLY, description="A duplicate of an event already received."),
-            400: OpenApiResponse(_ERROR, description="Not JSON, or not an order."),
+            400: OpenApiResponse(
+                _ERROR,
+                description="Not JSON, not an order, or beyond a limit the portal could never apply (nesting depth, "
+                "a text's length, a list's entries, the order id's length), said in words; nothing stored.",
+            ),
             401: OpenApiResponse(_ERROR, description="Secret or signature missing or wrong; nothing stored."),
             429: OpenApiResponse(
                 _ERROR,

@@ -8,9 +8,10 @@ can, in this order: find the connection (404), authenticate in constant time (40
 nothing stored: a shared secret in a header is checked before the body is read, a
 signature of the body after; a failure from an address that failed more than
 WEBHOOK_FAILURE_LIMIT times is 429, while a correctly signed delivery from it is still
-taken), read at most the size limit (413), parse (400), store the raw event under dedupe
-keys unique per connection (a duplicate is acknowledged and changes nothing), and after
-commit ask for a drain.
+taken), read at most the size limit (413), parse (400), refuse what the drain could never
+apply (400: nested too deep, a text or a list too long, an order id longer than ingest can
+store; `webhook_limits`), store the raw event under dedupe keys unique per connection (a
+duplicate is acknowledged and changes nothing), and after commit ask for a drain.
 
 A shared secret in a header is checked against its digest (`Credential.digests`), so
 nothing is decrypted to turn a caller away and a wrong FERNET_KEYS does not stop the
@@ -52,11 +53,11 @@ from orders.actions import accept_new_orders
 from orders.ingest import OLDER_THAN_HELD, UP_TO_DATE, ImportPolicy, ingest_page, without_nul
 from portal.failures import Limit
 
-from . import health
+from . import health, webhook_limits
 from .models import Connection, WebhookEvent
 from .platforms import registry
 from .platforms.base import UnknownStatus, UnreadableRecord
-from .platforms.deliveries import Deliveries, Unauthenticated
+from .platforms.deliveries import Deliveries, Delivery, Unauthenticated
 from .sealed import CredentialsUnreadable
 
 log = logging.getLogger(__name__)
@@ -236,18 +237,26 @@ def parse(body: bytes):
     of the order ingest writes. 400 if it is not JSON."""
     try:
         return orjson.loads(without_nul(body))
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as exc:
+        if "depth limit exceeded" in str(exc):  # orjson reads no deeper than webhook_limits.PARSED_DEPTH
+            raise Refused(400, webhook_limits.too_deep_to_parse()) from None
         raise Refused(400, "The body is not valid JSON.") from None
 
 
 def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | None, headers=None) -> Receipt:
     """Parse and store one authenticated event; a drain is asked for once it is committed."""
     payload = parse(body)
+    if beyond := webhook_limits.beyond(payload):
+        raise Refused(400, beyond)
     headers = headers if headers is not None else HttpHeaders(meta)
+    deliveries = deliveries_of(connection)
     try:
-        delivery = deliveries_of(connection).read(payload, headers, body)
+        delivery = deliveries.read(payload, headers, body)
+        order_ids = [delivery.order_id, *_applied_order_id(deliveries, payload, delivery)]
     except UnreadableRecord as exc:
         raise Refused(400, f"Not an order: {exc}.") from None
+    if beyond := webhook_limits.order_id_beyond(order_ids):
+        raise Refused(400, beyond)
     state = WebhookEvent.State.NOT_APPLIED if delivery.not_applied else WebhookEvent.State.RECEIVED
     keys = [key[:255] for key in delivery.dedupe_keys]
     values = {
@@ -277,6 +286,17 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
                 "Webhook event %s of connection %s is stored but no drain could be asked for", event_id, connection.pk
             )
     return Receipt(202, {"status": "accepted", "event": event_id})
+
+
+def _applied_order_id(deliveries: Deliveries, payload, delivery: Delivery) -> list[str]:
+    """The id ingest will write the order under, from the record the drain will apply (none for an
+    event not to be applied); UnreadableRecord where the drain could not make one."""
+    if delivery.not_applied:
+        return []
+    try:
+        return [deliveries.record(payload).external_id]
+    except UnknownStatus:  # the drain keeps it, not applied
+        return []
 
 
 def _insert_event(values: dict) -> int | None:

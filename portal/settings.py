@@ -253,6 +253,14 @@ WEBHOOK_LOOKUP_SECONDS = env.int("WEBHOOK_LOOKUP_SECONDS", default=1)
 # While a store's events keep coming, its drain waits this long between batches, so they
 # are applied some at a time (0 = one batch after another): a little later, for less work.
 WEBHOOK_GATHER_SECONDS = env.float("WEBHOOK_GATHER_SECONDS", default=0.25)
+# -- What one webhook event may hold (connections/webhook_limits.py) -------------------
+# An event beyond one of these is refused at once, 400 with the reason, and nothing is
+# stored: the drain could never apply it. Real events are far inside them (3 to 6 levels).
+# Its nesting depth (at most 254, the deepest ingest can write), its longest text (a key or
+# a value, in characters), and the most entries of one list or keys of one object.
+WEBHOOK_MAX_DEPTH = env.int("WEBHOOK_MAX_DEPTH", default=32)
+WEBHOOK_MAX_STRING_CHARS = env.int("WEBHOOK_MAX_STRING_CHARS", default=20_000)
+WEBHOOK_MAX_ITEMS = env.int("WEBHOOK_MAX_ITEMS", default=1_000)
 
 # --- Every platform -----------------------------------------------------------------
 # Every outbound request has a (connect, read) timeout in seconds.
