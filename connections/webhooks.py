@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import logging
 import time
 import uuid
@@ -70,6 +71,7 @@ STALE_SECONDS = 60
 # Never stored, whatever the platform: beside these, a platform's own secret headers are left out.
 HIDDEN_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 MAX_HEADER_CHARS = 500
+DEDUPE_KEY_CHARS = WebhookEvent._meta.get_field("dedupe_key").max_length
 CANNOT_CHECK_SIGNATURE = "The portal cannot check this delivery's signature just now; send it again."
 HEADER_WITHHELD = "(not kept: the stored credentials could not be read to check it holds no secret)"
 # Wrong secrets and signatures, counted per address: past the limit a failure is 429, not 401.
@@ -258,7 +260,7 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
     if beyond := webhook_limits.order_id_beyond(order_ids):
         raise Refused(400, beyond)
     state = WebhookEvent.State.NOT_APPLIED if delivery.not_applied else WebhookEvent.State.RECEIVED
-    keys = [key[:255] for key in delivery.dedupe_keys]
+    keys = [stored_key(key) for key in delivery.dedupe_keys]
     values = {
         "connection_id": connection.pk,
         "remote_addr": remote_addr or None,
@@ -286,6 +288,14 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
                 "Webhook event %s of connection %s is stored but no drain could be asked for", event_id, connection.pk
             )
     return Receipt(202, {"status": "accepted", "event": event_id})
+
+
+def stored_key(key: str) -> str:
+    """A dedupe key as its column holds it: whole where it fits, else its SHA-256. Cut to fit, two
+    deliveries named alike up to the cut would be one, and the second dropped as its duplicate."""
+    if len(key) <= DEDUPE_KEY_CHARS:
+        return key
+    return "sha256-of-key:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _applied_order_id(deliveries: Deliveries, payload, delivery: Delivery) -> list[str]:

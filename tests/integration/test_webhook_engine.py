@@ -14,6 +14,7 @@ import orjson
 import pytest
 from django.urls import reverse
 
+from connections import webhooks
 from connections.models import WebhookEvent
 from connections.platforms import registry
 from connections.platforms.deliveries import BodySignature, Delivery
@@ -100,6 +101,21 @@ def test_a_repeat_of_either_key_is_a_duplicate(client, signed):
     first = WebhookEvent.objects.get(dedupe_key="delivery:d-1")
     assert first.duplicates == 2
     assert WebhookEvent.objects.count() == 2
+
+
+def test_keys_longer_than_their_column_are_kept_whole_as_a_hash_never_cut(client, signed):
+    """Cut to 255 characters, two deliveries named alike up to the cut were one: the second was
+    answered "duplicate" and its order event lost. A repeat of the same long key is still a duplicate."""
+    body = orjson.dumps(partner_order(status="RECEIVED"))
+    first, second = "x" * 300 + "-1", "x" * 300 + "-2"
+    assert post(client, signed, body, delivery=first, event="e-1").status_code == 202
+    assert post(client, signed, body, delivery=second, event="e-2").status_code == 202
+    again = post(client, signed, body, delivery=first, event="e-3")
+    assert again.json()["status"] == "duplicate"
+    keys = set(WebhookEvent.objects.values_list("dedupe_key", flat=True))
+    assert keys == {webhooks.stored_key(f"delivery:{first}"), webhooks.stored_key(f"delivery:{second}")}
+    assert all(len(key) <= 255 and key.startswith("sha256-of-key:") for key in keys)
+    assert webhooks.stored_key("delivery:d-1") == "delivery:d-1"  # one that fits is kept as it is
 
 
 def test_the_url_belongs_to_one_platform(client, signed):
