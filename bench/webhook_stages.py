@@ -83,7 +83,7 @@ def targets(db) -> list[tuple[object, str, str]]:
     from django.core.handlers.wsgi import WSGIHandler
     from fernet_fields.fields import EncryptedField
 
-    from connections import webhooks
+    from connections import webhook_limits, webhooks
     from connections.platforms.partner.webhooks import PartnerDeliveries
     from connections.platforms.shopify.webhooks import ShopifyDeliveries
 
@@ -96,9 +96,12 @@ def targets(db) -> list[tuple[object, str, str]]:
         (webhooks, "read_body", "read the body"),
         (webhooks, "receive", "receive: the rest of it"),
         (orjson, "loads", "parse the body (orjson)"),
+        (webhook_limits, "beyond", "check the limits (depth, texts, lists)"),
         # One name for both: a run posts one platform's deliveries, so only one of them is called.
         (PartnerDeliveries, "read", "read it (the platform's Deliveries.read)"),
         (ShopifyDeliveries, "read", "read it (the platform's Deliveries.read)"),
+        (PartnerDeliveries, "record", "the drain's record, made to check it (Deliveries.record)"),
+        (ShopifyDeliveries, "record", "the drain's record, made to check it (Deliveries.record)"),
         (webhooks, "_kept_headers", "headers to keep"),
         (webhooks, "_insert_event", "INSERT the event, committed (waits included)"),
         (webhooks, "_drain_pending", "read the drain flag"),
