@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from .clock import PlatformClock
 from .errors import HostRefused, PlatformFailure
 from .faults import FaultLog
 
@@ -94,6 +95,8 @@ class PlatformContext:
     # Where the shared client (and an adapter that retries by itself) reports each passing fault it
     # absorbed by waiting and trying again; set by the sync engine and the pushes, one per run or push.
     faults: FaultLog | None = None
+    # The platform's clock as its answers tell it (`clock`): every request of this call measures it.
+    clock: PlatformClock = field(default_factory=PlatformClock)
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,7 @@ class PlatformClient:
         self.forbidden_is_auth = forbidden_is_auth
         self.sleep = sleep
         self.faults = ctx.faults
+        self.clock = ctx.clock
 
     # -- public ---------------------------------------------------------------------
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -234,7 +235,7 @@ class PlatformClient:
 
     def _send_once(self, method, url, query, data, json_body, also_ok=()) -> Reply:
         shown_url = self._display_url(url, query)
-        started = time.monotonic()
+        started, sent = time.monotonic(), time.time()
         try:
             response = self.session.request(
                 method,
@@ -263,6 +264,7 @@ class PlatformClient:
         except requests.exceptions.RequestException as exc:
             raise TransientError(f"Request to {self.platform} failed: {self._scrub(str(exc))}") from None
         elapsed_ms = (time.monotonic() - started) * 1000
+        self.clock.observe(response.headers.get("Date"), sent, time.time())
         log.info("%s %s %s -> %s in %.0f ms", self.platform, method, shown_url, response.status_code, elapsed_ms)
         reply = Reply(response.status_code, dict(response.headers), response.content)
         if reply.status not in also_ok:
