@@ -17,6 +17,7 @@ class SandboxAccountAdmin(admin.ModelAdmin):
         "fault_malformed_json",
         "fault_empty_body",
         "slow_ms",
+        "clock_offset_minutes",
     ]
     list_filter = ["platform"]
     search_fields = ["token", "shortcode", "name"]

@@ -8,6 +8,7 @@ pages rarely follow its own API's error format.
 import time
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.http import http_date
 
 from .models import SandboxAccount
 
@@ -34,3 +35,10 @@ def apply_faults(account: SandboxAccount) -> HttpResponse | None:
     if account.take_fault("fault_malformed_json"):
         return HttpResponse(MALFORMED_BODY, status=200, content_type="application/json")
     return None
+
+
+def dated(account: SandboxAccount, response: HttpResponse) -> HttpResponse:
+    """The answer with the Date of the account's clock, as a platform's server stamps its answers
+    with its own time (the server adds the real time only where the answer has none)."""
+    response["Date"] = http_date(account.now().timestamp())
+    return response

@@ -8,6 +8,8 @@ A platform that sends webhooks builds its sender and outbox tables on `WebhookSe
 `OutboxDelivery`, and sends them with `sandbox.outbox.Outbox`.
 """
 
+from datetime import datetime, timedelta
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F
@@ -26,7 +28,10 @@ FAULTS_OFF = {
     "fault_empty_body": 0,
     "slow_ms": 0,
     "retry_after_seconds": 2,
+    "clock_offset_minutes": 0,
 }
+# How far a fake platform's clock may be set from the real time: a week either way.
+CLOCK_OFFSET_LIMIT = 7 * 24 * 60
 
 
 class SandboxAccount(models.Model):
@@ -54,6 +59,12 @@ class SandboxAccount(models.Model):
         validators=[MinValueValidator(-1)],
         help_text=f"Answer 200 with an empty body to reads (where the platform's sandbox applies it). {FAULT_HELP}",
     )
+    clock_offset_minutes = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(-CLOCK_OFFSET_LIMIT), MaxValueValidator(CLOCK_OFFSET_LIMIT)],
+        help_text="The platform's clock is this many minutes ahead of the real time (negative: behind). Its order "
+        "times, its list filters and the Date header of its answers follow it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -65,6 +76,10 @@ class SandboxAccount(models.Model):
     @property
     def platform_name(self) -> str:
         return registry.get(self.platform).name if registry.is_known(self.platform) else self.platform
+
+    def now(self) -> datetime:
+        """The time on this fake platform's clock (`clock_offset_minutes` from the real time)."""
+        return timezone.now() + timedelta(minutes=self.clock_offset_minutes)
 
     def take_fault(self, field: str) -> bool:
         """Whether this request should fail with fault `field`, using up one of its N."""

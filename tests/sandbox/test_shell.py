@@ -2,12 +2,14 @@
 page, its accounts' rows and fault switches, its demo accounts, its webhook sender, and the demo's
 one switch that sends each platform's calls to it."""
 
+from datetime import timedelta
 from io import StringIO
 
 import environ
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from connections.platforms import installed, registry
 from sandbox.models import SandboxAccount
@@ -76,3 +78,25 @@ def test_the_webhook_sender_asks_every_platform(monkeypatch):
     call_command("sandbox_webhooks", stdout=out)
     assert sorted(asked) == sorted(KEYS)
     assert f"Sent {2 * len(KEYS)} webhook deliveries." in out.getvalue()
+
+
+def test_every_platforms_clock_is_set_on_its_accounts_switches(client):
+    """Minutes ahead of the real time (negative: behind); blank is the real time, left out stays as it is."""
+    call_command("sandbox_seed", stdout=StringIO())
+    for key, part in parts().items():
+        assert "clock_offset_minutes" in part.faults, key
+        account = SandboxAccount.objects.filter(platform=key).first()
+        form = {field: "0" for field in part.faults}
+        client.post(f"/sandbox/accounts/{account.pk}/faults/", {**form, "clock_offset_minutes": "-180"})
+        account.refresh_from_db()
+        assert account.clock_offset_minutes == -180
+        assert abs((timezone.now() - timedelta(hours=3) - account.now()).total_seconds()) < 5
+        client.post(
+            f"/sandbox/accounts/{account.pk}/faults/",
+            {field: "0" for field in part.faults if field != "clock_offset_minutes"},
+        )
+        account.refresh_from_db()
+        assert account.clock_offset_minutes == -180
+        client.post(f"/sandbox/accounts/{account.pk}/faults/", {**form, "clock_offset_minutes": ""})
+        account.refresh_from_db()
+        assert account.clock_offset_minutes == 0

@@ -7,8 +7,6 @@ API turns into `{"errors": [{"code", "title"}]}` (see platforms/noths.md §3 and
 
 from datetime import UTC, date, datetime, time
 
-from django.utils import timezone
-
 from sandbox.models import SandboxAccount
 from sandbox.pdf import simple_pdf
 
@@ -44,9 +42,9 @@ def get_order(account: SandboxAccount, order_id, *, for_update: bool = False) ->
         raise not_found() from None
 
 
-def now() -> datetime:
-    """The current time in whole seconds, as NOTHS shows it, so columns and JSON agree."""
-    return timezone.now().replace(microsecond=0)
+def now(account: SandboxAccount) -> datetime:
+    """The time on the account's NOTHS clock in whole seconds, as NOTHS shows it, so columns and JSON agree."""
+    return account.now().replace(microsecond=0)
 
 
 def start_of(day: date) -> datetime:
@@ -57,7 +55,7 @@ def start_of(day: date) -> datetime:
 def accept(order: SandboxNothsOrder, *, estimated_delivery_date: date, estimated_dispatch_at: date) -> None:
     if order.state != "placed":
         raise NothsError("ORDER_NOT_PLACED", "Only placed orders can be accepted")
-    moment = now()
+    moment = now(order.account)
     order.state = "accepted"
     order.accepted_at = moment
     order.estimated_delivery_date = start_of(estimated_delivery_date)
@@ -69,7 +67,7 @@ def decline(order: SandboxNothsOrder) -> None:
     """Decline a placed order. NOTHS's Order has no field for the reason, so it is not kept."""
     if order.state != "placed":
         raise NothsError("ORDER_NOT_PLACED", "Only placed orders can be declined")
-    moment = now()
+    moment = now(order.account)
     order.state = "declined"
     order.declined_at = moment
     _save(order, bump_to=moment)
@@ -94,7 +92,7 @@ def dispatch(
             order.enquiry_state = "resolved"
         elif not ignore_unresolved_enquiries:
             raise NothsError("UNRESOLVED_ENQUIRY", "The order has an unresolved customer enquiry")
-    moment = now()
+    moment = now(order.account)
     order.state = "dispatched"
     order.dispatched_at = moment
     order.estimated_delivery_date = start_of(estimated_delivery_date)
@@ -114,7 +112,7 @@ def print_dispatch_notes(orders: list[SandboxNothsOrder], *, force_regular: bool
     for order in orders:
         if not order.dispatch_note_viewed:
             order.dispatch_note_viewed = True
-            _save(order, bump_to=now())
+            _save(order, bump_to=now(order.account))
         kind = "Gift note" if order.gift and not force_regular else "Dispatch note"
         doc = order.parsed()
         address = doc.get("delivery_address") or {}

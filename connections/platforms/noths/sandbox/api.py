@@ -13,7 +13,7 @@ from django.db.models import F, Func, QuerySet, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.faults import apply_faults
+from sandbox.faults import apply_faults, dated
 from sandbox.models import SandboxAccount
 
 from . import params
@@ -53,6 +53,9 @@ def noths_endpoint(*methods: str):
             account = SandboxAccount.objects.filter(platform="noths", token=token).first() if token else None
             if account is None:
                 return error_response(NothsError("UNAUTHORIZED", "Invalid or expired token", 401))
+            return dated(account, answer(request, account, **kwargs))
+
+        def answer(request, account, **kwargs):
             if fault := apply_faults(account):
                 return fault
             try:

@@ -190,7 +190,7 @@ def generate_orders(
     if unknown or not states:
         raise ValueError(f"states must be among {', '.join(NOTHS_STATES)}; got {sorted(unknown) or 'none'}")
     rng = random.Random(seed)
-    start = (start or now()).replace(microsecond=0)
+    start = (start or now(account)).replace(microsecond=0)
     builder = _OrderBuilder(account, rng, start, items_per_order)
     with transaction.atomic():
         highest = SandboxNothsOrder.objects.aggregate(highest=Max("noths_id"))["highest"]
@@ -442,7 +442,7 @@ def touch_orders(
         orders = orders.filter(noths_id__in=list(noths_ids))
     if count is not None:
         orders = orders.order_by("?")[:count]
-    moment = now()
+    moment = now(account)
     with transaction.atomic():
         touched = list(orders)
         for order in touched:
@@ -556,7 +556,7 @@ def ensure_demo_accounts() -> list[SandboxAccount]:
 
 def _demo_orders(account: SandboxAccount, demo: DemoAccount) -> None:
     seed = zlib.crc32(demo.shortcode.encode())
-    moment = now()
+    moment = now(account)
     for group, (state, count, newest_hours_ago, spacing_minutes) in enumerate(demo.orders):
         generate_orders(
             account,
