@@ -24,7 +24,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.faults import apply_faults
+from sandbox.faults import apply_faults, dated
 
 from . import execution
 from .models import SandboxShopifyShop, SandboxShopifyToken
@@ -78,10 +78,10 @@ def shop_endpoint(view):
             response["Allow"] = "POST"
             return response
         if stop := faults(shop):
-            return stop
+            return dated(shop.account, stop)
         response = view(request, shop, **kwargs)
         response.setdefault("X-Request-Id", str(uuid.uuid4()))
-        return response
+        return dated(shop.account, response)
 
     return endpoint
 

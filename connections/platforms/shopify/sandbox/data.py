@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from sandbox.models import FAULTS_OFF, SandboxAccount
 
@@ -210,7 +209,7 @@ def create_order(
     with transaction.atomic():
         made = _make_orders(
             shop,
-            [(created_at or timezone.now(), mix, line_items)],
+            [(created_at or shop.account.now(), mix, line_items)],
             random.Random(seed),
             test=test,
         )
@@ -244,7 +243,7 @@ def generate_orders(
     if not 1 <= low <= high <= MAX_LINES:
         raise ValueError(f"line_items must be (low, high) with 1 <= low <= high <= {MAX_LINES}")
     rng = random.Random(seed)
-    now = timezone.now().replace(microsecond=0)
+    now = shop.account.now().replace(microsecond=0)
     span = days * 86400
     offsets = sorted(rng.uniform(0, span) for _ in range(count))
     made = 0
@@ -287,7 +286,7 @@ def _make_orders(
         _check_mix(mix)
         if not 1 <= lines <= MAX_LINES:
             raise ValueError(f"An order has 1 to {MAX_LINES} line items")
-    now = timezone.now().replace(microsecond=0)
+    now = shop.account.now().replace(microsecond=0)
     with transaction.atomic():
         locked = SandboxShopifyShop.objects.select_for_update().select_related("account").get(pk=shop.pk)
         last = locked.orders.aggregate(last=Max("number"))["last"] or FIRST_NUMBER - 1

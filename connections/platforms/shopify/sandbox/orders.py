@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from sandbox.values import dump_json
 
@@ -24,15 +23,16 @@ UPDATED, CANCELLED = "orders/updated", "orders/cancelled"
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
 
 
-def now_seconds() -> datetime:
-    return timezone.now().replace(microsecond=0)
+def now_seconds(shop: SandboxShopifyShop) -> datetime:
+    """The time on the shop's clock (its account's), in whole seconds as Shopify's times are."""
+    return shop.account.now().replace(microsecond=0)
 
 
 def save_change(
     order: SandboxShopifyOrder, doc: dict, *, topics: tuple[str, ...] = (UPDATED,), now: datetime | None = None
 ) -> None:
     """Save `doc` as the (locked) order's new state, move updated_at on, queue the shop's webhooks."""
-    moment = (now or now_seconds()).replace(microsecond=0)
+    moment = (now or now_seconds(order.shop)).replace(microsecond=0)
     if moment <= order.updated_at:
         moment = order.updated_at.replace(microsecond=0) + timedelta(seconds=1)
     doc["updated_at"] = render.utc_z(moment)
@@ -67,7 +67,7 @@ def cancel_order(order: SandboxShopifyOrder, reason: str = "CUSTOMER", *, notify
         doc = locked.parsed()
         if doc["cancelled_at"] is not None:
             return False
-        moment = max(now_seconds(), locked.updated_at + timedelta(seconds=1))
+        moment = max(now_seconds(locked.shop), locked.updated_at + timedelta(seconds=1))
         doc["cancelled_at"] = render.utc_z(moment)
         doc["closed_at"] = doc["closed_at"] or doc["cancelled_at"]
         doc["cancel_reason"] = reason
@@ -98,7 +98,7 @@ def touch_orders(shop: SandboxShopifyShop, orders=None, *, count: int | None = N
     touched = 0
     with transaction.atomic():
         locked = list(SandboxShopifyOrder.objects.select_for_update().select_related("shop").filter(pk__in=pks))
-        moment = now_seconds()
+        moment = now_seconds(shop)
         for order in locked:
             doc = order.parsed()
             doc["updated_at"] = render.utc_z(max(moment, order.updated_at + timedelta(seconds=1)))
@@ -193,7 +193,7 @@ def _fulfil(shop: SandboxShopifyShop, fulfillment: dict) -> dict:
             fo["status"] = "CLOSED"
         else:
             fo["status"] = "IN_PROGRESS"
-    moment = max(now_seconds(), order.updated_at + timedelta(seconds=1))
+    moment = max(now_seconds(shop), order.updated_at + timedelta(seconds=1))
     lines_by_item: dict[int, int] = {}
     for fo in chosen:
         by_id = {line["id"]: line for line in fo["line_items"]}

@@ -189,7 +189,8 @@ def resolve_orders(
     render.check_page_size(first, last)
     shop = info.context.shop
     column = SORT_COLUMNS.get(sortKey, "legacy_id")
-    matching = SandboxShopifyOrder.objects.filter(shop=shop).filter(search.search_filter(query, shop.iana_timezone))
+    found = search.search_filter(query, shop.iana_timezone, shop.account.now())  # "now" is the shop's
+    matching = SandboxShopifyOrder.objects.filter(shop=shop).filter(found)
     rows = matching
     if after:
         rows = rows.filter(_beyond(column, _position(after, column), descending=reverse))
