@@ -20,10 +20,9 @@ from functools import wraps
 
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.faults import apply_faults
+from sandbox.faults import apply_faults, dated
 
 from . import auth as partner_auth
 from . import ratelimit as partner_ratelimit
@@ -84,7 +83,10 @@ def partner_endpoint(*methods: str):
             except partner_auth.AuthFailed as exc:
                 return error(exc.status, exc.error, exc.message)
             if stop := gate(chain):
-                return stop
+                return dated(chain.account, stop)
+            return dated(chain.account, answer(request, chain, **kwargs))
+
+        def answer(request, chain, **kwargs):
             path_chain = kwargs.pop("chain_id", None)
             if path_chain is not None and path_chain.lower() != str(chain.chain_id):
                 return error(403, "forbidden", f"The token is not valid for chain {path_chain}")
@@ -119,10 +121,11 @@ def token(request):
     except partner_auth.AuthFailed as exc:
         return oauth_error(exc.status, exc.error, exc.message)
     if stop := gate(chain):
-        return stop
+        return dated(chain.account, stop)
     issued = partner_auth.issue_access_token(chain)
-    return JsonResponse(
-        {"access_token": issued.token, "token_type": "Bearer", "expires_in": chain.access_token_seconds}
+    return dated(
+        chain.account,
+        JsonResponse({"access_token": issued.token, "token_type": "Bearer", "expires_in": chain.access_token_seconds}),
     )
 
 
@@ -156,7 +159,7 @@ def vendor_orders(request, chain, vendor_id):
     vendor = chain.vendors.filter(vendor_id=vendor_id).first()
     if vendor is None:
         raise PartnerError(404, f"Vendor {vendor_id} not found in this chain")
-    start, end = read_window(request.GET, timezone.now())
+    start, end = read_window(request.GET, chain.account.now())  # the platform's 60 days, by its clock
     page_size = read_number(request.GET, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     page = read_number(request.GET, "page", 1, MAX_PAGE)
     orders = vendor.orders.filter(created_at__gte=start, created_at__lte=end)

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from sandbox.models import FAULTS_OFF, SandboxAccount
 from sandbox.values import dump_json, iso_ms, to_ms
@@ -175,7 +174,7 @@ def create_order(
 ) -> SandboxPartnerOrder:
     """One new order (a Test Order, or a customer's), and the webhook its status sends the chain."""
     _check_status(status)
-    now = to_ms(timezone.now())
+    now = to_ms(chain.account.now())
     maker = _OrderMaker(chain, random.Random(seed), now)
     order = maker.order(vendor, status, transport_type, to_ms(created_at or now), items, cancellation)
     with transaction.atomic():
@@ -211,7 +210,7 @@ def generate_orders(
     if n <= 0:
         return 0
     rng = random.Random(seed)
-    now = to_ms(timezone.now())
+    now = to_ms(chain.account.now())
     maker = _OrderMaker(chain, rng, now)
     span = days * 86400
     offsets = sorted(rng.uniform(0, span) for _ in range(n))
@@ -530,7 +529,7 @@ def ensure_demo_chains() -> list[SandboxPartnerChain]:
             chain.tokens.filter(expires_at__isnull=True).delete()
             for index, vendor_id in enumerate(demo.vendor_ids):
                 add_vendor(chain, vendor_id, f"{demo.name} {AREAS[index]}")
-            if not chain.orders.filter(created_at__gte=timezone.now() - DEMO_STALE).exists():
+            if not chain.orders.filter(created_at__gte=chain.account.now() - DEMO_STALE).exists():
                 seed = int(hashlib.sha256(demo.client_id.encode()).hexdigest()[:8], 16)
                 for group, (count, days, statuses) in enumerate(demo.orders):
                     generate_orders(chain, count, days=days, statuses=statuses, seed=seed + group, notify=False)

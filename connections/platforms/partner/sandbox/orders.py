@@ -14,8 +14,6 @@ import copy
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
-
 from sandbox.values import dump_json, iso_ms, to_ms
 
 from . import webhooks as partner_webhooks
@@ -66,7 +64,9 @@ def get_order(
     orders = SandboxPartnerOrder.objects.select_related("chain", "vendor")
     if for_update:
         orders = orders.select_for_update()
-    found = orders.filter(chain=chain, order_id=wanted, created_at__gte=(now or timezone.now()) - RETENTION).first()
+    found = orders.filter(
+        chain=chain, order_id=wanted, created_at__gte=(now or chain.account.now()) - RETENTION
+    ).first()
     if found is None:
         raise PartnerError(404, f"Order {wanted} not found (orders are kept for 60 days)")
     return found
@@ -77,7 +77,7 @@ def save_change(order: SandboxPartnerOrder, doc: dict, *, by: str) -> None:
 
     Call it with the order's row locked, so two changes cannot read the same last value.
     """
-    moment = to_ms(timezone.now())
+    moment = to_ms(order.chain.account.now())
     if moment <= order.updated_at:
         moment = order.updated_at + timedelta(milliseconds=1)
     order.updated_at = moment
