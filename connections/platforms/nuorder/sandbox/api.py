@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.faults import apply_faults
+from sandbox.faults import apply_faults, dated
 from sandbox.models import SandboxAccount
 
 from . import data as nuorder_data
@@ -72,9 +72,13 @@ def nuorder_endpoint(*methods: str, stage: str = API):
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                # OAuth timestamps are checked against the real time: the account's clock is its orders'.
                 caller = authenticate(request, app_type, stage)
             except OAuthError as exc:
                 return error(401, exc.message)
+            return dated(caller.account, answer(request, caller, **kwargs))
+
+        def answer(request, caller, **kwargs):
             if fault := nuorder_faults(caller.account, request):
                 return fault
             if request.method in WRITE_METHODS and stage == API and caller.app.application_type == NUORDER_RETAIL:

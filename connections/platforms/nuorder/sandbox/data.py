@@ -230,7 +230,7 @@ def generate_orders(
     lines = max(1, min(lines, len(PRODUCTS)))
     sizes = max(1, sizes)
     maker = _OrderMaker(account, random.Random(seed), lines, sizes)
-    newest = to_ms(newest or timezone.now())
+    newest = to_ms(newest or account.now())
     first = (account.nuorder_orders.aggregate(top=Max("sequence"))["top"] or 0) + 1
     with transaction.atomic():
         batch = []
@@ -405,7 +405,7 @@ def touch_orders(account: SandboxAccount, *, count: int | None = None, new_statu
     orders = account.nuorder_orders.all()
     if count is not None:
         orders = orders.order_by("?")[:count]
-    moment = to_ms(timezone.now())
+    moment = to_ms(account.now())
     with transaction.atomic():
         touched = list(orders)
         for order in touched:
@@ -595,7 +595,7 @@ def ensure_demo_accounts() -> list[SandboxAccount]:
 
 def _demo_orders(account: SandboxAccount, demo: DemoApp) -> None:
     seed = int(hashlib.sha256(demo.shortcode.encode()).hexdigest()[:8], 16)
-    moment = timezone.now()
+    moment = account.now()
     groups = len(demo.orders)
     for group, (status, count) in enumerate(demo.orders):
         # Older groups first: shipped orders are days old, drafts are from today.

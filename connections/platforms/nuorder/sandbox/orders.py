@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from django.utils import timezone
-
 from sandbox.models import SandboxAccount
 from sandbox.values import dump_json, iso_ms, to_ms
 
@@ -61,7 +59,7 @@ def status_from_path(value: str) -> str:
 
 def _bump(order: SandboxNuorderOrder, doc: dict) -> None:
     """A new modified_on: now, and always later than the last one (clients compare them)."""
-    moment = to_ms(timezone.now())
+    moment = to_ms(order.account.now())  # the platform's clock
     if moment <= order.modified_on:
         moment = order.modified_on + timedelta(milliseconds=1)
     order.modified_on = moment
