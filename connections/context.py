@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .clock import clock_of
 from .models import Connection
 from .platforms.base import PlatformContext
 from .platforms.faults import FaultLog
@@ -38,4 +39,5 @@ def platform_context(
         # Staff typed this host: each request checks where it goes (connections/platforms/outbound.py).
         check_host=bool(connection.base_url_override),
         faults=faults,
+        clock=clock_of(connection),
     )

@@ -92,6 +92,10 @@ class Connection(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     account_facts = models.JSONField(default=dict, blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The platform's clock against the portal's, as the Date of its answers said when last measured
+    # (`connections.clock`): seconds ahead, negative behind. Adapters start from it; the page shows it when far off.
+    clock_offset_seconds = models.IntegerField(null=True, blank=True, editable=False)
+    clock_measured_at = models.DateTimeField(null=True, blank=True, editable=False)
     webhook_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The webhook secret is shown once, on the connection's page, after it is made or rotated.
     webhook_secret_shown_at = models.DateTimeField(null=True, blank=True, editable=False)

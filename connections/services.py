@@ -23,7 +23,7 @@ from django.utils import timezone
 from audit.trail import Action, Actor, credential_fields_changed, option_changes, options_of, record
 from orders.actions import resume_actions
 
-from . import health, webhooks
+from . import clock, health, webhooks
 from .context import platform_context
 from .models import SYNC_OPTION_FIELDS, Connection, Credential
 from .platforms import deliveries
@@ -67,10 +67,13 @@ def check_credentials(connection: Connection, credentials: dict) -> AccountFacts
     Returns AccountFacts or raises CheckFailed.
     """
     adapter = connection.adapter
+    context = platform_context(connection, credentials, inline=True)
     try:
-        return adapter.check(platform_context(connection, credentials, inline=True))
+        return adapter.check(context)
     except PlatformFailure as exc:
         raise CheckFailed(exc.message, adapter.explain(exc), exc.kind) from None
+    finally:
+        clock.note(connection, context.clock)
 
 
 def new_connection(merchant, platform_key: str, name: str, options: dict) -> Connection:

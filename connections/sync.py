@@ -33,10 +33,11 @@ from django.utils import timezone
 from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, merge_skips
 
-from . import health, heartbeat
+from . import clock, health, heartbeat
 from .context import platform_context
 from .models import Connection, SyncRun
 from .platforms.backoff import backoff_seconds
+from .platforms.base import PlatformContext
 from .platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 from .platforms.faults import FaultLog
 from .sealed import MERCHANT_WORDS, CredentialsUnreadable
@@ -195,8 +196,10 @@ def _execute_claimed(run_id: int, token: uuid.UUID) -> SyncRun | None:
         _finish(run, token, failure=Stopped(f"The connection was {connection.get_status_display().lower()}."))
         return SyncRun.objects.get(pk=run_id)
     faults = FaultLog(run.retries)
+    context = None
     try:
-        _page_through(run, connection, token, faults)
+        context = platform_context(connection, faults=faults)
+        _page_through(run, connection, context, token, faults)
     except LeaseLost:
         log.warning("Sync run %s was taken over by another worker; this worker stops.", run_id)
         return None
@@ -210,12 +213,16 @@ def _execute_claimed(run_id: int, token: uuid.UUID) -> SyncRun | None:
         _finish(run, token, failure=exc, faults=faults)
     else:
         _finish(run, token, faults=faults)
+    finally:
+        if context is not None:  # what the platform's answers said of its clock, whatever the outcome
+            clock.note(connection, context.clock)
     return SyncRun.objects.get(pk=run_id)
 
 
-def _page_through(run: SyncRun, connection: Connection, token: uuid.UUID, faults: FaultLog) -> None:
+def _page_through(
+    run: SyncRun, connection: Connection, context: PlatformContext, token: uuid.UUID, faults: FaultLog
+) -> None:
     adapter = connection.adapter
-    context = platform_context(connection, faults=faults)
     policy = ImportPolicy.for_connection(connection)
     # A resumed run continues from its own last page; a new one from the connection's cursor.
     if run.cursor is not None:

@@ -21,7 +21,7 @@ from orders.skipped import still_missing
 from portal.access import merchant_required
 from portal.models import Heartbeat
 
-from . import health, services
+from . import clock, health, services
 from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
@@ -177,6 +177,7 @@ def detail(request, pk):
         "adapter": connection.adapter,
         "problems": _problems_to_show(connection.problems.all()),
         "retry_notice": health.retry_notice(connection),
+        "clock_skew": clock.skew_words(connection),
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
         "runs": runs,
         "active_run": next((r for r in runs if r.is_active), None),

@@ -319,6 +319,11 @@ SYNC_LOST_SECONDS = env.int("SYNC_LOST_SECONDS", default=60)
 if SYNC_LOST_SECONDS < 1:
     raise ImproperlyConfigured("SYNC_LOST_SECONDS must be a whole number of seconds, 1 or more (60 by default).")
 
+# --- Platform clocks ---------------------------------------------------------------
+# Incremental windows are read by each platform's own clock (the Date of its answers, its
+# orders' times), never the portal's. A connection's page says so when the platform's clock
+# is further than this from the portal's, either way.
+CLOCK_SKEW_WARN_SECONDS = env.int("CLOCK_SKEW_WARN_SECONDS", default=120)
 
 # --- Sign-in protection (django-axes) and limits on wrong credentials ---------------
 # Sign-in (/signin/ and /admin/login/): after SIGNIN_FAILURE_LIMIT failed sign-ins for one

@@ -34,6 +34,8 @@ class Platform:
     default_import_statuses: ClassVar[tuple[str, ...]] = ()
     # Said to the merchant when the platform rejects the credentials.
     auth_help: ClassVar[str] = "Check the credentials and enter them again."
+    # Said after "{name}'s clock is 2 h 03 min behind the portal's": why no order is missed all the same.
+    clock_note: ClassVar[str] = "Orders are still read by {name}'s own times, so none are missed."
 
     # -- optional parts: set the ones the platform has ---------------------------------------
     acceptance: Acceptance | None = None
@@ -100,6 +102,10 @@ class Platform:
         return int(options.get(name, field.default))
 
     # -- words ------------------------------------------------------------------------------------
+    def clock_words(self) -> str:
+        """Why a clock far from the portal's costs no order (`clock_note`, in the platform's name)."""
+        return self.clock_note.format(name=self.short_name)
+
     def explain(self, error: Exception) -> str:
         """How the merchant gets out of this error, in plain words ('' when nothing to add)."""
         if isinstance(error, AuthError):

@@ -1,0 +1,114 @@
+"""A platform whose clock is hours behind or ahead of the portal's (the NOTHS sandbox's, its
+`updated_at` and its list filter following it): incremental syncs alone import every change, the
+measured offset is kept on the connection, and its page says so in the platform's words."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from connections.clock import duration, skew_words
+from connections.models import Connection, SyncRun
+from connections.platforms.noths.sandbox.data import generate_orders
+from connections.sync import request_sync
+from orders.models import Order
+from sandbox.models import SandboxAccount
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BEHIND_AND_AHEAD = pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"])
+
+
+@pytest.fixture(autouse=True)
+def sync_settings(settings):
+    settings.NOTHS_PAGE_SIZE = 20
+    settings.SYNC_SETTLE_SECONDS = 0
+    settings.PLATFORM_HTTP_ATTEMPTS = 1
+
+
+def set_clock(account, hours):
+    SandboxAccount.objects.filter(pk=account.pk).update(clock_offset_minutes=round(hours * 60))
+    account.refresh_from_db()
+
+
+def fetch(connection) -> SyncRun:
+    run, created = request_sync(Connection.objects.get(pk=connection.pk), trigger=SyncRun.Trigger.SCHEDULED)
+    assert created
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert not run.full_resync
+    return run
+
+
+def let_a_second_pass():
+    """NOTHS's times are whole seconds: let changes made just now fall inside the next window."""
+    time.sleep(1.05)
+
+
+def as_imported(connection) -> dict[str, tuple]:
+    return {
+        o.external_id: (o.platform_status, o.platform_updated_at) for o in Order.objects.filter(connection=connection)
+    }
+
+
+def as_on_noths(account, ids) -> dict[str, tuple]:
+    rows = account.noths_orders.filter(noths_id__in=[int(i) for i in ids]).values_list(
+        "noths_id", "state", "updated_at"
+    )
+    return {str(noths_id): (state, updated_at) for noths_id, state, updated_at in rows}
+
+
+def wanted(account) -> set[str]:
+    return {
+        str(i) for i in account.noths_orders.filter(state__in=["placed", "accepted"]).values_list("noths_id", flat=True)
+    }
+
+
+def test_test_connection_measures_the_clock_and_the_notice_follows_the_margin(
+    sandbox_connection, sandbox_account, member_client, settings
+):
+    set_clock(sandbox_account, -(2 + 3 / 60))  # 2 h 03 min behind
+    member_client.post(reverse("connections:test", args=[sandbox_connection.pk]))
+    connection = Connection.objects.get(pk=sandbox_connection.pk)
+    assert abs(connection.clock_offset_seconds + (2 * 3600 + 180)) <= 2 and connection.clock_measured_at
+    assert skew_words(connection).startswith("NOTHS's clock is 2 h 03 min behind the portal's.")
+    page = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    assert 'id="clock-skew"' in page
+    settings.CLOCK_SKEW_WARN_SECONDS = 3 * 3600
+    assert skew_words(connection) == ""
+    page = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    assert 'id="clock-skew"' not in page
+
+
+def test_a_clock_within_the_margin_says_nothing(sandbox_connection, sandbox_account, member_client):
+    set_clock(sandbox_account, 1 / 60)  # a minute ahead: under CLOCK_SKEW_WARN_SECONDS (120)
+    generate_orders(sandbox_account, 3, states=("placed",), seed=3)
+    fetch(sandbox_connection)
+    connection = Connection.objects.get(pk=sandbox_connection.pk)
+    assert abs(connection.clock_offset_seconds - 60) <= 2
+    page = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    assert 'id="clock-skew"' not in page
+
+
+def test_a_failed_fetch_keeps_what_the_refusal_said_of_the_clock(sandbox_connection, sandbox_account):
+    set_clock(sandbox_account, 3)
+    SandboxAccount.objects.filter(pk=sandbox_account.pk).update(fault_server_error=-1)
+    run, _ = request_sync(sandbox_connection, trigger=SyncRun.Trigger.MANUAL)
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.FAILED
+    connection = Connection.objects.get(pk=sandbox_connection.pk)
+    assert abs(connection.clock_offset_seconds - 3 * 3600) <= 2
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (45, "45 s"),
+        (245, "4 min 05 s"),
+        (7380, "2 h 03 min"),
+        (10799, "3 h 00 min"),
+        (timedelta(days=1).total_seconds(), "24 h 00 min"),
+    ],
+)
+def test_durations_read_as_people_say_them(seconds, words):
+    assert duration(seconds) == words
