@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from connections.clock import duration, skew_words
 from connections.models import Connection, SyncRun
-from connections.platforms.noths.sandbox.data import generate_orders
+from connections.platforms.noths.sandbox.data import generate_orders, touch_orders
 from connections.sync import request_sync
 from orders.models import Order
 from sandbox.models import SandboxAccount
@@ -62,6 +63,53 @@ def wanted(account) -> set[str]:
     return {
         str(i) for i in account.noths_orders.filter(state__in=["placed", "accepted"]).values_list("noths_id", flat=True)
     }
+
+
+@BEHIND_AND_AHEAD
+def test_incremental_syncs_alone_import_every_change(sandbox_connection, sandbox_account, member_client, hours):
+    set_clock(sandbox_account, hours)
+    generate_orders(sandbox_account, 50, states=("placed", "accepted"), seed=11)
+    first = fetch(sandbox_connection)
+    assert set(as_imported(sandbox_connection)) == wanted(sandbox_account)
+    assert first.created == len(wanted(sandbox_account))
+
+    for round_number in range(3):
+        # NOTHS changes some orders and takes new ones between two scheduled syncs.
+        ids = list(sandbox_account.noths_orders.order_by("?").values_list("noths_id", flat=True)[:6])
+        touch_orders(sandbox_account, ids[:3], new_state="dispatched")
+        touch_orders(sandbox_account, ids[3:])
+        generate_orders(sandbox_account, 2, states=("placed",), seed=100 + round_number)
+        let_a_second_pass()
+        run = fetch(sandbox_connection)
+        assert run.created == 2, round_number
+        imported = as_imported(sandbox_connection)
+        assert imported == as_on_noths(sandbox_account, imported), round_number  # every order as NOTHS holds it
+        assert set(imported) >= wanted(sandbox_account)
+
+    connection = Connection.objects.get(pk=sandbox_connection.pk)
+    assert abs(connection.clock_offset_seconds - hours * 3600) <= 2
+    side = "behind" if hours < 0 else "ahead of"
+    notice = (
+        f"NOTHS's clock is 3 h 00 min {side} the portal's. "
+        + "Orders are still read by NOTHS's own times, so none are missed."
+    )
+    page = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    assert escape(notice) in page
+
+
+def test_a_clock_set_right_again_still_brings_new_orders(sandbox_connection, sandbox_account):
+    """NOTHS ran 3 hours ahead, then its clock was put right: its changes since carry times before
+    the newest the last sync committed, and the next incremental sync still reads them."""
+    set_clock(sandbox_account, 3)
+    generate_orders(sandbox_account, 10, states=("placed",), seed=21)
+    fetch(sandbox_connection)
+    set_clock(sandbox_account, 0)
+    generate_orders(sandbox_account, 3, states=("placed",), seed=22)
+    let_a_second_pass()
+    run = fetch(sandbox_connection)
+    assert run.created == 3
+    assert set(as_imported(sandbox_connection)) == wanted(sandbox_account)
+    assert Connection.objects.get(pk=sandbox_connection.pk).clock_offset_seconds in range(-2, 3)
 
 
 def test_test_connection_measures_the_clock_and_the_notice_follows_the_margin(

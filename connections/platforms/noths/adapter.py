@@ -5,13 +5,17 @@ this module:
 
 * The token rides in the query string of every request (`token=`), POSTs included,
   so the shared client scrubs it from every URL it logs or reports.
-* Incremental sync reads `updated_at[from]/[to]` windows with offset paging. The
-  window's end is fixed before paging starts, so the set of matching orders can only
+* Incremental sync reads `updated_at[from]/[to]` windows with offset paging, on NOTHS's
+  own clock, never the portal's: a window starts at the newest `updated_at` the last one
+  committed, less SYNC_OVERLAP_SECONDS (a window that saw no order keeps its start), and
+  ends at NOTHS's "now" (the Date of its first answer, which is asked without an end)
+  less SYNC_SETTLE_SECONDS. The end is then fixed, so the set of matching orders can only
   shrink while we page (an order updated meanwhile moves past the end). When the
   reported total shrinks, the next request steps back by as much, so no order slides
   past us unseen; re-reading a few is harmless because ingest upserts.
 * The cursor after each page says where to resume, so a sync killed mid-way resumes
-  from its last committed page.
+  from its last committed page. Cursors stored before (`since`, the portal's time) are
+  read as NOTHS's time they stand for (`_newest_of_old`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ..base import (
     ShipmentRequest,
     first_help,
 )
+from ..clock import PlatformClock
 from ..dates import business_days_from
 from ..errors import PlatformError, TransientError
 from ..http import PlatformClient
@@ -46,6 +51,7 @@ from . import words
 from .orders import normalize_order, total_count, unwrap
 
 PAGE_SIZE_MAX = 250
+LIST = "/api/v1/orders"
 
 
 def client(ctx: PlatformContext) -> PlatformClient:
@@ -194,7 +200,7 @@ class NothsPlatform(Platform):
 
     # -- verbs ----------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
-        body = client(ctx).get_json("/api/v1/orders", {"per_page": 0, "offset": 0})
+        body = client(ctx).get_json(LIST, {"per_page": 0, "offset": 0})
         total = total_count(body)
         return AccountFacts(
             summary=f"NOTHS accepted the token; the account has {total} order{'s' if total != 1 else ''}.",
@@ -203,18 +209,24 @@ class NothsPlatform(Platform):
 
     def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
         api = client(ctx)
-        window = (cursor or {}).get("window") or self._new_window(ctx, cursor)
+        cursor = cursor or {}
+        window = cursor.get("window") or self._new_window(api, ctx, cursor)
         per_page = self.page_size()
         while True:
             params = {
                 "updated_at[from]": window["from"],
-                "updated_at[to]": window["to"],
                 "offset": window["offset"],
                 "per_page": per_page,
                 "sort": "placed_at",
                 "dir": "asc",
             }
-            body = api.get_json("/api/v1/orders", params)
+            if window["to"]:
+                params["updated_at[to]"] = window["to"]
+            body = api.get_json(LIST, params)
+            moved_back = timedelta(0)
+            if not window["to"]:
+                window = _ended_by_noths(window, ctx.clock)
+                moved_back = _moved_back(cursor, ctx.clock)
             total = total_count(body)
             records = body.get("data")
             if not isinstance(records, list):
@@ -227,10 +239,18 @@ class NothsPlatform(Platform):
                     invalid.append(InvalidRecord(_reference(record), "unreadable NOTHS order: no id"))
 
             next_offset, window = _next_position(window, records, total)
+            if moved_back:
+                # NOTHS's clock was set back since the last pass: its changes since carry earlier times.
+                # Read the window again from as much earlier, to the same end.
+                start = _iso(utc_datetime(window["from"]) - moved_back)
+                window = {"from": start, "to": window["to"], "offset": 0, "total": None, "newest": window["newest"]}
+                next_offset = 0
             if next_offset is None:
-                next_cursor = {"since": window["to"]}
+                next_cursor = {"newest": _pass_newest(window, records, ctx.clock), "offset": _offset(ctx.clock)}
             else:
-                next_cursor = {"since": (cursor or {}).get("since"), "window": window}
+                if "newest" in window:
+                    window["newest"] = _newest(window["newest"], records, window["to"])
+                next_cursor = {"window": window}
             yield OrderPage(records=orders, invalid=invalid, cursor=next_cursor, total=total)
             if "window" not in next_cursor:
                 return
@@ -245,17 +265,79 @@ class NothsPlatform(Platform):
         return super().explain(error)
 
     # -- internals ------------------------------------------------------------------
-    def _new_window(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
-        now = datetime.now(UTC)
-        since = (cursor or {}).get("since")
-        if since:
-            start = utc_datetime(since) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
+    def _new_window(self, api: PlatformClient, ctx: PlatformContext, cursor: dict[str, Any]) -> dict[str, Any]:
+        """From the newest NOTHS time the last pass committed, less the overlap (the first: from the
+        import-from date); its end is NOTHS's "now", set by the Date of the first answer."""
+        newest = _committed_newest(api, ctx, cursor)
+        if newest is not None:
+            start = newest - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
         else:
-            first_day = ctx.import_from or (now - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
+            first_day = ctx.import_from or (ctx.clock.now() - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
             start = datetime.combine(first_day, time.min, tzinfo=UTC)
-        end = now - timedelta(seconds=settings.SYNC_SETTLE_SECONDS)
-        start = min(start, end)
-        return {"from": _iso(start), "to": _iso(end), "offset": 0, "total": None}
+        held = _iso(newest) if newest is not None else None
+        return {"from": _iso(start), "to": None, "offset": 0, "total": None, "newest": held}
+
+
+def _committed_newest(api: PlatformClient, ctx: PlatformContext, cursor: dict[str, Any]) -> datetime | None:
+    """The newest NOTHS `updated_at` the last pass committed (None: nothing yet, or a full fetch)."""
+    if "newest" in cursor:
+        return utc_datetime(cursor["newest"])
+    if not cursor.get("since"):
+        return None
+    if ctx.clock.offset is None:
+        api.get_json(LIST, {"per_page": 0, "offset": 0})  # a cursor of before, and NOTHS's clock unknown: ask once
+    return _newest_of_old(cursor["since"], ctx.clock)
+
+
+def _newest_of_old(since: str, clock: PlatformClock) -> datetime:
+    """A window of before ended at `since`, the portal's time, which NOTHS compared with its own times:
+    it read every change up to `since` where NOTHS's clock is ahead, and only up to NOTHS's own time
+    then (`since` less how far NOTHS is behind) where it is behind."""
+    return utc_datetime(since) + timedelta(seconds=min(0.0, clock.offset or 0.0))
+
+
+def _moved_back(cursor: dict[str, Any], clock: PlatformClock) -> timedelta:
+    """How far NOTHS's clock was set back since the last pass committed (its changes since then carry
+    times before that pass's newest), when more than the overlap covers; else nothing."""
+    before, now = cursor.get("offset"), clock.offset
+    if before is None or now is None or before - now <= settings.SYNC_OVERLAP_SECONDS:
+        return timedelta(0)
+    return timedelta(seconds=before - now)
+
+
+def _ended_by_noths(window: dict[str, Any], clock: PlatformClock) -> dict[str, Any]:
+    """The window's end, fixed once its first answer came: NOTHS's "now" by that answer's Date (the
+    portal's clock where NOTHS sends none), less the settle time."""
+    end = clock.now() - timedelta(seconds=settings.SYNC_SETTLE_SECONDS)
+    return {**window, "to": _iso(end)}
+
+
+def _newest(held: str | None, records: list, end: str) -> str | None:
+    """The newest `updated_at` among what was committed and this page, never past the window's end
+    (an order read beyond it, by the open first request, is read again by the next window)."""
+    times = [held] if held else []
+    for record in records:
+        try:
+            moment = utc_datetime(record.get("updated_at")) if isinstance(record, dict) else None
+        except ValueError:
+            moment = None
+        if moment is not None:
+            times.append(_iso(min(moment, utc_datetime(end))))
+    return max(times, key=utc_datetime) if times else None
+
+
+def _pass_newest(window: dict[str, Any], records: list, clock: PlatformClock) -> str | None:
+    """Where the next pass starts from once this window is done."""
+    if "newest" not in window:  # a window of before, resumed: it read up to its end, the portal's time
+        return _iso(_newest_of_old(window["to"], clock))
+    newest = _newest(window["newest"], records, window["to"])
+    if newest is not None and utc_datetime(newest) > utc_datetime(window["to"]):
+        newest = window["to"]  # NOTHS's clock went back below it: start again from NOTHS's now
+    return newest
+
+
+def _offset(clock: PlatformClock) -> float | None:
+    return round(clock.offset, 1) if clock.offset is not None else None
 
 
 def _next_position(window: dict[str, Any], records: list, total: int) -> tuple[int | None, dict[str, Any]]:

@@ -4,6 +4,7 @@ import copy
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,7 @@ from connections.platforms.base import (
     ShipmentRequest,
     UnreadableRecord,
 )
+from connections.platforms.clock import PlatformClock
 from connections.platforms.errors import AuthError, PlatformError, TransientError
 from connections.platforms.noths.adapter import NothsPlatform
 from connections.platforms.noths.orders import normalize_order
@@ -48,6 +50,18 @@ def order(n, **changes):
 
 def page_body(orders, total):
     return {"query": {"results": len(orders), "total": total}, "data": orders, "links": []}
+
+
+def http_date(moment):
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def _iso(moment):
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def utc(text):
+    return datetime.fromisoformat(text)
 
 
 def query_of(call):
@@ -148,30 +162,112 @@ def test_wrong_token_is_an_auth_error_with_the_way_out():
 
 
 @responses.activate
-def test_first_fetch_pages_a_window_from_the_import_date(settings):
+def test_first_fetch_pages_a_window_from_the_import_date_to_noths_own_now(settings):
+    """NOTHS's clock is 3 hours behind ours: the window ends at its "now" (the Date of its first
+    answer, which is asked with no end), less the settle time, never at ours."""
     settings.NOTHS_PAGE_SIZE = 2
-    responses.get(LIST, json=page_body([order(1), order(2)], 3))
-    responses.get(LIST, json=page_body([order(3)], 3))
-    pages = list(noths.fetch_orders(ctx(import_from=date(2026, 10, 1)), None))
+    noths_now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    dated = {"Date": http_date(noths_now)}
+    newest = _iso(noths_now - timedelta(hours=1))
+    responses.get(LIST, json=page_body([order(1), order(2, updated_at=newest)], 3), headers=dated)
+    responses.get(LIST, json=page_body([order(3)], 3), headers=dated)
+    context = ctx(import_from=date(2026, 10, 1))
+    pages = list(noths.fetch_orders(context, None))
     assert [[r.external_id for r in p.records] for p in pages] == [["1", "2"], ["3"]]
     assert pages[0].records[1].order().number == "R2"
     first, second = (query_of(c) for c in responses.calls)
-    assert first["updated_at[from]"] == "2026-10-01T00:00:00+00:00"
+    assert first["updated_at[from]"] == second["updated_at[from]"] == "2026-10-01T00:00:00+00:00"
     assert (first["offset"], second["offset"], first["per_page"]) == ("0", "2", "2")
     assert (first["sort"], first["dir"]) == ("placed_at", "asc")
-    assert first["updated_at[to]"] == second["updated_at[to]"]  # the window's end is fixed for the whole scan
-    end = datetime.fromisoformat(first["updated_at[to]"])
-    assert timedelta(seconds=55) < datetime.now(UTC) - end < timedelta(seconds=70)
-    assert pages[0].cursor["window"]["offset"] == 2
-    assert pages[1].cursor == {"since": first["updated_at[to]"]}  # done: next time, start from the end
+    assert "updated_at[to]" not in first  # open: NOTHS's answer tells its "now"
+    end = datetime.fromisoformat(second["updated_at[to]"])
+    assert abs((noths_now - timedelta(seconds=60) - end).total_seconds()) <= 2
+    assert pages[0].cursor["window"]["to"] == second["updated_at[to]"]  # fixed for the rest of the scan
+    assert abs(context.clock.offset + 3 * 3600) <= 2
+    # Done: the next pass starts from the newest NOTHS time among the orders read.
+    assert pages[1].cursor == {"newest": newest, "offset": pytest.approx(-3 * 3600, abs=2)}
     assert pages[0].total == 3
 
 
 @responses.activate
-def test_next_fetch_starts_an_overlap_before_the_last_end():
+def test_next_fetch_starts_an_overlap_before_the_newest_time_committed():
     responses.get(LIST, json=page_body([], 0))
-    list(noths.fetch_orders(ctx(), {"since": "2026-11-20T12:00:00+00:00"}))
+    list(noths.fetch_orders(ctx(), {"newest": "2026-11-20T12:00:00+00:00", "offset": 0}))
+    assert len(responses.calls) == 1
     assert query_of(responses.calls[0])["updated_at[from]"] == "2026-11-20T11:50:00+00:00"
+
+
+@responses.activate
+def test_a_window_that_saw_no_orders_keeps_its_start():
+    responses.get(LIST, json=page_body([], 0), headers={"Date": http_date(datetime.now(UTC))})
+    pages = list(noths.fetch_orders(ctx(), {"newest": "2026-11-20T12:00:00+00:00", "offset": 0}))
+    assert pages[-1].cursor["newest"] == "2026-11-20T12:00:00+00:00"
+    again = list(noths.fetch_orders(ctx(), pages[-1].cursor))
+    assert query_of(responses.calls[1])["updated_at[from]"] == "2026-11-20T11:50:00+00:00"
+    assert again[-1].cursor["newest"] == "2026-11-20T12:00:00+00:00"
+
+
+@responses.activate
+def test_the_newest_time_never_passes_the_windows_end():
+    """The open first request may bring an order changed after NOTHS's now less the settle time:
+    it is read, and read again by the next window, which starts no later than this one's end."""
+    noths_now = datetime.now(UTC).replace(microsecond=0)
+    fresh = order(1, updated_at=_iso(noths_now - timedelta(seconds=5)))
+    responses.get(LIST, json=page_body([fresh], 1), headers={"Date": http_date(noths_now)})
+    pages = list(noths.fetch_orders(ctx(), {"newest": "2026-11-20T12:00:00+00:00", "offset": 0}))
+    assert [r.external_id for r in pages[0].records] == ["1"]
+    assert utc(pages[-1].cursor["newest"]) <= noths_now - timedelta(seconds=59)
+
+
+@pytest.mark.parametrize(
+    ("hours", "first_from"),
+    [(-3, "2026-11-20T08:50:00+00:00"), (3, "2026-11-20T11:50:00+00:00")],
+    ids=["behind", "ahead"],
+)
+@responses.activate
+def test_a_cursor_of_before_starts_where_noths_clock_stood(hours, first_from):
+    """A cursor stored before ("since", the portal's time) ended a window NOTHS compared with its own
+    times: where NOTHS is behind, it had read only up to its own time then, 3 hours earlier."""
+    noths_now = datetime.now(UTC) + timedelta(hours=hours)
+    responses.get(LIST, json=page_body([], 0), headers={"Date": http_date(noths_now)})
+    list(noths.fetch_orders(ctx(), {"since": "2026-11-20T12:00:00+00:00"}))
+    count, window = (query_of(c) for c in responses.calls)
+    assert count["per_page"] == "0"  # NOTHS's clock was not known yet: one count to read it
+    assert abs((utc(window["updated_at[from]"]) - utc(first_from)).total_seconds()) <= 2
+
+
+@responses.activate
+def test_a_cursor_of_before_needs_no_count_when_noths_clock_is_known():
+    responses.get(LIST, json=page_body([], 0))
+    list(noths.fetch_orders(ctx(clock=PlatformClock(offset=-3600.0)), {"since": "2026-11-20T12:00:00+00:00"}))
+    assert [query_of(c)["updated_at[from]"] for c in responses.calls] == ["2026-11-20T10:50:00+00:00"]
+
+
+@responses.activate
+def test_a_window_of_before_resumed_and_finished_hands_on_noths_time():
+    window = {"from": "2026-11-01T00:00:00+00:00", "to": "2026-11-20T12:00:00+00:00", "offset": 0, "total": 1}
+    responses.get(
+        LIST, json=page_body([order(1)], 1), headers={"Date": http_date(datetime.now(UTC) - timedelta(hours=2))}
+    )
+    pages = list(noths.fetch_orders(ctx(), {"since": None, "window": window}))
+    assert query_of(responses.calls[0])["updated_at[to]"] == window["to"]
+    assert abs((utc(pages[-1].cursor["newest"]) - utc("2026-11-20T10:00:00+00:00")).total_seconds()) <= 2
+
+
+@responses.activate
+def test_when_noths_clock_was_set_back_the_window_reads_again_from_as_far_back():
+    """The last pass committed while NOTHS was 3 hours ahead; its clock is right now, so its changes
+    since carry times up to 3 hours before that pass's newest."""
+    noths_now = datetime.now(UTC).replace(microsecond=0)
+    last_newest = _iso(noths_now + timedelta(hours=3))
+    responses.get(LIST, json=page_body([], 0), headers={"Date": http_date(noths_now)})
+    responses.get(LIST, json=page_body([order(7, updated_at=_iso(noths_now - timedelta(minutes=5)))], 1))
+    pages = list(noths.fetch_orders(ctx(), {"newest": last_newest, "offset": 3 * 3600.0}))
+    _, again = (query_of(c) for c in responses.calls)
+    assert utc(again["updated_at[from]"]) <= noths_now - timedelta(minutes=10)
+    assert again["updated_at[to]"] == pages[0].cursor["window"]["to"] and again["offset"] == "0"
+    assert [r.external_id for r in pages[-1].records] == ["7"]
+    assert utc(pages[-1].cursor["newest"]) <= noths_now  # never again in NOTHS's future
 
 
 @responses.activate
