@@ -13,7 +13,8 @@ shape this module:
   blocks the host for everybody until its Retry-After.
 * Orders arrive by webhook (the full order, no envelope; see `connections.webhooks`).
   `fetch_orders` is the backfill and the reconciliation: each store's orders created
-  in a window (at most 60 days back), paged, fed to the same ingest path.
+  in a window (at most 60 days back), paged, fed to the same ingest path. The windows
+  and the 60 days are on the platform's clock (`PlatformContext.clock`), not the portal's.
 * Pelican Picking is read only and pushes only READY_FOR_PICKUP and CANCELLED; Partner
   Picking updates an order with one PUT keyed by status (`partner_picking`).
 * GET may spell statuses in lower case (`picked_up`): they are upper-cased here.
@@ -29,7 +30,6 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from django.utils import timezone
 
 from ..base import (
     DEFAULT_IMPORT_DAYS,
@@ -267,7 +267,7 @@ class PartnerPlatform(Platform):
             raise PlatformError(" ".join(problems.values()))
         chain_id = ctx.credentials["chain_id"]
         vendors = vendor_ids(ctx.credentials)
-        now = timezone.now()
+        now = ctx.clock.now()
         params = {"start_time": _time(now - timedelta(days=1)), "end_time": _time(now), "page_size": 1, "page": 1}
         body = self.call(ctx, lambda client: self._list(client, chain_id, vendors[0], params))
         count = _total_count(body)
@@ -289,7 +289,7 @@ class PartnerPlatform(Platform):
         for index in range(window["vendor"], len(vendors)):
             page = window["page"] if index == window["vendor"] else 1
             while True:
-                now = timezone.now()
+                now = ctx.clock.now()  # the platform's, as its last answer dated it
                 if utc_datetime(window["since"]) < now - timedelta(days=WINDOW_DAYS) + EDGE_MARGIN:
                     # A pass that outlived its slack: its start is leaving the 60 days, which the platform
                     # refuses. The oldest orders (read first) drop out, so re-read this store from page 1.
@@ -374,11 +374,13 @@ class ThrottledSession(requests.Session):
 
 def _resume_or_new_window(ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
     """The pass under way, or a new one: from the last pass's end (less an overlap), at least the
-    reconciliation window, never before the import-from date or the platform's 60 days.
+    reconciliation window, never before the import-from date or the platform's 60 days, to the
+    platform's "now". Every bound is on the platform's clock (as its answers dated it), so a
+    platform ahead of the portal's has its newest orders in the window and a start it accepts.
 
     A pass under way is resumed within the 60 days too: the platform refuses an older start
     (HTTP 400), and a pass that began near the edge may be resumed hours or days later."""
-    now = timezone.now()
+    now = ctx.clock.now()
     floor = _sixty_day_floor(now)
     if cursor and cursor.get("until"):
         window = {key: cursor[key] for key in ("since", "until", "vendor", "page")}

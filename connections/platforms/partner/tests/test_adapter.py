@@ -193,24 +193,24 @@ def test_a_pass_resumed_after_its_start_left_the_sixty_days_starts_within_them()
 
 
 @responses.activate
-def test_a_pass_that_outlives_its_slack_moves_its_start_up_and_reads_the_store_again(monkeypatch):
+def test_a_pass_that_outlives_its_slack_moves_its_start_up_and_reads_the_store_again():
     """A first import of 60 days that takes longer than the slack: before the request that would
     send a start past the edge, the start moves up and the store is read again from page 1."""
     from connections.platforms.partner import adapter as partner
 
-    clock = [datetime.now(UTC)]
-    monkeypatch.setattr(partner.timezone, "now", lambda: clock[0])
     responses.get(LIST, json=page([partner_order()], total_pages=3))
-    pages = adapter.fetch_orders(ctx(import_from=date.today() - timedelta(days=90)), None)
+    context = ctx(import_from=date.today() - timedelta(days=90))
+    pages = adapter.fetch_orders(context, None)
     next(pages)
-    clock[0] += partner.WINDOW_SLACK + timedelta(minutes=1)  # the first page took that long
+    took = partner.WINDOW_SLACK + timedelta(minutes=1)  # the first page took that long, by the platform's clock
+    context.clock.offset = took.total_seconds()
     list(pages)
     sent = [sent_params(call) for call in responses.calls]
     assert [p["page"] for p in sent] == ["1", "1", "2", "3"]
     first, then = (datetime.fromisoformat(p["start_time"]).replace(tzinfo=UTC) for p in sent[:2])
     assert then > first and all(p["start_time"] == sent[1]["start_time"] for p in sent[1:])
     assert all(p["end_time"] == sent[0]["end_time"] for p in sent)
-    assert clock[0] - then < timedelta(days=60)
+    assert context.clock.now() - then < timedelta(days=60)
 
 
 @responses.activate

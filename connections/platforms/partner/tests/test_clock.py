@@ -1,0 +1,72 @@
+"""A Partner API whose clock is hours behind or ahead of the portal's: the scheduled syncs alone (no
+webhook) import every order it takes and every move, its windows and 60 days being on its clock.
+
+Everything runs over real HTTP to the sandbox Partner API on `live_server`."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from connections import services
+from connections.models import Connection
+from connections.platforms.partner.sandbox.data import create_chain, create_order, generate_orders, set_status
+from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID, make_partner_connection
+from connections.sync import execute, request_sync
+from orders.models import Order
+from sandbox.models import SandboxAccount
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"]),
+]
+
+
+@pytest.fixture(autouse=True)
+def quick(settings):
+    cache.clear()
+    settings.PLATFORM_HTTP_ATTEMPTS = 1
+    settings.PARTNER_PAGE_SIZE = 10
+
+
+def platform_orders(chain) -> dict[str, str]:
+    return {str(order_id): status for order_id, status in chain.orders.values_list("order_id", "status")}
+
+
+def portal_orders(connection) -> dict[str, str]:
+    return dict(Order.objects.filter(connection=connection).values_list("external_id", "platform_status"))
+
+
+def sync(connection):
+    run, _ = request_sync(Connection.objects.get(pk=connection.pk), trigger="scheduled", enqueue=False)
+    run = execute(run.pk)
+    assert run.status == "succeeded", run.error
+    return run
+
+
+def test_syncs_alone_bring_every_order_and_move(live_server, merchant, hours):
+    connection = make_partner_connection(merchant, base_url=f"{live_server.url}/sandbox/partner")
+    chain = create_chain(
+        "Clock Grocer", chain_id=PARTNER_CHAIN_ID, token="partner-static-token-0001", vendor_ids=("v-1",)
+    )
+    SandboxAccount.objects.filter(pk=chain.account_id).update(clock_offset_minutes=hours * 60)
+    chain.account.refresh_from_db()
+    services.test_connection(connection)  # as Add Account does: the platform's clock is measured
+    connection.refresh_from_db()
+    assert abs(connection.clock_offset_seconds - hours * 3600) <= 2
+
+    generate_orders(chain, 25, days=1, statuses=("RECEIVED",), seed=5, notify=False)
+    sync(connection)
+    assert portal_orders(connection) == platform_orders(chain)
+    vendor = chain.vendors.get()
+    for round_number in range(2):
+        # Taken and moved on the platform just now, by its clock; no webhook tells the portal.
+        create_order(chain, vendor, seed=50 + round_number, notify=False)
+        for order in chain.orders.filter(status="RECEIVED").order_by("?")[:3]:
+            set_status(order, "READY_FOR_PICKUP", notify=False)
+        time.sleep(1.5)  # windows end on a whole second, known to about half a second: let this one pass
+        sync(connection)
+        assert portal_orders(connection) == platform_orders(chain), round_number
+    newest = max(chain.orders.values_list("created_at", flat=True))
+    assert abs(newest - (chain.account.now())) < timedelta(minutes=1)  # made on the platform's clock
