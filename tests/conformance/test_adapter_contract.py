@@ -19,6 +19,7 @@ from connections.platforms.base import (
 )
 from connections.platforms.errors import AuthError, HostRefused, RateLimited, TransientError
 from sandbox.models import SandboxAccount
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PLATFORMS = [p.key for p in registry.all_platforms()]
@@ -111,6 +112,19 @@ def test_faults_are_classified_the_same_way(sandbox, switch, error):
         assert caught.value.retry_after == 40
     for secret in secrets_of(box.ctx):
         assert secret not in str(caught.value)
+
+
+@BEHIND_AND_AHEAD
+def test_every_platforms_answers_tell_its_clock(sandbox, hours):
+    """The shared client reads the Date of every answer: an account whose clock is hours off is measured
+    so by a check and by a fetch, whatever the platform."""
+    adapter, box = sandbox
+    set_clock(box.account, hours)
+    adapter.check(box.ctx)
+    assert abs(box.ctx.clock.offset - hours * 3600) <= 2
+    box.ctx.clock.offset = None
+    next(iter(adapter.fetch_orders(box.ctx, None)))
+    assert abs(box.ctx.clock.offset - hours * 3600) <= 2
 
 
 def test_a_shipment_push_is_done_once(sandbox):

@@ -15,9 +15,9 @@ from connections.platforms.noths.sandbox.data import generate_orders, touch_orde
 from connections.sync import request_sync
 from orders.models import Order
 from sandbox.models import SandboxAccount
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
-BEHIND_AND_AHEAD = pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"])
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +25,6 @@ def sync_settings(settings):
     settings.NOTHS_PAGE_SIZE = 20
     settings.SYNC_SETTLE_SECONDS = 0
     settings.PLATFORM_HTTP_ATTEMPTS = 1
-
-
-def set_clock(account, hours):
-    SandboxAccount.objects.filter(pk=account.pk).update(clock_offset_minutes=round(hours * 60))
-    account.refresh_from_db()
 
 
 def fetch(connection) -> SyncRun:

@@ -8,17 +8,17 @@ from django.utils.http import parse_http_date
 
 from connections.platforms.noths.sandbox.data import generate_orders, touch_orders
 from connections.platforms.noths.sandbox.models import iso
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 from .sandbox_helpers import ACCEPT_FORM, api_get, api_post, ids
 
-pytestmark = pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"])
+pytestmark = BEHIND_AND_AHEAD
 
 
 @pytest.fixture
 def clock(account, hours):
     """The account's clock set `hours` from the real time; returns that offset."""
-    account.clock_offset_minutes = hours * 60
-    account.save()
+    set_clock(account, hours)
     return timedelta(hours=hours)
 
 

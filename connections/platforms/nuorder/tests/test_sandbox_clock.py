@@ -8,18 +8,18 @@ from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from connections.platforms.nuorder.sandbox import data as nuorder_data
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 from .sandbox_helpers import account_of, call, make_app
 
-pytestmark = [pytest.mark.django_db, pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"])]
+pytestmark = [pytest.mark.django_db, BEHIND_AND_AHEAD]
 
 
 @pytest.fixture
 def brand(hours):
     creds = make_app()
     account = account_of(creds)
-    account.clock_offset_minutes = hours * 60
-    account.save()
+    set_clock(account, hours)
     nuorder_data.generate_orders(account, 3, statuses=("approved",), seed=1)
     return creds
 

@@ -7,25 +7,19 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 
 from connections import services
-from connections.models import Connection
 from connections.platforms.partner.sandbox.data import create_chain, create_order, generate_orders, set_status
 from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID, make_partner_connection
-from connections.sync import execute, request_sync
 from orders.models import Order
-from sandbox.models import SandboxAccount
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
+from tests.support.syncs import scheduled_sync as sync
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"]),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), BEHIND_AND_AHEAD]
 
 
 @pytest.fixture(autouse=True)
 def quick(settings):
-    cache.clear()
     settings.PLATFORM_HTTP_ATTEMPTS = 1
     settings.PARTNER_PAGE_SIZE = 10
 
@@ -38,20 +32,12 @@ def portal_orders(connection) -> dict[str, str]:
     return dict(Order.objects.filter(connection=connection).values_list("external_id", "platform_status"))
 
 
-def sync(connection):
-    run, _ = request_sync(Connection.objects.get(pk=connection.pk), trigger="scheduled", enqueue=False)
-    run = execute(run.pk)
-    assert run.status == "succeeded", run.error
-    return run
-
-
 def test_syncs_alone_bring_every_order_and_move(live_server, merchant, hours):
     connection = make_partner_connection(merchant, base_url=f"{live_server.url}/sandbox/partner")
     chain = create_chain(
         "Clock Grocer", chain_id=PARTNER_CHAIN_ID, token="partner-static-token-0001", vendor_ids=("v-1",)
     )
-    SandboxAccount.objects.filter(pk=chain.account_id).update(clock_offset_minutes=hours * 60)
-    chain.account.refresh_from_db()
+    set_clock(chain.account, hours)
     services.test_connection(connection)  # as Add Account does: the platform's clock is measured
     connection.refresh_from_db()
     assert abs(connection.clock_offset_seconds - hours * 3600) <= 2

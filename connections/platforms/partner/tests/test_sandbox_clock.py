@@ -7,18 +7,17 @@ from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from connections.platforms.partner.sandbox import data as partner_data
-from sandbox.models import SandboxAccount
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 from .sandbox_helpers import api_get, make_chain, make_order, order_path, stamp
 
-pytestmark = [pytest.mark.django_db, pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"])]
+pytestmark = [pytest.mark.django_db, BEHIND_AND_AHEAD]
 
 
 @pytest.fixture
 def chain(hours):
     chain = make_chain()
-    SandboxAccount.objects.filter(pk=chain.account_id).update(clock_offset_minutes=hours * 60)
-    chain.account.refresh_from_db()
+    set_clock(chain.account, hours)
     return chain
 
 

@@ -8,19 +8,18 @@ from django.utils.http import parse_http_date
 
 from connections.platforms.shopify.sandbox import data as shopify_data
 from connections.platforms.shopify.sandbox import render
-from sandbox.models import SandboxAccount
+from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 from .sandbox_helpers import data_of, gql, make_order, make_shop
 
-pytestmark = [pytest.mark.django_db, pytest.mark.parametrize("hours", [-3, 3], ids=["behind", "ahead"])]
+pytestmark = [pytest.mark.django_db, BEHIND_AND_AHEAD]
 UPDATED = "query($query: String) { orders(first: 10, sortKey: UPDATED_AT, query: $query) { nodes { name updatedAt } } }"
 
 
 @pytest.fixture
 def shop(hours):
     shop = make_shop(bucket_size=100_000, restore_rate=100_000)
-    SandboxAccount.objects.filter(pk=shop.account_id).update(clock_offset_minutes=hours * 60)
-    shop.account.refresh_from_db()
+    set_clock(shop.account, hours)
     return shop
 
 
