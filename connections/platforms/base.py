@@ -8,7 +8,7 @@ optional parts (`parts`, `deliveries`) and these dataclasses only.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +35,13 @@ class OrderStatus(enum.StrEnum):
     REFUNDED = "refunded"
     ARCHIVED = "archived"
     UNKNOWN = "unknown"
+
+
+# An order still under way, which the platform may yet change: what a reconciliation reads back.
+# (UNKNOWN too: a state the portal could not place is worth asking about again.)
+OPEN_STATUSES = frozenset(
+    {OrderStatus.DRAFT, OrderStatus.PENDING, OrderStatus.ACCEPTED, OrderStatus.READY, OrderStatus.UNKNOWN}
+)
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,37 @@ class OrderPage:
     cursor: dict[str, Any]
     invalid: list[InvalidRecord] = field(default_factory=list)
     total: int | None = None  # the platform's count for the whole fetch, when it says
+
+
+@dataclass(frozen=True)
+class HeldOrders:
+    """What the portal holds, for a reconciliation to check against the platform (`parts.Reconciliation`)."""
+
+    # The orders the portal holds as open and this pass has not checked yet: each must be read back.
+    open: frozenset[str]
+    # The platform's update time of each open or recent copy the portal holds (or saw and did not
+    # import): a platform that can list update times alone reads in full only the orders that differ.
+    versions: Mapping[str, datetime | None]
+    # Orders placed since then are read again too, whatever their state.
+    since: datetime
+
+
+@dataclass(frozen=True)
+class ReconcilePage:
+    """One page of a reconciliation. `cursor` is where the pass resumes once this page is committed."""
+
+    records: list[OrderRecord]
+    cursor: dict[str, Any] | None
+    invalid: list[InvalidRecord] = field(default_factory=list)
+    # Orders the platform shows at the update time the portal holds: checked, nothing to read.
+    same: list[str] = field(default_factory=list)
+    # Orders asked for by id that the platform does not have (any more).
+    gone: list[str] = field(default_factory=list)
+
+    def ids(self) -> set[str]:
+        """Every order this page accounts for."""
+        found = {r.external_id for r in self.records} | set(self.same) | set(self.gone)
+        return found | {r.external_id for r in self.invalid if r.external_id}
 
 
 @dataclass(frozen=True)

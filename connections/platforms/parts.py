@@ -3,18 +3,29 @@
 A platform sets the parts it has (`acceptance = MyAcceptance()` in its class); the portal
 offers the capability exactly where the part is set: the auto-accept option and the
 Accept button, the push-tracking option and its dispatch form's words, the dispatch
-note link, the authorization card, the order page's update section. Each part keeps
-its own words, so the pages never name a platform. Webhooks are the part in
-`deliveries`.
+note link, the authorization card, the order page's update section, the scheduled
+reconciliation. Each part keeps its own words, so the pages never name a platform.
+Webhooks are the part in `deliveries`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
 
-from .base import AcceptRequest, ActionResult, OrderStatus, PlatformContext, ShipmentRequest
+from .base import (
+    AcceptRequest,
+    ActionResult,
+    HeldOrders,
+    OrderRecord,
+    OrderStatus,
+    PlatformContext,
+    ReconcilePage,
+    ShipmentRequest,
+)
+from .errors import PlatformError
 
 
 class Acceptance:
@@ -128,3 +139,56 @@ class OrderUpdates:
     def send(self, ctx: PlatformContext, external_id: str, payload: dict[str, Any]) -> ActionResult:
         """Send one update; sending the same payload again must be harmless (a retry)."""
         raise NotImplementedError
+
+
+class Reconciliation:
+    """Reading again what the portal holds as open, and the last days' orders, to repair what the
+    incremental feed missed: a change that did not move the order's update time, a dropped
+    webhook, an order that slid past a window.
+
+    The engine calls `pages`: first the platform's `listing` (its open orders and those placed
+    since `held.since`, the cheapest way it allows: a list filtered by state or date, in pages),
+    then every order of `held.open` the listing did not account for, by id (`read`, in batches of
+    `batch`): one that is no longer open there (cancelled, shipped) is updated that way. Each page
+    goes through the same ingest path; its cursor is where the pass resumes. A resumed pass is
+    given only the open orders it has not checked yet, so it never reads one back twice.
+    """
+
+    # Orders read by id per page.
+    batch: ClassVar[int] = 50
+    # How often a new connection is checked unless the merchant chooses otherwise: once a day.
+    interval_minutes: ClassVar[int] = 1440
+
+    def pages(self, ctx: PlatformContext, held: HeldOrders, cursor: dict[str, Any] | None) -> Iterator[ReconcilePage]:
+        cursor = cursor or {}
+        seen: set[str] = set()
+        if not cursor.get("listed"):
+            for page in self.listing(ctx, held, cursor.get("listing")):
+                seen |= page.ids()
+                after = {"listed": True} if page.cursor is None else {"listing": page.cursor}
+                yield replace(page, cursor=after)
+        left = sorted(held.open - seen)
+        for start in range(0, len(left), self.batch):
+            yield replace(self.read(ctx, left[start : start + self.batch]), cursor={"listed": True})
+
+    def listing(self, ctx: PlatformContext, held: HeldOrders, cursor: dict[str, Any] | None) -> Iterator[ReconcilePage]:
+        """The platform's open orders and those placed since `held.since`, page by page; the last
+        page's cursor is None."""
+        raise NotImplementedError
+
+    def read(self, ctx: PlatformContext, external_ids: Sequence[str]) -> ReconcilePage:
+        """These orders as the platform holds them now; those it does not have are `gone`."""
+        raise NotImplementedError
+
+
+def one_by_one(fetch: Callable[[str], OrderRecord], external_ids: Sequence[str]) -> ReconcilePage:
+    """`Reconciliation.read` for a platform that reads orders only one at a time: each fetched, a 404 gone."""
+    records, gone = [], []
+    for external_id in external_ids:
+        try:
+            records.append(fetch(external_id))
+        except PlatformError as exc:
+            if exc.status != 404:
+                raise
+            gone.append(external_id)
+    return ReconcilePage(records=records, cursor=None, gone=gone)

@@ -16,7 +16,7 @@ from django.conf import settings
 from .base import AccountFacts, CredentialField, OptionField, OrderPage, OrderRecord, PlatformContext
 from .deliveries import Deliveries
 from .errors import AuthError, PlatformFailure, RateLimited, TransientError
-from .parts import Acceptance, Authorization, DispatchNotes, OrderUpdates, Shipments
+from .parts import Acceptance, Authorization, DispatchNotes, OrderUpdates, Reconciliation, Shipments
 
 
 class Platform:
@@ -44,6 +44,7 @@ class Platform:
     authorization: Authorization | None = None
     deliveries: Deliveries | None = None
     order_updates: OrderUpdates | None = None
+    reconciliation: Reconciliation | None = None
 
     # -- the verbs ------------------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
