@@ -28,6 +28,7 @@ from django.conf import settings
 
 from ..base import (
     DEFAULT_IMPORT_DAYS,
+    OPEN_STATUSES,
     AcceptRequest,
     AccountFacts,
     ActionResult,
@@ -37,6 +38,7 @@ from ..base import (
     OrderPage,
     OrderRecord,
     PlatformContext,
+    ReconcilePage,
     ShipmentRequest,
     first_help,
 )
@@ -44,11 +46,11 @@ from ..clock import PlatformClock
 from ..dates import business_days_from
 from ..errors import PlatformError, TransientError
 from ..http import PlatformClient
-from ..parts import Acceptance, DispatchNotes, Shipments
+from ..parts import Acceptance, DispatchNotes, Reconciliation, Shipments
 from ..platform import Platform
 from ..values import utc_datetime
 from . import words
-from .orders import normalize_order, total_count, unwrap
+from .orders import STATE_MAP, normalize_order, total_count, unwrap
 
 PAGE_SIZE_MAX = 250
 LIST = "/api/v1/orders"
@@ -136,6 +138,54 @@ class NothsDispatchNotes(DispatchNotes):
         return client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
 
 
+OPEN_STATES = ",".join(state for state, status in STATE_MAP.items() if status in OPEN_STATUSES)
+CLOSED_STATES = ",".join(state for state, status in STATE_MAP.items() if status not in OPEN_STATUSES)
+
+
+class NothsReconciliation(Reconciliation):
+    """NOTHS lists by state and by `updated_at`, and by ids: every open order (placed, accepted),
+    then the closed ones updated since the reconciliation's days (every order placed since then
+    among them), in windows that end when the pass starts, so they only shrink while we page, as
+    the sync's do; then the open orders the portal holds that neither brought, by `ids`, a page at
+    a time. An enquiry does not move `updated_at` (platforms/noths.md §2.1), so only this sees it."""
+
+    @property
+    def batch(self) -> int:
+        return NothsPlatform.page_size()
+
+    def listing(self, ctx, held, cursor):
+        api = client(ctx)
+        if cursor is None:
+            end = _iso(ctx.clock.now() - timedelta(seconds=settings.SYNC_SETTLE_SECONDS))
+            cursor = {"states": OPEN_STATES, "window": _window(None, end), "since": _iso(held.since)}
+        if cursor["states"] == OPEN_STATES:
+            for orders, invalid, _, after in _window_pages(api, {"state": OPEN_STATES}, cursor["window"]):
+                if after is None:
+                    cursor = {
+                        **cursor,
+                        "states": CLOSED_STATES,
+                        "window": _window(cursor["since"], cursor["window"]["to"]),
+                    }
+                    after_page = cursor
+                else:
+                    after_page = {**cursor, "window": after}
+                yield ReconcilePage(records=orders, invalid=invalid, cursor=after_page)
+        for orders, invalid, _, after in _window_pages(api, {"state": CLOSED_STATES}, cursor["window"]):
+            yield ReconcilePage(
+                records=orders, invalid=invalid, cursor=None if after is None else {**cursor, "window": after}
+            )
+
+    def read(self, ctx, external_ids):
+        wanted = [i for i in external_ids if str(i).isdigit()]
+        orders, invalid = [], []
+        if wanted:
+            body = client(ctx).get_json("/api/v1/orders", {"ids": ",".join(wanted), "per_page": len(wanted)})
+            orders, invalid = _records(body)
+        found = {r.external_id for r in orders}
+        gone = [i for i in external_ids if i not in found]
+        return ReconcilePage(records=orders, invalid=invalid, cursor=None, gone=gone)
+
+
 class NothsPlatform(Platform):
     key = "noths"
     name = "Not On The High Street"
@@ -187,6 +237,7 @@ class NothsPlatform(Platform):
     acceptance = NothsAcceptance()
     shipments = NothsShipments()
     dispatch_notes = NothsDispatchNotes()
+    reconciliation = NothsReconciliation()
     auth_help = (
         "NOTHS did not accept this token. In your NOTHS admin go to Settings \u2192 API Tokens, "
         "click Generate Token, and paste the new token into Consumer Key exactly, without spaces. "
@@ -228,16 +279,8 @@ class NothsPlatform(Platform):
                 window = _ended_by_noths(window, ctx.clock)
                 moved_back = _moved_back(cursor, ctx.clock)
             total = total_count(body)
-            records = body.get("data")
-            if not isinstance(records, list):
-                raise TransientError("NOTHS sent an order list without its \u201cdata\u201d array.")
-            orders, invalid = [], []
-            for record in records:
-                if isinstance(record, dict) and record.get("id") not in (None, ""):
-                    orders.append(OrderRecord(str(record["id"]), record, normalize_order))
-                else:
-                    invalid.append(InvalidRecord(_reference(record), "unreadable NOTHS order: no id"))
-
+            orders, invalid = _records(body)
+            records = body["data"]
             next_offset, window = _next_position(window, records, total)
             if moved_back:
                 # NOTHS's clock was set back since the last pass: its changes since carry earlier times.
@@ -338,6 +381,52 @@ def _pass_newest(window: dict[str, Any], records: list, clock: PlatformClock) ->
 
 def _offset(clock: PlatformClock) -> float | None:
     return round(clock.offset, 1) if clock.offset is not None else None
+
+
+def _window(start: str | None, end: str) -> dict[str, Any]:
+    """A window of `updated_at` (no start: from the beginning) before its first page."""
+    return {"from": start, "to": end, "offset": 0, "total": None}
+
+
+def _window_pages(
+    api: PlatformClient, filters: dict[str, str], window: dict[str, Any]
+) -> Iterator[tuple[list[OrderRecord], list[InvalidRecord], int, dict[str, Any] | None]]:
+    """The orders of an `updated_at` window (and `filters`), oldest placed first, by offset:
+    (orders, invalid records, the total, the window to resume from, None after its last page).
+
+    The window's end is fixed, so its orders can only leave it while we page (`_next_position`)."""
+    per_page = NothsPlatform.page_size()
+    while True:
+        params = {
+            **filters,
+            "updated_at[to]": window["to"],
+            "offset": window["offset"],
+            "per_page": per_page,
+            "sort": "placed_at",
+            "dir": "asc",
+        }
+        if window["from"]:
+            params["updated_at[from]"] = window["from"]
+        body = api.get_json("/api/v1/orders", params)
+        total = total_count(body)
+        orders, invalid = _records(body)
+        next_offset, window = _next_position(window, body["data"], total)
+        yield orders, invalid, total, (None if next_offset is None else window)
+        if next_offset is None:
+            return
+
+
+def _records(body: dict[str, Any]) -> tuple[list[OrderRecord], list[InvalidRecord]]:
+    records = body.get("data")
+    if not isinstance(records, list):
+        raise TransientError("NOTHS sent an order list without its \u201cdata\u201d array.")
+    orders, invalid = [], []
+    for record in records:
+        if isinstance(record, dict) and record.get("id") not in (None, ""):
+            orders.append(OrderRecord(str(record["id"]), record, normalize_order))
+        else:
+            invalid.append(InvalidRecord(_reference(record), "unreadable NOTHS order: no id"))
+    return orders, invalid
 
 
 def _next_position(window: dict[str, Any], records: list, total: int) -> tuple[int | None, dict[str, Any]]:

@@ -427,13 +427,19 @@ def product_title(product_id: int) -> str:
 
 
 def touch_orders(
-    account: SandboxAccount, noths_ids=None, *, count: int | None = None, new_state: str | None = None
+    account: SandboxAccount,
+    noths_ids=None,
+    *,
+    count: int | None = None,
+    new_state: str | None = None,
+    at: datetime | None = None,
 ) -> int:
     """Simulate changes made on NOTHS: bump updated_at to now (optionally moving the state).
 
     Touches the orders in `noths_ids`, or `count` random ones, or (neither given) all of
     the account's. No state rules are checked: this is NOTHS's side, not the seller's.
-    Returns how many orders changed.
+    `at`: when NOTHS records the change instead of now; an earlier time is a change written
+    late, behind an `updated_at` window a sync has already read. Returns how many orders changed.
     """
     if new_state is not None and new_state not in NOTHS_STATES:
         raise ValueError(f"new_state must be one of {', '.join(NOTHS_STATES)}")
@@ -442,7 +448,7 @@ def touch_orders(
         orders = orders.filter(noths_id__in=list(noths_ids))
     if count is not None:
         orders = orders.order_by("?")[:count]
-    moment = now(account)
+    moment = at or now(account)
     with transaction.atomic():
         touched = list(orders)
         for order in touched:

@@ -71,11 +71,15 @@ class SandboxNothsOrder(models.Model):
     class Meta:
         ordering = ["-placed_at", "-noths_id"]
         indexes = [
-            models.Index(fields=["account", "updated_at"], name="sandbox_noths_acct_updated"),
-            # (account, placed_at, noths_id) serves the default sort; updated_at on the end
-            # makes it cover the adapter's query too (an updated_at window sorted by
-            # placed_at), so a deep page skips index entries instead of whole rows.
-            models.Index(fields=["account", "placed_at", "noths_id", "updated_at"], name="sandbox_noths_acct_placed"),
+            # state on the end: a count of a window filtered by state reads the index alone.
+            models.Index(fields=["account", "updated_at", "state"], name="sandbox_noths_acct_updated"),
+            # (account, placed_at, noths_id) serves the default sort; updated_at and state on
+            # the end make it cover the adapter's queries too (an updated_at window sorted by
+            # placed_at, the reconciliation's filtered by state as well), so a deep page skips
+            # index entries instead of whole rows.
+            models.Index(
+                fields=["account", "placed_at", "noths_id", "updated_at", "state"], name="sandbox_noths_acct_placed"
+            ),
         ]
 
     def __str__(self):
