@@ -216,6 +216,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         "last_error_at",
         "consecutive_failures",
         "next_sync_at",
+        "next_reconcile_at",
         "account_facts",
         "last_checked_at",
         "webhook_id",
@@ -539,6 +540,7 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_display = (
         "pk",
         "connection",
+        "kind",
         "trigger",
         "status",
         "queued_at",
@@ -548,9 +550,11 @@ class SyncRunAdmin(admin.ModelAdmin):
         "unchanged",
         "skipped",
         "retries_column",
+        "checked",
     )
     list_filter = (
         merchant_filter("connection__merchant"),
+        "kind",
         "status",
         RetriedFilter,
         "trigger",

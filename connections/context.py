@@ -15,6 +15,7 @@ def platform_context(
     *,
     inline: bool = False,
     faults: FaultLog | None = None,
+    share: float = 1.0,
 ) -> PlatformContext:
     """The stored credentials (decrypted) unless others are given, the host, the options.
 
@@ -24,6 +25,7 @@ def platform_context(
     said at once, not waited out (`HostThrottle`, for a platform with a budget per host).
 
     `faults`: where the adapter's clients report the passing faults they absorb (a sync run's or a push's).
+    `share`: the part of that budget the caller may use (a reconciliation leaves the rest to syncs).
     """
     if credentials is None:
         credentials = connection.stored_credentials()
@@ -35,7 +37,7 @@ def platform_context(
         options=dict(connection.platform_options or {}),
         import_from=connection.import_from,
         label=f"connection {connection.pk}",
-        throttle=HostThrottle(per_minute, inline=inline) if per_minute else None,
+        throttle=HostThrottle(per_minute, inline=inline, share=share) if per_minute else None,
         # Staff typed this host: each request checks where it goes (connections/platforms/outbound.py).
         check_host=bool(connection.base_url_override),
         faults=faults,

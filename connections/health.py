@@ -220,6 +220,32 @@ def after_sync(connection: Connection, run: SyncRun, failure: Exception | None, 
         report(connection, Cause.REPEATED_FAILURES, f"{failures} fetches in a row failed. The last: {message}")
 
 
+def after_reconcile(connection: Connection, run: SyncRun, failure: Exception | None) -> None:
+    """A reconciliation ended: a refusal opens its problem as a sync's would; many repairs open the
+    problem that the incremental feed loses changes, and a pass that repairs nothing closes it."""
+    if failure is not None and (cause := CAUSE_BY_KIND.get(getattr(failure, "kind", ""))):
+        report(connection, cause, run.error or str(failure))
+    if failure is None:
+        resolve(connection, *CLEARED_BY_CHECK)
+    if run.repaired > settings.RECONCILE_PROBLEM_THRESHOLD:
+        report(connection, Cause.SYNC_MISSES_CHANGES, missed_changes_words(connection, run))
+    elif failure is None and not run.repaired:
+        resolve(connection, Cause.SYNC_MISSES_CHANGES)
+
+
+def missed_changes_words(connection: Connection, run: SyncRun) -> str:
+    platform = connection.adapter.short_name
+    return (
+        f"The check of your open and recent orders repaired {run.repaired:,} that the regular sync had missed "
+        f"({run.updated:,} out of date, {run.created:,} missing). They are right now; {platform} is not reporting "
+        f"every change to the regular sync, so the check keeps catching them{_for_example(run.repaired_examples)}."
+    )
+
+
+def _for_example(numbers: list[str]) -> str:
+    return f" (for example {', '.join(numbers[:5])})" if numbers else ""
+
+
 def check_webhook_silence(now=None) -> int:
     """The tick's part: a webhook connection silent far beyond its rhythm has a problem; returns how many."""
     now = now or timezone.now()

@@ -33,6 +33,15 @@ SYNC_INTERVAL_CHOICES = [
     (1440, "Once a day"),
 ]
 
+# How often the open orders are read again (a platform with a `reconciliation` part).
+RECONCILE_INTERVAL_CHOICES = [
+    (60, "Every hour"),
+    (360, "Every 6 hours"),
+    (1440, "Once a day"),
+    (10080, "Once a week"),
+]
+DEFAULT_RECONCILE_MINUTES = 1440
+
 
 # The options a merchant chooses for a connection (the form and admin show these).
 SYNC_OPTION_FIELDS = (
@@ -42,6 +51,8 @@ SYNC_OPTION_FIELDS = (
     "import_from",
     "auto_accept",
     "push_tracking",
+    "reconcile",
+    "reconcile_interval_minutes",
 )
 
 
@@ -83,6 +94,12 @@ class Connection(models.Model):
     auto_accept = models.BooleanField(default=False)
     push_tracking = models.BooleanField(default=True)
     platform_options = models.JSONField(default=dict, blank=True)
+    reconcile = models.BooleanField(
+        default=True, help_text="Read the open orders again now and then, and repair what the syncs missed."
+    )
+    reconcile_interval_minutes = models.PositiveIntegerField(
+        default=DEFAULT_RECONCILE_MINUTES, choices=RECONCILE_INTERVAL_CHOICES
+    )
 
     cursor = models.JSONField(null=True, blank=True, editable=False)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -90,6 +107,8 @@ class Connection(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     next_sync_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    # When the scheduler next starts a reconciliation (None while one runs; the tick sets it when missing).
+    next_reconcile_at = models.DateTimeField(null=True, blank=True, editable=False)
     account_facts = models.JSONField(default=dict, blank=True, editable=False)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The platform's clock against the portal's, as the Date of its answers said when last measured
@@ -192,6 +211,18 @@ class Connection(models.Model):
             return now + timedelta(minutes=self.sync_interval_minutes)
         return None
 
+    @property
+    def reconciles(self) -> bool:
+        """Whether the scheduler reads this connection's open orders again (its setting, its platform)."""
+        return self.reconcile and self.adapter.reconciliation is not None
+
+    def schedule_next_reconcile(self, now=None):
+        """The next reconciliation's time, or None when it is off or the connection is not active."""
+        now = now or timezone.now()
+        if self.reconciles and self.is_active:
+            return now + timedelta(minutes=self.reconcile_interval_minutes)
+        return None
+
 
 class Credential(models.Model):
     """A connection's credentials. The values are encrypted at rest and never shown back.
@@ -241,11 +272,18 @@ def hint(value: str) -> str:
 
 
 class SyncRun(models.Model):
-    """One fetch of a connection's orders: what the status page and progress bar read."""
+    """One fetch of a connection's orders, or one reconciliation: what the status page and progress bar read."""
+
+    class Kind(models.TextChoices):
+        SYNC = "sync", "Fetch"
+        RECONCILE = "reconcile", "Check of open orders"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        # A reconciliation that stepped aside for a sync, or for the platform's rate limit: it goes
+        # on from its last page after them. Not active, so the sync may run meanwhile.
+        WAITING = "waiting", "Waiting"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Stopped"
@@ -262,6 +300,7 @@ class SyncRun(models.Model):
     MAX_CLAIMS = 5
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SYNC)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
     full_resync = models.BooleanField(default=False, help_text="Start from the import-from date, not the cursor.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -285,6 +324,13 @@ class SyncRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # A reconciliation's findings: the orders it compared with the platform's copy (its `created`
+    # are the missing orders it added, its `updated` the stale ones it repaired), and the open orders
+    # the platform no longer has.
+    checked = models.PositiveIntegerField(default=0)
+    gone = models.PositiveIntegerField(default=0)
+    # The numbers of the first orders a reconciliation repaired.
+    repaired_examples = models.JSONField(default=list, blank=True)
     # {"reason": {"count": n, "examples": ["order number", ...]}}
     skipped_reasons = models.JSONField(default=dict, blank=True)
     # The passing faults its requests' retries absorbed (connections/platforms/faults.py), e.g.
@@ -356,6 +402,26 @@ class SyncRun(models.Model):
             if isinstance(entry, dict)
         ]
         return sorted(rows, key=lambda row: -row["count"])
+
+    @property
+    def is_reconciliation(self) -> bool:
+        return self.kind == self.Kind.RECONCILE
+
+    @property
+    def repaired(self) -> int:
+        """What a reconciliation repaired: the missing orders it added and the stale ones it updated."""
+        return self.created + self.updated
+
+    @property
+    def findings(self) -> str:
+        """A reconciliation's findings in words: "checked 4,120 orders, 0 missing, 0 stale"."""
+        if self.repaired:
+            said = f"repaired {self.updated:,} stale, {self.created:,} missing, of {self.checked:,} checked"
+        else:
+            said = f"checked {self.checked:,} order{'s' if self.checked != 1 else ''}, 0 missing, 0 stale"
+        if self.gone:
+            said += f"; {self.gone:,} no longer on the platform"
+        return said
 
     @property
     def progress_percent(self) -> int | None:
@@ -481,6 +547,7 @@ class Problem(models.Model):
         REPEATED_FAILURES = "repeated_failures", "Repeated failures"
         WEBHOOK_SILENT = "webhook_silent", "Webhooks silent"
         CREDENTIALS_UNREADABLE = "credentials_unreadable", "Credentials unreadable (FERNET_KEYS)"
+        SYNC_MISSES_CHANGES = "sync_misses_changes", "Syncs missing changes"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="problems")
     cause = models.CharField(max_length=30, choices=Cause.choices)

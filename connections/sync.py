@@ -72,17 +72,7 @@ def request_sync(
     if not connection.is_active:
         raise SyncRefused(not_active_reason(connection))
     try:
-        with transaction.atomic():
-            run = SyncRun.objects.create(
-                connection=connection,
-                trigger=trigger,
-                full_resync=full,
-                requested_by=user if user is not None and user.is_authenticated else None,
-            )
-            # The schedule is set again when the run ends; until then the tick leaves it be.
-            Connection.objects.filter(pk=connection.pk).update(next_sync_at=None)
-            if enqueue:
-                transaction.on_commit(lambda: enqueue_run(run.pk))
+        run = queue_run(connection, "next_sync_at", user=user, enqueue=enqueue, trigger=trigger, full_resync=full)
         return run, True
     except IntegrityError:
         run = SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).first()
@@ -90,7 +80,26 @@ def request_sync(
             return request_sync(connection, trigger=trigger, user=user, full=full, enqueue=enqueue)
         if run in stale_runs():
             requeue(run)
+        if run.kind == SyncRun.Kind.RECONCILE:
+            # A reconciliation steps aside for a due sync at its next page (connections.reconcile).
+            Connection.objects.filter(pk=connection.pk).update(next_sync_at=timezone.now())
         return run, False
+
+
+def queue_run(connection: Connection, schedule: str, *, user, enqueue: bool, **fields) -> SyncRun:
+    """A new queued run of the connection (IntegrityError while another is active). Its `schedule`
+    field (the connection's next time for such runs) is set again when it ends; until then the tick
+    leaves it be."""
+    with transaction.atomic():
+        run = SyncRun.objects.create(
+            connection=connection,
+            requested_by=user if user is not None and user.is_authenticated else None,
+            **fields,
+        )
+        Connection.objects.filter(pk=connection.pk).update(**{schedule: None})
+        if enqueue:
+            transaction.on_commit(lambda: enqueue_run(run.pk))
+    return run
 
 
 def not_active_reason(connection: Connection) -> str:
@@ -153,6 +162,26 @@ def _give_up(run: SyncRun) -> None:
     log.error("Sync run %s abandoned after %s claims.", run.pk, run.claims)
 
 
+def wake_waiting(connection_id: int) -> int:
+    """A run that stepped aside for another (a reconciliation, for a sync) goes on from its last page,
+    once no run of the connection is active and any wait it was given is over. Returns 1 or 0."""
+    now = timezone.now()
+    waiting = SyncRun.objects.filter(connection_id=connection_id, status=SyncRun.Status.WAITING)
+    pk = waiting.exclude(retry_at__gt=now).values_list("pk", flat=True).first()
+    if pk is None:
+        return 0
+    try:
+        with transaction.atomic():
+            if not SyncRun.objects.filter(pk=pk, status=SyncRun.Status.WAITING).update(
+                status=SyncRun.Status.QUEUED, enqueued_at=now, retry_at=None
+            ):
+                return 0
+            transaction.on_commit(lambda: enqueue_run(pk))
+    except IntegrityError:  # another run is active: its end wakes this one
+        return 0
+    return 1
+
+
 def repair_stuck_connections() -> int:
     """A connection shown as syncing with no active run (its run was abandoned) is idle again."""
     stuck = Connection.objects.filter(status=Connection.Status.SYNCING).exclude(sync_runs__status__in=SyncRun.ACTIVE)
@@ -181,38 +210,52 @@ def claim(run_id: int, token: uuid.UUID) -> bool:
 
 def execute(run_id: int) -> SyncRun | None:
     """Run a queued sync to the end. Returns the finished run, or None if not ours to run."""
+    return run_claimed(run_id, "Sync run", _page_through, _finish)
+
+
+def run_claimed(run_id: int, name: str, page_through, finish, wait=None, share: float = 1.0) -> SyncRun | None:
+    """Claim a queued run, page through it, record how it ended. Returns the run, or None if not ours.
+
+    `page_through(run, connection, context, token, faults)` returns False when the run stepped aside
+    to go on later (a reconciliation), which is not an end; `finish(run, token, failure, faults)`
+    records the end; `wait(run, token, limited)`, when given, waits out a long rate limit instead of
+    ending the run. `share`: the part of a host's request budget the run may use."""
     token = uuid.uuid4()
     if not claim(run_id, token):
-        log.info("Sync run %s is finished or held by another worker; nothing to do.", run_id)
+        log.info("%s %s is finished or held by another worker; nothing to do.", name, run_id)
         return None
     with heartbeat.kept(run_id, token):
-        return _execute_claimed(run_id, token)
+        return _execute_claimed(run_id, token, name, page_through, finish, wait, share)
 
 
-def _execute_claimed(run_id: int, token: uuid.UUID) -> SyncRun | None:
+def _execute_claimed(run_id: int, token: uuid.UUID, name: str, page_through, finish, wait, share: float):
     run = SyncRun.objects.select_related("connection__merchant").get(pk=run_id)
     connection = run.connection
     if not Connection.objects.live().filter(pk=connection.pk).update(status=Connection.Status.SYNCING):
-        _finish(run, token, failure=Stopped(f"The connection was {connection.get_status_display().lower()}."))
+        finish(run, token, failure=Stopped(f"The connection was {connection.get_status_display().lower()}."))
         return SyncRun.objects.get(pk=run_id)
     faults = FaultLog(run.retries)
     context = None
     try:
-        context = platform_context(connection, faults=faults)
-        _page_through(run, connection, context, token, faults)
+        context = platform_context(connection, faults=faults, share=share)
+        complete = page_through(run, connection, context, token, faults)
     except LeaseLost:
-        log.warning("Sync run %s was taken over by another worker; this worker stops.", run_id)
+        log.warning("%s %s was taken over by another worker; this worker stops.", name, run_id)
         return None
     except (PlatformFailure, Stopped) as exc:
-        _finish(run, token, failure=exc, faults=faults)
+        if wait is not None and isinstance(exc, RateLimited):
+            wait(run, token, exc)
+        else:
+            finish(run, token, failure=exc, faults=faults)
     except CredentialsUnreadable as exc:
-        health.log_unreadable(connection, f"sync run {run_id}")
-        _finish(run, token, failure=exc, faults=faults)
+        health.log_unreadable(connection, f"{name.lower()} {run_id}")
+        finish(run, token, failure=exc, faults=faults)
     except Exception as exc:
-        log.exception("Sync run %s failed with an unexpected error", run_id)
-        _finish(run, token, failure=exc, faults=faults)
+        log.exception("%s %s failed with an unexpected error", name, run_id)
+        finish(run, token, failure=exc, faults=faults)
     else:
-        _finish(run, token, faults=faults)
+        if complete is not False:
+            finish(run, token, faults=faults)
     finally:
         if context is not None:  # what the platform's answers said of its clock, whatever the outcome
             clock.note(connection, context.clock)
@@ -296,6 +339,7 @@ def _finish(run: SyncRun, token: uuid.UUID, failure: Exception | None = None, fa
         if conn_fields and Connection.objects.live().filter(pk=connection.pk).update(**conn_fields):
             run.error = run_fields.get("error", "")
             health.after_sync(connection, run, failure, conn_fields.get("consecutive_failures", 0))
+        wake_waiting(connection.pk)
 
 
 def describe_failure(connection: Connection, failure: Exception, run: SyncRun) -> tuple[str, str]:

@@ -76,8 +76,12 @@ class HostThrottle:
         clock=None,
         *,
         inline: bool = False,
+        share: float = 1.0,
     ):
         self.per_minute = per_minute
+        # A caller that may use only part of the budget (a reconciliation) takes a slot only while
+        # the window has more than the rest left, so the others always find theirs.
+        self.share = min(1.0, max(0.0, share))
         self.max_wait = max_wait if max_wait is not None else settings.PLATFORM_MAX_INLINE_WAIT
         self.max_queue = settings.PLATFORM_MAX_INLINE_WAIT if inline else MAX_QUEUE_SECONDS
         self.sleep = sleep
@@ -85,7 +89,7 @@ class HostThrottle:
         self.window = WINDOW  # read here, not at import, so a test may shorten it
 
     def acquire(self, host: str) -> None:
-        budget = window_budget(self.per_minute, self.window)
+        budget = max(1, int(window_budget(self.per_minute, self.window) * self.share))
         queued = 0.0
         while True:
             now = self.clock()

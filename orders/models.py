@@ -53,6 +53,8 @@ class Order(models.Model):
     items_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     first_seen_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When a reconciliation last compared this order with the platform's copy (the start of its pass).
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-placed_at", "-id"]

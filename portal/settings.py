@@ -325,6 +325,22 @@ if SYNC_LOST_SECONDS < 1:
 # is further than this from the portal's, either way.
 CLOCK_SKEW_WARN_SECONDS = env.int("CLOCK_SKEW_WARN_SECONDS", default=120)
 
+# --- Reconciliation (connections/reconcile.py) ---------------------------------------
+# Each connection reads its open orders again on its own schedule (its reconcile options);
+# these say how. Orders placed in the last RECONCILE_DAYS days are read again too, whatever
+# their state.
+RECONCILE_DAYS = env.int("RECONCILE_DAYS", default=3)
+# A reconciliation that repairs more orders than this opens a problem (the platform's
+# incremental feed loses changes); one that repairs none closes it.
+RECONCILE_PROBLEM_THRESHOLD = env.int("RECONCILE_PROBLEM_THRESHOLD", default=5)
+# The share of a platform host's request budget (a platform with requests_per_minute) that a
+# reconciliation may use, so the syncs, pushes and Test connection keep the rest.
+RECONCILE_BUDGET_SHARE = env.float("RECONCILE_BUDGET_SHARE", default=0.5)
+# After this many seconds of work a reconciliation hands its worker back to the queue and goes
+# on from its last page when its turn comes again, so other connections' syncs never wait long.
+RECONCILE_SLICE_SECONDS = env.int("RECONCILE_SLICE_SECONDS", default=60)
+
+
 # --- Sign-in protection (django-axes) and limits on wrong credentials ---------------
 # Sign-in (/signin/ and /admin/login/): after SIGNIN_FAILURE_LIMIT failed sign-ins for one
 # username, or from one address (an IPv6 client counts as its /64), within

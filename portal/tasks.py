@@ -4,6 +4,7 @@ import logging
 
 from django.utils import timezone
 
+from connections import reconcile
 from connections.health import check_webhook_silence
 from connections.models import Connection, SyncRun
 from connections.sync import SyncRefused, recover_stale_runs, repair_stuck_connections, request_sync
@@ -31,10 +32,14 @@ def tick() -> str:
         except SyncRefused:
             continue
         started += created
+    # After the syncs, which go first: a reconciliation starts only where no sync is due.
+    woken = reconcile.wake_due(now)
+    reconciling = reconcile.start_due(now)
     actions = requeue_due_actions()
     drains = drain_due()
     silent = check_webhook_silence(now)
     return (
-        f"tick: {started} syncs started, {recovered} runs resumed, {repaired} connections repaired, "
+        f"tick: {started} syncs started, {reconciling} reconciliations started, {woken} waiting runs woken, "
+        f"{recovered} runs resumed, {repaired} connections repaired, "
         f"{actions} actions queued, {drains} webhook drains queued, {silent} webhook connections silent"
     )

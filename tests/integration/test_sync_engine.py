@@ -9,7 +9,7 @@ import connections.sync as sync_module
 from connections import health
 from connections.models import Connection, SyncRun
 from connections.platforms.noths.sandbox.data import generate_orders, touch_orders
-from connections.sync import claim, execute, request_sync, stale_runs
+from connections.sync import claim, request_sync, stale_runs
 from orders.models import Order
 from portal.tasks import tick
 from sandbox.models import SandboxAccount
@@ -45,9 +45,10 @@ def fetch(connection, **kwargs) -> SyncRun:
     return run
 
 
-def on_page(monkeypatch, page_number, action):
-    """Call `action()` after the ingest of the given page (1-based), inside the sync."""
-    real = sync_module.ingest_page
+def on_page(monkeypatch, page_number, action, engine=sync_module):
+    """Call `action()` after the ingest of the given page (1-based), inside the run (a sync, or what
+    `engine` runs)."""
+    real = engine.ingest_page
     seen = {"pages": 0}
 
     def wrapped(*args, **kwargs):
@@ -57,7 +58,7 @@ def on_page(monkeypatch, page_number, action):
             action()
         return result
 
-    monkeypatch.setattr(sync_module, "ingest_page", wrapped)
+    monkeypatch.setattr(engine, "ingest_page", wrapped)
 
 
 def test_a_full_sync_imports_every_wanted_order_exactly_once(sandbox_connection, sandbox_account):
@@ -135,33 +136,42 @@ class WorkerKilled(BaseException):
     """Stands for SIGKILL: no handler of ours runs."""
 
 
-def test_a_worker_killed_mid_sync_is_resumed_from_its_last_page(
-    sandbox_connection, sandbox_account, monkeypatch, settings
-):
-    generate_orders(sandbox_account, 260, states=("placed",), seed=6)
-    run, _ = request_sync(sandbox_connection, trigger=SyncRun.Trigger.MANUAL, enqueue=False)
+def killed_on_page(monkeypatch, page_number, run, engine=sync_module) -> None:
+    """The worker running `run` dies in the given page (1-based), before the page commits."""
 
     def die():
         raise WorkerKilled
 
-    on_page(monkeypatch, 3, die)
+    on_page(monkeypatch, page_number, die, engine)
     with pytest.raises(WorkerKilled):
-        execute(run.pk)
+        engine.execute(run.pk)
     monkeypatch.undo()
     run.refresh_from_db()
-    # Page 3 was ingested but its transaction never committed: two pages are in.
-    assert (run.status, run.pages, run.created) == (SyncRun.Status.RUNNING, 2, 100)
-    assert Order.objects.filter(connection=sandbox_connection).count() == 100
-    assert run.cursor["window"]["offset"] == 100
 
-    # While its lease is fresh, nobody may take it over, and the tick leaves it alone.
+
+def resumed_after_its_lease(settings, run) -> None:
+    """While its lease is fresh nobody may take the run over, and the tick leaves it alone; once the
+    lease is over, the tick re-queues it (the test broker runs it at once)."""
     assert not claim(run.pk, __import__("uuid").uuid4())
     assert run not in stale_runs()
     settings.SYNC_LOST_SECONDS = 1
     time.sleep(1.1)
     assert list(stale_runs()) == [run]
-    tick()  # re-queues it; the test broker runs it at once
+    tick()
     run.refresh_from_db()
+
+
+def test_a_worker_killed_mid_sync_is_resumed_from_its_last_page(
+    sandbox_connection, sandbox_account, monkeypatch, settings
+):
+    generate_orders(sandbox_account, 260, states=("placed",), seed=6)
+    run, _ = request_sync(sandbox_connection, trigger=SyncRun.Trigger.MANUAL, enqueue=False)
+    killed_on_page(monkeypatch, 3, run)
+    # Page 3 was ingested but its transaction never committed: two pages are in.
+    assert (run.status, run.pages, run.created) == (SyncRun.Status.RUNNING, 2, 100)
+    assert Order.objects.filter(connection=sandbox_connection).count() == 100
+    assert run.cursor["window"]["offset"] == 100
+    resumed_after_its_lease(settings, run)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
     assert run.claims == 2 and run.pages == 6 and run.created == 260
     assert Order.objects.filter(connection=sandbox_connection).count() == 260

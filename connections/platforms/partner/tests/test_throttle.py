@@ -43,8 +43,10 @@ def short_windows(settings, monkeypatch):
     record = {"slots": [], "sleeps": []}
 
     class Recording(HostThrottle):
-        def __init__(self, per_minute, *, inline=False):
-            super().__init__(per_minute, sleep=self.recorded_sleep, clock=self.recorded_clock, inline=inline)
+        def __init__(self, per_minute, *, inline=False, share=1.0):
+            super().__init__(
+                per_minute, sleep=self.recorded_sleep, clock=self.recorded_clock, inline=inline, share=share
+            )
 
         def recorded_clock(self):
             self.last_now = timezone.now()
