@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from portal.forms import PortalForm
 
-from .models import SYNC_INTERVAL_CHOICES, SYNC_OPTION_FIELDS, Connection
+from .models import (
+    RECONCILE_INTERVAL_CHOICES,
+    SYNC_INTERVAL_CHOICES,
+    SYNC_OPTION_FIELDS,
+    Connection,
+)
 from .platforms.base import DEFAULT_IMPORT_DAYS, CredentialField
 from .platforms.platform import Platform
 
@@ -127,6 +132,22 @@ def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:
         fields["push_tracking"] = forms.BooleanField(
             label=f"Push dispatch tracking back to {adapter.short_name}", required=False, initial=True
         )
+    if adapter.reconciliation is not None:
+        fields["reconcile"] = forms.BooleanField(
+            label="Check open orders again",
+            required=False,
+            initial=True,
+            help_text=f"Reads your open and recent orders from {adapter.short_name} again and repairs any change "
+            "the regular import missed.",
+        )
+        fields["reconcile_interval_minutes"] = forms.TypedChoiceField(
+            label="How often to check",
+            choices=RECONCILE_INTERVAL_CHOICES,
+            coerce=int,
+            initial=adapter.reconciliation.interval_minutes,
+            required=False,  # left out: the platform's usual interval
+            empty_value=adapter.reconciliation.interval_minutes,
+        )
     return fields
 
 
@@ -135,7 +156,9 @@ def sync_options_from(data: dict, adapter: Platform, connection: Connection | No
     platform_options = {o.name: data[o.name] for o in adapter.option_fields if o.name in data}
     if connection is not None:
         platform_options = {**(connection.platform_options or {}), **platform_options}
+    reconcile = {name: data[name] for name in ("reconcile", "reconcile_interval_minutes") if name in data}
     return {
+        **reconcile,
         "auto_sync": data["auto_sync"],
         "sync_interval_minutes": data["sync_interval_minutes"],
         "import_statuses": list(data["import_statuses"]),

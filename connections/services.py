@@ -167,6 +167,7 @@ def update_connection(
                 record(Action.CREDENTIALS_CHANGED, connection=connection, actor=actor, changes={"fields": fields})
             if changes := option_changes(before, options_of(connection)):
                 record(Action.OPTIONS_CHANGED, connection=connection, actor=actor, changes=changes)
+                _reschedule_reconcile(connection, changes)
             if facts is not None:
                 _record_check(connection, facts, now)
             else:
@@ -194,6 +195,13 @@ def save_staff_edit(connection: Connection, *, actor: Actor | None = None) -> No
         connection.save(update_fields=[*STAFF_EDITABLE_FIELDS, "updated_at"])
         if changes := option_changes(before, options_of(connection)):
             record(Action.OPTIONS_CHANGED, connection=connection, actor=actor, changes=changes)
+            _reschedule_reconcile(connection, changes)
+
+
+def _reschedule_reconcile(connection: Connection, changes: dict) -> None:
+    """New reconciliation options: the tick gives the next one a time within the new interval."""
+    if {"reconcile", "reconcile_interval_minutes"} & set(changes):
+        Connection.objects.filter(pk=connection.pk).update(next_reconcile_at=None)
 
 
 def test_connection(connection: Connection, *, actor: Actor | None = None) -> AccountFacts:

@@ -180,6 +180,7 @@ def detail(request, pk):
         "clock_skew": clock.skew_words(connection),
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
         "runs": runs,
+        "last_check": _last_check(connection),
         "active_run": next((r for r in runs if r.is_active), None),
         "credentials_shown": _credentials_shown(connection),
         "scheduler_heartbeat": heartbeat,
@@ -189,6 +190,14 @@ def detail(request, pk):
         "webhook": _webhook_facts(request, connection) if connection.adapter.deliveries else None,
     }
     return render(request, "connections/detail.html", context)
+
+
+def _last_check(connection: Connection) -> SyncRun | None:
+    """The latest reconciliation that finished its pass: the page's trust signal."""
+    if connection.adapter.reconciliation is None:
+        return None
+    finished = connection.sync_runs.filter(kind=SyncRun.Kind.RECONCILE, status=SyncRun.Status.SUCCEEDED)
+    return finished.order_by("-finished_at", "-id").first()
 
 
 def _webhook_facts(request, connection: Connection) -> dict:
@@ -343,6 +352,8 @@ def fetch(request, pk):
         return redirect(back)
     if created:
         messages.info(request, f"Fetching orders from {connection}.")
+    elif run.is_reconciliation:
+        messages.info(request, f"A check of {connection}'s open orders is under way; it pauses for your fetch shortly.")
     else:
         since = timezone.localtime(run.started_at or run.queued_at)
         already = f"A fetch of {connection} is already under way (since {since:%H:%M})."

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 import connections.reconcile as reconcile_module
@@ -23,6 +24,7 @@ from orders.models import Order
 from portal.tasks import tick
 from sandbox.models import SandboxAccount
 from tests.integration import test_sync_engine as sync_engine_tests
+from tests.integration.test_merchant_pages import account_form
 from tests.integration.test_sync_engine import fetch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -268,6 +270,42 @@ def test_a_pause_stops_a_reconciliation_at_its_next_page(sandbox_connection, san
     assert (run.status, run.pages, run.checked) == (SyncRun.Status.CANCELLED, 1, 50)  # the next page undone
     assert "paused or disconnected" in run.error
     assert fresh(connection).status == Connection.Status.PAUSED
+
+
+def test_the_connection_page_shows_what_the_last_check_found(sandbox_connection, sandbox_account, member_client):
+    connection = synced(sandbox_connection, sandbox_account, count=40)
+    page = reverse("connections:detail", args=[connection.pk])
+    assert 'Open orders checked</dt><dd class="order-check">not yet' in member_client.get(page).content.decode()
+    change_behind_the_syncs_back(connection, sandbox_account)
+    first = reconcile(connection)
+    body = member_client.get(page).content.decode()
+    when = timezone.localtime(first.finished_at).strftime("%-d %b %H:%M")
+    assert f"Last checked {when}: repaired 5 stale, 2 missing, of 42 checked" in body
+    assert "Check open orders again</dt><dd>yes, once a day" in body
+    reconcile(connection)
+    body = member_client.get(page).content.decode()
+    assert "checked 42 orders, 0 missing, 0 stale" in body  # the 40 open, 2 of them dispatched since
+
+
+def test_the_check_is_an_option_of_the_connection(sandbox_connection, sandbox_account, member_client):
+    """Edit offers it (on, with the platform's usual interval); a new interval gives the next check a new time."""
+    connection = synced(sandbox_connection, sandbox_account, count=5)
+    url = reverse("connections:edit", args=[connection.pk])
+    form = member_client.get(url).content.decode()
+    assert "Check open orders again" in form and "How often to check" in form
+    Connection.objects.filter(pk=connection.pk).update(next_reconcile_at=timezone.now() + timedelta(hours=20))
+    edit = {**account_form(""), "reconcile": "on", "reconcile_interval_minutes": "360"}
+    assert member_client.post(url, edit).status_code == 302
+    connection = fresh(connection)
+    assert (connection.reconcile, connection.reconcile_interval_minutes, connection.next_reconcile_at) == (
+        True,
+        360,
+        None,
+    )
+    tick()  # within the new interval
+    assert fresh(connection).next_reconcile_at <= timezone.now() + timedelta(hours=6)
+    assert member_client.post(url, account_form("")).status_code == 302  # the box left unticked
+    assert not fresh(connection).reconcile
 
 
 def test_the_command_runs_a_check_in_the_foreground_and_says_what_it_found(sandbox_connection, sandbox_account):
