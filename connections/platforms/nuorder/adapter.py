@@ -32,6 +32,7 @@ from django.utils import timezone
 from requests_oauthlib import OAuth1
 
 from ..base import (
+    OPEN_STATUSES,
     AcceptRequest,
     AccountFacts,
     ActionResult,
@@ -39,12 +40,13 @@ from ..base import (
     OrderPage,
     OrderRecord,
     PlatformContext,
+    ReconcilePage,
     ShipmentRequest,
     first_help,
 )
 from ..errors import AuthError, PlatformError, TransientError
 from ..http import PlatformClient
-from ..parts import Acceptance, Authorization, Shipments
+from ..parts import Acceptance, Authorization, Reconciliation, Shipments, one_by_one
 from ..platform import Platform
 from . import words
 from .legacy_oauth import authorization_header
@@ -165,6 +167,30 @@ class NuorderAuthorization(Authorization):
         return {"token": _required(body, "oauth_token"), "token_secret": _required(body, "oauth_token_secret")}
 
 
+# The statuses in the order an order moves through them, and those of an order still under way.
+LIFECYCLE = tuple(STATUS_MAP)
+OPEN = tuple(s for s in LIFECYCLE if STATUS_MAP[s] in OPEN_STATUSES)
+
+
+class NuorderReconciliation(Reconciliation):
+    """NuORDER has no date filter and no paging: its buckets are whole histories. A reconciliation
+    reads whole the open buckets an imported order can be in, from the first status the connection
+    imports on (approved, then processed, by default), and then each open order the portal holds that
+    none of them brought (shipped or cancelled since, unseen by a sync that reads only the buckets it
+    imports), one at a time. Closed orders of the last days are not read again: that would be every
+    shipped and cancelled order ever."""
+
+    def listing(self, ctx, held, cursor):
+        imported = [s for s in (ctx.import_statuses or PLATFORM.default_import_statuses) if s in OPEN]
+        first = min((LIFECYCLE.index(s) for s in imported), default=LIFECYCLE.index("approved"))
+        statuses = [s for s in OPEN if LIFECYCLE.index(s) >= first]
+        for chunk, done in _bucket_pages(client(ctx), statuses, (cursor or {}).get("done", [])):
+            yield ReconcilePage(records=chunk, cursor=None if done is None else {"done": done})
+
+    def read(self, ctx, external_ids):
+        return one_by_one(lambda external_id: PLATFORM.fetch_order(ctx, external_id), external_ids)
+
+
 class NuorderPlatform(Platform):
     key = "nuorder"
     name = "NuORDER"
@@ -208,6 +234,7 @@ class NuorderPlatform(Platform):
     acceptance = NuorderAcceptance()
     shipments = NuorderShipments()
     authorization = NuorderAuthorization()
+    reconciliation = NuorderReconciliation()
     auth_help = "Check the Application Type, Consumer Key, Consumer Secret, Token and Token Secret."
     # No read goes by time: each sync reads the chosen status buckets whole.
     clock_note = "Its orders are read whole, by status, never by their times, so none are missed."
@@ -244,28 +271,10 @@ class NuorderPlatform(Platform):
 
     def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
         """Each chosen status bucket in full, in chunks; the cursor names the buckets done this pass."""
-        api = client(ctx)
         statuses = [s for s in (ctx.import_statuses or self.default_import_statuses) if s in STATUS_MAP]
-        done = [s for s in (cursor or {}).get("done", []) if s in statuses]
-        remaining = [s for s in statuses if s not in done]
-        for position, status in enumerate(remaining):
-            bucket = _bucket(api, status)
-            # Chunks are handed out and forgotten: ingest's raw copies do not pile up beside them.
-            chunks = deque(bucket[i : i + CHUNK] for i in range(0, len(bucket), CHUNK)) or deque([[]])
-            del bucket
-            last_bucket = position == len(remaining) - 1
-            while chunks:
-                chunk = chunks.popleft()
-                bucket_done = not chunks
-                if bucket_done and last_bucket:
-                    next_cursor: dict[str, Any] = {}  # the pass is complete: the next one starts over
-                elif bucket_done:
-                    next_cursor = {"done": [*done, status]}
-                else:
-                    next_cursor = {"done": list(done)}
-                yield OrderPage(records=chunk, cursor=next_cursor)
-                del chunk
-            done.append(status)
+        for chunk, done in _bucket_pages(client(ctx), statuses, (cursor or {}).get("done", [])):
+            # None: the pass is complete, and the next one starts over.
+            yield OrderPage(records=chunk, cursor={} if done is None else {"done": done})
 
     def fetch_order(self, ctx, external_id) -> OrderRecord:
         body = client(ctx).get_json(f"/api/order/{_path_id(external_id)}")
@@ -308,6 +317,29 @@ def _handshake(ctx: PlatformContext, path: str, **signing) -> Any:
         attempts=1,  # a signed handshake request is not repeated with the same nonce
     )
     return client.get_json(path)
+
+
+def _bucket_pages(
+    client: PlatformClient, statuses: list[str], done: list[str]
+) -> Iterator[tuple[list[OrderRecord], list[str] | None]]:
+    """The buckets of `statuses` not `done` yet, each read whole and handed out in chunks of CHUNK:
+    (chunk, the buckets done once it is committed, or None after the last)."""
+    done = [s for s in done if s in statuses]
+    remaining = [s for s in statuses if s not in done]
+    for position, status in enumerate(remaining):
+        bucket = _bucket(client, status)
+        # Chunks are handed out and forgotten: ingest's raw copies do not pile up beside them.
+        chunks = deque(bucket[i : i + CHUNK] for i in range(0, len(bucket), CHUNK)) or deque([[]])
+        del bucket
+        last_bucket = position == len(remaining) - 1
+        while chunks:
+            chunk = chunks.popleft()
+            if chunks:
+                yield chunk, list(done)
+            else:
+                yield chunk, None if last_bucket else [*done, status]
+            del chunk
+        done.append(status)
 
 
 def _bucket(client: PlatformClient, status: str) -> list[OrderRecord]:
