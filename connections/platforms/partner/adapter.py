@@ -12,9 +12,10 @@ shape this module:
   takes a slot from the portal-wide budget (`PlatformContext.throttle`), and a 429
   blocks the host for everybody until its Retry-After.
 * Orders arrive by webhook (the full order, no envelope; see `connections.webhooks`).
-  `fetch_orders` is the backfill and the reconciliation: each store's orders created
-  in a window (at most 60 days back), paged, fed to the same ingest path. The windows
-  and the 60 days are on the platform's clock (`PlatformContext.clock`), not the portal's.
+  `fetch_orders` is the backfill: each store's orders created in a window (at most 60 days
+  back), paged, fed to the same ingest path. The windows and the 60 days are on the platform's
+  clock (`PlatformContext.clock`), not the portal's. What a dropped webhook changed on an order
+  created before that window is the reconciliation's (`PartnerReconciliation`).
 * Pelican Picking is read only and pushes only READY_FOR_PICKUP and CANCELLED; Partner
   Picking updates an order with one PUT keyed by status (`partner_picking`).
 * GET may spell statuses in lower case (`picked_up`): they are upper-cased here.
@@ -41,13 +42,14 @@ from ..base import (
     OrderRecord,
     OrderStatus,
     PlatformContext,
+    ReconcilePage,
     Throttle,
     first_help,
 )
 from ..deliveries import typed_secret_problem
 from ..errors import AuthError, PlatformError, TransientError
 from ..http import PlatformClient, parse_retry_after
-from ..parts import OrderUpdates
+from ..parts import OrderUpdates, Reconciliation, one_by_one
 from ..platform import Platform
 from ..tokens import token_or_client_problems
 from ..values import utc_datetime
@@ -111,6 +113,27 @@ class PartnerOrderUpdates(OrderUpdates):
         body = picking.request_body(current, update)
         PLATFORM.call(ctx, lambda client: client.request("PUT", path, json_body=body))
         return ActionResult(picking.done_words(update))
+
+
+class PartnerReconciliation(Reconciliation):
+    """The Partner API lists a store's orders by creation time only, and the sync reads each window
+    once: an order whose status webhook the platform dropped is not read again by the sync. A
+    reconciliation reads every store's orders created in the last RECONCILE_DAYS days (within the
+    60 the platform serves), then each open order the portal holds from before them, one at a time;
+    one older than the 60 days the platform no longer has (404) is gone.
+
+    Its orders live for hours, not days: the connection's check runs every hour by default."""
+
+    interval_minutes = 60
+
+    def listing(self, ctx, held, cursor):
+        now = ctx.clock.now()
+        window = _resumed(cursor, now) or _window(held.since, now)
+        for records, invalid, after in PLATFORM.window_pages(ctx, window):
+            yield ReconcilePage(records=records, invalid=invalid, cursor=after)
+
+    def read(self, ctx, external_ids):
+        return one_by_one(lambda external_id: PLATFORM.fetch_order(ctx, external_id), external_ids)
 
 
 class PartnerPlatform(Platform):
@@ -187,6 +210,7 @@ class PartnerPlatform(Platform):
     default_import_statuses = ("RECEIVED", "ACCEPTED", "READY_FOR_PICKUP", "DISPATCHED", "PICKED_UP", "DELIVERED")
     deliveries = PartnerDeliveries()
     order_updates = PartnerOrderUpdates()
+    reconciliation = PartnerReconciliation()
     auth_help = (
         "Check the API host, the Chain ID and the Bearer token (Partner Portal \u2192 Shops Integrations), or the "
         "client ID and secret."
@@ -282,9 +306,17 @@ class PartnerPlatform(Platform):
 
     def fetch_orders(self, ctx: PlatformContext, cursor: dict[str, Any] | None) -> Iterator[OrderPage]:
         """Each store's orders created in the window, page by page; the cursor says where a pass stands."""
+        window = _resume_or_new_window(ctx, cursor)
+        for records, invalid, after in self.window_pages(ctx, window):
+            yield OrderPage(records=records, cursor=after or {"last_until": window["until"]}, invalid=invalid)
+
+    def window_pages(
+        self, ctx: PlatformContext, window: dict[str, Any]
+    ) -> Iterator[tuple[list[OrderRecord], list[InvalidRecord], dict[str, Any] | None]]:
+        """Each store's orders created in the window, from where it stands: (orders, invalid records,
+        the window to resume from once they are committed, None after the last page)."""
         chain_id = ctx.credentials.get("chain_id", "")
         vendors = vendor_ids(ctx.credentials)
-        window = _resume_or_new_window(ctx, cursor)
         size = settings.PARTNER_PAGE_SIZE
         for index in range(window["vendor"], len(vendors)):
             page = window["page"] if index == window["vendor"] else 1
@@ -301,12 +333,12 @@ class PartnerPlatform(Platform):
                 records = self._complete(ctx, chain_id, records)
                 done_with_store = page >= total_pages or not orders
                 if done_with_store and index == len(vendors) - 1:
-                    next_cursor: dict[str, Any] = {"last_until": window["until"]}
+                    after = None
                 elif done_with_store:
-                    next_cursor = {**window, "vendor": index + 1, "page": 1}
+                    after = {**window, "vendor": index + 1, "page": 1}
                 else:
-                    next_cursor = {**window, "vendor": index, "page": page + 1}
-                yield OrderPage(records=records, cursor=next_cursor, invalid=invalid)
+                    after = {**window, "vendor": index, "page": page + 1}
+                yield records, invalid, after
                 if done_with_store:
                     break
                 page += 1
@@ -373,31 +405,42 @@ class ThrottledSession(requests.Session):
 
 
 def _resume_or_new_window(ctx: PlatformContext, cursor: dict[str, Any] | None) -> dict[str, Any]:
-    """The pass under way, or a new one: from the last pass's end (less an overlap), at least the
-    reconciliation window, never before the import-from date or the platform's 60 days, to the
-    platform's "now". Every bound is on the platform's clock (as its answers dated it), so a
-    platform ahead of the portal's has its newest orders in the window and a start it accepts.
-
-    A pass under way is resumed within the 60 days too: the platform refuses an older start
-    (HTTP 400), and a pass that began near the edge may be resumed hours or days later."""
+    """The pass under way, or a new one: from the last pass's end (less an overlap), never before the
+    import-from date or the platform's 60 days, to the platform's "now". Every bound is on the
+    platform's clock (as its answers dated it), so a platform ahead of the portal's has its newest
+    orders in the window and a start it accepts. (Orders changed behind an earlier window, a webhook
+    the platform dropped, are the reconciliation's: `PartnerReconciliation`.)"""
     now = ctx.clock.now()
-    floor = _sixty_day_floor(now)
-    if cursor and cursor.get("until"):
-        window = {key: cursor[key] for key in ("since", "until", "vendor", "page")}
-        if utc_datetime(cursor["since"]) >= floor:
-            return window
-        if utc_datetime(cursor["until"]) > floor:
-            # Orders come oldest first: with the oldest gone, the store's pages have moved up,
-            # so its page N is no longer where the pass stopped. Read the store again from page 1.
-            return {**window, "since": _time(floor), "page": 1}
-        cursor = None  # the whole window is past the 60 days: a new pass, from the floor
+    if window := _resumed(cursor, now):
+        return window
     first_day = ctx.import_from or (now - timedelta(days=DEFAULT_IMPORT_DAYS)).date()
     since = datetime.combine(first_day, datetime.min.time(), tzinfo=UTC)
     if cursor and cursor.get("last_until"):
-        resume = utc_datetime(cursor["last_until"]) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS)
-        since = max(since, min(resume, now - timedelta(hours=settings.PARTNER_RECONCILE_HOURS)))
-    since = max(since, floor)
-    return {"since": _time(since), "until": _time(now), "vendor": 0, "page": 1}
+        since = max(since, utc_datetime(cursor["last_until"]) - timedelta(seconds=settings.SYNC_OVERLAP_SECONDS))
+    return _window(since, now)
+
+
+def _window(since: datetime, now: datetime) -> dict[str, Any]:
+    """A new pass over the orders created from `since` (never before the 60 days) until now."""
+    return {"since": _time(max(since, _sixty_day_floor(now))), "until": _time(now), "vendor": 0, "page": 1}
+
+
+def _resumed(cursor: dict[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    """The pass a cursor says is under way (None: none, or it lies wholly past the 60 days).
+
+    It is resumed within the 60 days: the platform refuses an older start (HTTP 400), and a pass
+    that began near the edge may be resumed hours or days later."""
+    if not cursor or not cursor.get("until"):
+        return None
+    floor = _sixty_day_floor(now)
+    window = {key: cursor[key] for key in ("since", "until", "vendor", "page")}
+    if utc_datetime(cursor["since"]) >= floor:
+        return window
+    if utc_datetime(cursor["until"]) > floor:
+        # Orders come oldest first: with the oldest gone, the store's pages have moved up,
+        # so its page N is no longer where the pass stopped. Read the store again from page 1.
+        return {**window, "since": _time(floor), "page": 1}
+    return None
 
 
 def _sixty_day_floor(now: datetime) -> datetime:

@@ -22,7 +22,4 @@ def settings(env, sandbox: str | None) -> dict:
         # The platform blocks a caller that sends more than this many requests a minute to a host.
         "PARTNER_REQUESTS_PER_MINUTE": env.int("PARTNER_REQUESTS_PER_MINUTE", default=60),
         "PARTNER_PAGE_SIZE": env.int("PARTNER_PAGE_SIZE", default=100),
-        # A scheduled reconciliation re-reads the orders created in this many hours (a full
-        # resync: the import-from date, at most 60 days back).
-        "PARTNER_RECONCILE_HOURS": env.int("PARTNER_RECONCILE_HOURS", default=48),
     }

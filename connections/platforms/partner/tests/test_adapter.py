@@ -161,13 +161,14 @@ def test_the_window_never_reaches_past_sixty_days():
 
 
 @responses.activate
-def test_a_scheduled_pass_reconciles_the_recent_hours_and_resumes_a_broken_pass(settings):
-    settings.PARTNER_RECONCILE_HOURS = 48
+def test_a_scheduled_pass_reads_on_from_the_last_one_and_resumes_a_broken_pass(settings):
+    """From where the last pass ended less the overlap: re-reading older windows is the reconciliation's."""
+    settings.SYNC_OVERLAP_SECONDS = 600
     responses.get(LIST, json=page([]))
-    just_now = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
-    list(adapter.fetch_orders(ctx(), {"last_until": just_now}))
+    five_minutes_ago = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+    list(adapter.fetch_orders(ctx(), {"last_until": five_minutes_ago}))
     since = datetime.fromisoformat(sent_params(responses.calls[0])["start_time"]).replace(tzinfo=UTC)
-    assert timedelta(hours=47) < datetime.now(UTC) - since < timedelta(hours=49)
+    assert timedelta(minutes=14) < datetime.now(UTC) - since < timedelta(minutes=16)
     since, until = days_ago(30), days_ago(29)  # inside the 60 days, however the calendar moves
     resumed = {"since": since, "until": until, "vendor": 0, "page": 3}
     list(adapter.fetch_orders(ctx(), resumed))

@@ -17,6 +17,8 @@ from connections.models import Connection, HostBudget, SyncRun
 from connections.platforms.partner.sandbox.data import create_chain, generate_orders
 from connections.platforms.partner.sandbox.models import LOGISTICS_DELIVERY
 from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID, make_partner_connection
+from connections.reconcile import execute as execute_reconcile
+from connections.reconcile import request_reconcile
 from connections.sync import execute, request_sync
 from connections.throttle import HostThrottle, window_budget, window_start
 from orders.models import Order
@@ -125,3 +127,30 @@ def test_a_retry_after_longer_than_the_inline_wait_ends_the_run_and_blocks_the_h
     again.refresh_from_db()
     assert again.status == SyncRun.Status.FAILED and again.error_kind == "rate_limited"
     assert len(short_windows["slots"]) == slots_before  # no request went out
+
+
+def per_window(slots) -> dict:
+    counts = {}
+    for at in slots:
+        counts[window_start(at, 1)] = counts.get(window_start(at, 1), 0) + 1
+    return counts
+
+
+def test_a_reconciliation_leaves_the_syncs_their_share_of_the_budget(live_server, merchant, settings, short_windows):
+    """RECONCILE_BUDGET_SHARE: a reconciliation takes a slot only while the window keeps the rest."""
+    settings.PARTNER_PAGE_SIZE = 3
+    settings.RECONCILE_BUDGET_SHARE = 0.5
+    connection = make_partner_connection(merchant, base_url=f"{live_server.url}/sandbox/partner")
+    chain = sandbox_chain(vendor_ids=("v-1",))
+    generate_orders(chain, 15, days=1, statuses=("RECEIVED",), transport_types=(LOGISTICS_DELIVERY,), seed=6)
+    run, _ = request_sync(connection, trigger="manual", enqueue=False)
+    execute(run.pk)
+    assert max(per_window(short_windows["slots"]).values()) == SLOTS  # the sync uses every slot
+
+    short_windows["slots"].clear()
+    check, _ = request_reconcile(Connection.objects.get(pk=connection.pk), trigger="manual", enqueue=False)
+    execute_reconcile(check.pk)
+    check.refresh_from_db()
+    assert check.status == SyncRun.Status.SUCCEEDED and check.checked == 15, check.error
+    assert len(short_windows["slots"]) == check.pages == 5
+    assert max(per_window(short_windows["slots"]).values()) == int(SLOTS * 0.5)  # one of three a window
