@@ -35,12 +35,13 @@ from ..base import (
     OrderPage,
     OrderRecord,
     PlatformContext,
+    ReconcilePage,
     ShipmentRequest,
     UnreadableRecord,
     first_help,
 )
 from ..errors import AuthError, PlatformError, cut_short
-from ..parts import Shipments
+from ..parts import Reconciliation, Shipments, one_by_one
 from ..platform import Platform
 from ..tokens import token_or_client_problems
 from ..values import utc_datetime
@@ -51,6 +52,8 @@ from .webhooks import ShopifyDeliveries
 
 # Line items read per query when an order has more than its page carried.
 MORE_LINE_ITEMS = 100
+ISO = "%Y-%m-%dT%H:%M:%SZ"
+OPEN_TO_SHIP = "status:open fulfillment_status:unfulfilled"
 
 
 def graphql(ctx: PlatformContext) -> GraphQL:
@@ -145,6 +148,81 @@ def _create(api: GraphQL, fulfillment_orders: list[str], shipment: ShipmentReque
         raise PlatformError("Shopify answered the fulfilment without making one.")
 
 
+class ShopifyReconciliation(Reconciliation):
+    """Shopify lists orders by state and by creation time, and answers a query with only the fields
+    asked for: a reconciliation lists each open order still to ship, then the other orders created in
+    the last RECONCILE_DAYS days, as their id and update time alone (a point per order), and reads in
+    full only those whose update time is not the one the portal holds (a change the sync's window
+    missed: Shopify's search index lags, a webhook was dropped). Then each open order the portal holds
+    that no list brought (cancelled, closed or deleted since), one at a time."""
+
+    batch = 10  # orders read in full per page: 10 queries of about 76 points
+    # The open orders still to ship; then the other orders of the last days, in two lists that
+    # leave out the first (no list may hold `OR`): those no longer open, those open and shipped.
+    PHASES = ("open", "recent closed", "recent shipped")
+
+    def listing(self, ctx, held, cursor):
+        api = graphql(ctx)
+        known = dict(held.versions)  # and each order read in full this pass, which the next listing may show again
+        cursor = cursor or {"phase": "open", "after": None, "since": held.since.astimezone(UTC).strftime(ISO)}
+        recent = f"created_at:>='{cursor['since']}'"
+        searches = {
+            "open": OPEN_TO_SHIP,
+            "recent closed": f"{recent} NOT status:open",
+            "recent shipped": f"{recent} status:open NOT fulfillment_status:unfulfilled",
+        }
+        for phase in self.PHASES[self.PHASES.index(cursor["phase"]) :]:
+            after = cursor["after"] if phase == cursor["phase"] else None
+            while True:
+                variables = {"first": queries.VERSIONS_PAGE, "after": after, "query": searches[phase]}
+                found = api.query(queries.ORDER_VERSIONS, variables, cost=queries.versions_cost()).get("orders") or {}
+                same, differ = _compare(known, found.get("nodes") or [])
+                info = found.get("pageInfo") or {}
+                more = bool(info.get("hasNextPage") and info.get("endCursor"))
+                if more:
+                    following = {**cursor, "phase": phase, "after": info["endCursor"]}
+                elif phase != self.PHASES[-1]:
+                    following = {**cursor, "phase": self.PHASES[self.PHASES.index(phase) + 1], "after": None}
+                else:
+                    following = None
+                # The orders that differ, read in full a few a page; a pass resumed inside reads this
+                # listing page again, and finds the ones read by then the same.
+                chunks = [differ[i : i + self.batch] for i in range(0, len(differ), self.batch)] or [[]]
+                for position, chunk in enumerate(chunks):
+                    last = position == len(chunks) - 1
+                    records = [PLATFORM.fetch_order(ctx, gid) for gid in chunk]
+                    known.update((r.external_id, utc_datetime(r.version)) for r in records if r.version)
+                    yield ReconcilePage(
+                        records=records,
+                        same=same if position == 0 else [],
+                        cursor=following if last else {**cursor, "phase": phase, "after": after},
+                    )
+                if not more:
+                    break
+                after = info["endCursor"]
+
+    def read(self, ctx, external_ids):
+        return one_by_one(lambda external_id: PLATFORM.fetch_order(ctx, external_id), external_ids)
+
+
+def _compare(known: dict[str, datetime | None], nodes: list) -> tuple[list[str], list[str]]:
+    """(the orders at the update time held, those to read in full) of a listing page."""
+    same, differ = [], []
+    for node in nodes:
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str):
+            continue
+        try:
+            shown = utc_datetime(node.get("updatedAt"))
+        except ValueError:
+            shown = None
+        held_at = known.get(node["id"])
+        if shown is not None and held_at is not None and shown == held_at:
+            same.append(node["id"])
+        else:
+            differ.append(node["id"])
+    return same, differ
+
+
 class ShopifyPlatform(Platform):
     key = "shopify"
     name = "Shopify"
@@ -194,6 +272,7 @@ class ShopifyPlatform(Platform):
     default_import_statuses = ("unfulfilled", "partially_fulfilled", "on_hold")
     shipments = ShopifyShipments()
     deliveries = ShopifyDeliveries()
+    reconciliation = ShopifyReconciliation()
     auth_help = words.AUTH
 
     # -- credentials --------------------------------------------------------------------------

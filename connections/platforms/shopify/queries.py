@@ -61,6 +61,23 @@ query Orders($first: Int!, $after: String, $query: String, $lineItems: Int!, $li
     + ORDER_FIELDS
 )
 
+# A reconciliation's listing: each order's id and update time only (its version), 253 points a page of 250.
+ORDER_VERSIONS = """
+query OrderVersions($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, sortKey: ID, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id updatedAt }
+  }
+}
+"""
+VERSIONS_PAGE = 250
+
+
+def versions_cost(orders: int = VERSIONS_PAGE) -> int:
+    """The requested cost of ORDER_VERSIONS: the connection, its pageInfo, an object per order."""
+    return 2 + 1 + orders
+
+
 ORDER = (
     """
 query Order($id: ID!, $lineItems: Int!, $lineItemsAfter: String) {

@@ -55,10 +55,13 @@ def write_document(order: SandboxShopifyOrder, doc: dict) -> None:
     order.document = dump_json(doc)
 
 
-def cancel_order(order: SandboxShopifyOrder, reason: str = "CUSTOMER", *, notify: bool = True) -> bool:
+def cancel_order(
+    order: SandboxShopifyOrder, reason: str = "CUSTOMER", *, notify: bool = True, at: datetime | None = None
+) -> bool:
     """Cancel an order as the merchant does in the admin: refunded (or voided, if unpaid), restocked,
     its fulfillment orders closed, archived. Queues orders/cancelled and orders/updated. False if it
-    was cancelled already."""
+    was cancelled already. `at`: the time Shopify gives the change instead of now; an earlier one is
+    a change its search index shows late, behind an `updated_at` window a sync has already read."""
     reason = reason.upper()
     if reason not in CANCEL_REASONS:
         raise ValueError(f"reason must be one of {', '.join(CANCEL_REASONS)}, not {reason!r}")
@@ -67,7 +70,7 @@ def cancel_order(order: SandboxShopifyOrder, reason: str = "CUSTOMER", *, notify
         doc = locked.parsed()
         if doc["cancelled_at"] is not None:
             return False
-        moment = max(now_seconds(locked.shop), locked.updated_at + timedelta(seconds=1))
+        moment = max((at or now_seconds(locked.shop)).replace(microsecond=0), locked.updated_at + timedelta(seconds=1))
         doc["cancelled_at"] = render.utc_z(moment)
         doc["closed_at"] = doc["closed_at"] or doc["cancelled_at"]
         doc["cancel_reason"] = reason

@@ -11,8 +11,9 @@ of > >= < <=. Values may be quoted ('...' or "..."), as Shopify asks for times. 
 - `financial_status` (paid, pending, refunded, ...), `fulfillment_status` (shipped, partial,
   unshipped, unfulfilled), `id` (with the same operators), `test` (true/false).
 
-Unknown fields, OR and NOT, and values that do not parse are ignored, as Shopify ignores a
-term it cannot use. No term means every order (there is no default status filter).
+`NOT` before a term negates it (`created_at:>='2026-11-01' NOT status:open`). Unknown fields,
+OR, and values that do not parse are ignored, as Shopify ignores a term it cannot use. No term
+means every order (there is no default status filter).
 """
 
 from __future__ import annotations
@@ -47,12 +48,15 @@ FULFILLMENT = {
 def search_filter(text: str | None, zone: str, now: datetime | None = None) -> Q:
     """The filter of a search query, for a shop in time zone `zone`."""
     found = Q()
+    negate = False
     for match in TERM.finditer(text or ""):
         if match["word"]:
-            continue  # AND, OR, NOT, free text: not served
+            negate = match["word"] == "NOT"  # AND, OR, free text: not served
+            continue
         term = _term(match["field"].lower(), match["op"] or ":", _unquote(match["value"]), zone, now)
         if term is not None:
-            found &= term
+            found &= ~term if negate else term
+        negate = False
     return found
 
 

@@ -180,6 +180,9 @@ def test_status_filters(client, shop):
     assert search(client, "status:cancelled") == [cancelled.name]
     assert search(client, "status:not_closed") == [open_order.name]
     assert search(client, "status:any") == search(client, "") == search(client, None) == ["#1001", "#1002", "#1003"]
+    # NOT negates the term after it (a reconciliation's lists leave out each other's orders this way)
+    assert search(client, "NOT status:open") == [fulfilled.name, cancelled.name]
+    assert search(client, "status:closed NOT status:cancelled") == [fulfilled.name]
 
 
 def test_name_filter_and_unknown_terms(client, shop):
