@@ -22,6 +22,7 @@ class Sandbox:
     expected_ids: set[str]  # what a full fetch must bring
     shippable_id: str  # an order the platform will let us mark shipped
     fulfil_payload: dict | None = None  # the order update that fulfils it, where the platform has no shipments
+    unknown_id: str = ""  # an order id of the platform's form that the account does not have
 
 
 def with_credentials(ctx: PlatformContext, **credentials: str) -> PlatformContext:

@@ -2,16 +2,18 @@
 
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from importlib import import_module
 
 import pytest
+from django.utils import timezone
 
 from connections.platforms import registry
 from connections.platforms.base import (
     AcceptRequest,
     AccountFacts,
+    HeldOrders,
     NormalizedOrder,
     OrderRecord,
     OrderStatus,
@@ -147,6 +149,39 @@ def test_a_shipment_push_is_done_once(sandbox):
     assert again.already_done
 
 
+def held(box, open_ids) -> HeldOrders:
+    return HeldOrders(open=frozenset(open_ids), versions={}, since=timezone.now() - timedelta(days=3))
+
+
+def test_a_reconciliation_accounts_for_every_open_order_it_is_given(sandbox):
+    """Each open order the portal holds is read back (or said to be gone), in our shape, in pages
+    whose cursors the engine can store; an order the platform does not have is gone."""
+    adapter, box = sandbox
+    assert adapter.reconciliation is not None, "every platform reads its open orders again"
+    asked = {*box.expected_ids, box.unknown_id}
+    pages = list(adapter.reconciliation.pages(box.ctx, held(box, asked), None))
+    assert pages
+    accounted = set().union(*(page.ids() for page in pages))
+    assert asked <= accounted
+    gone = {i for page in pages for i in page.gone}
+    assert box.unknown_id in gone and not gone & box.expected_ids
+    for page in pages:
+        json.dumps(page.cursor)  # stored in a JSON column
+        for record in page.records:
+            assert isinstance(record, OrderRecord) and record.order().external_id == record.external_id
+
+
+def test_a_reconciliation_resumed_from_any_page_cursor_completes_it(sandbox):
+    """The engine resumes a pass with its last cursor, giving it only the open orders not checked yet."""
+    adapter, box = sandbox
+    pages = adapter.reconciliation.pages(box.ctx, held(box, box.expected_ids), None)
+    first = next(pages)
+    pages.close()
+    left = box.expected_ids - first.ids()
+    rest = list(adapter.reconciliation.pages(box.ctx, held(box, left), first.cursor))
+    assert box.expected_ids <= first.ids().union(*(page.ids() for page in rest))
+
+
 def test_one_order_can_be_read_back(sandbox):
     adapter, box = sandbox
     record = adapter.fetch_order(box.ctx, box.shippable_id)
@@ -173,6 +208,8 @@ def every_verb(adapter, box, ctx):
     yield "check", lambda: adapter.check(ctx)
     yield "fetch_orders", lambda: list(adapter.fetch_orders(ctx, None))
     yield "fetch_order", lambda: adapter.fetch_order(ctx, order)
+    if adapter.reconciliation is not None:
+        yield "reconciliation", lambda: list(adapter.reconciliation.pages(ctx, held(box, {order}), None))
     if adapter.acceptance is not None:
         dates = AcceptRequest(estimated_dispatch_date=date(2030, 1, 1), estimated_delivery_date=date(2030, 1, 3))
         yield "accept", lambda: adapter.acceptance.accept(ctx, order, dates)

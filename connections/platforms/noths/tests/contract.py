@@ -29,4 +29,5 @@ def sandbox(live_url: str, settings, monkeypatch) -> Sandbox:
         account=account,
         expected_ids={str(i) for i in account.noths_orders.values_list("noths_id", flat=True)},
         shippable_id=str(shippable.noths_id),
+        unknown_id="999999991",
     )

@@ -25,4 +25,5 @@ def sandbox(live_url: str, settings, monkeypatch) -> Sandbox:
         account=app.account,
         expected_ids=set(app.account.nuorder_orders.values_list("nuorder_id", flat=True)),
         shippable_id=app.account.nuorder_orders.filter(status="processed").first().nuorder_id,
+        unknown_id="0badc0de0badc0de0badc0de",
     )

@@ -34,4 +34,5 @@ def sandbox(live_url: str, settings, monkeypatch) -> Sandbox:
         expected_ids={str(i) for i in chain.orders.values_list("order_id", flat=True)},
         shippable_id=str(chain.orders.order_by("pk").first().order_id),
         fulfil_payload={"status": "READY_FOR_PICKUP", "items": [], "cancel_reason": ""},
+        unknown_id="00000000-0000-4000-8000-000000000000",
     )

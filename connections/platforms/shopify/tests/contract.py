@@ -25,4 +25,5 @@ def sandbox(live_url: str, settings, monkeypatch) -> Sandbox:
         account=shop.account,
         expected_ids={f"{GID}{legacy_id}" for legacy_id in legacy_ids},
         shippable_id=f"{GID}{legacy_ids[0]}",
+        unknown_id=f"{GID}9999999999",
     )
