@@ -194,11 +194,13 @@ class Probe:
     """Counts statements and times the stages of one sync, in this process only.
 
     Installed only for the timed runs; each wrapper costs about a microsecond a call.
-    `platform_module` is the adapter module whose `normalize_order` is timed.
+    `platform_module` is the adapter module whose `normalize_order` is timed; `engine` the module
+    whose `ingest_page` is (the sync engine's by default; `connections.reconcile` for a reconciliation).
 
     * http_s: PlatformClient.request (the request, the platform's answer, the body read);
       `requests` lists each HTTP exchange: seconds, seconds until the response headers
-      came (requests' `elapsed`), and the body's size;
+      came (requests' `elapsed`), the body's size, the query's parameter names and a GraphQL
+      request's operation;
     * get_json_s: PlatformClient.get_json (request and decode, for adapters that use it);
     * json_s: Reply.json, the JSON decoding itself, whichever way the adapter calls it;
     * ingest_s, commit_s, normalize_s; gc_s, the cyclic garbage collector's time, and
@@ -206,9 +208,10 @@ class Probe:
     * queries, ingest_queries.
     """
 
-    def __init__(self, db, platform_module):
+    def __init__(self, db, platform_module, engine=None):
         self.db = db
         self.platform_module = platform_module
+        self.engine = engine
         self.reset()
 
     def reset(self) -> None:
@@ -243,8 +246,9 @@ class Probe:
         import connections.sync as sync_module
         from connections.platforms.http import PlatformClient, Reply
 
+        engine = self.engine or sync_module
         probe, clock, platform = self, time.perf_counter, self.platform_module
-        real_ingest, real_normalize = sync_module.ingest_page, platform.normalize_order
+        real_ingest, real_normalize = engine.ingest_page, platform.normalize_order
         real_request, real_get_json = PlatformClient.request, PlatformClient.get_json
         real_reply_json, real_session_request = Reply.json, requests.Session.request
         real_commit = self.db.commit
@@ -300,10 +304,14 @@ class Probe:
         def session_request(session, method, url, *args, **kwargs):
             started = clock()
             response = real_session_request(session, method, url, *args, **kwargs)
+            body = kwargs.get("json")
             probe.requests.append(
                 {
                     "method": method,
                     "path": urlsplit(url).path,
+                    "params": sorted(kwargs.get("params") or ()),
+                    # A GraphQL request's operation: the word after `query` or `mutation`.
+                    "operation": body["query"].split("(")[0].split()[-1] if isinstance(body, dict) else "",
                     "seconds": clock() - started,
                     "to_headers_s": response.elapsed.total_seconds(),
                     "bytes": len(response.content),
@@ -311,7 +319,7 @@ class Probe:
             )
             return response
 
-        sync_module.ingest_page, platform.normalize_order = ingest_page, normalize_order
+        engine.ingest_page, platform.normalize_order = ingest_page, normalize_order
         PlatformClient.request, PlatformClient.get_json = request, get_json
         Reply.json, requests.Session.request = reply_json, session_request
         self.db.commit = commit
@@ -321,7 +329,7 @@ class Probe:
                 yield self
         finally:
             gc.callbacks.remove(self.on_gc)
-            sync_module.ingest_page, platform.normalize_order = real_ingest, real_normalize
+            engine.ingest_page, platform.normalize_order = real_ingest, real_normalize
             PlatformClient.request, PlatformClient.get_json = real_request, real_get_json
             Reply.json, requests.Session.request = real_reply_json, real_session_request
             del self.db.commit
