@@ -262,18 +262,8 @@ class NothsPlatform(Platform):
         api = client(ctx)
         cursor = cursor or {}
         window = cursor.get("window") or self._new_window(api, ctx, cursor)
-        per_page = self.page_size()
         while True:
-            params = {
-                "updated_at[from]": window["from"],
-                "offset": window["offset"],
-                "per_page": per_page,
-                "sort": "placed_at",
-                "dir": "asc",
-            }
-            if window["to"]:
-                params["updated_at[to]"] = window["to"]
-            body = api.get_json(LIST, params)
+            body = api.get_json(LIST, _list_params(window, {}))
             moved_back = timedelta(0)
             if not window["to"]:
                 window = _ended_by_noths(window, ctx.clock)
@@ -395,25 +385,30 @@ def _window_pages(
     (orders, invalid records, the total, the window to resume from, None after its last page).
 
     The window's end is fixed, so its orders can only leave it while we page (`_next_position`)."""
-    per_page = NothsPlatform.page_size()
     while True:
-        params = {
-            **filters,
-            "updated_at[to]": window["to"],
-            "offset": window["offset"],
-            "per_page": per_page,
-            "sort": "placed_at",
-            "dir": "asc",
-        }
-        if window["from"]:
-            params["updated_at[from]"] = window["from"]
-        body = api.get_json("/api/v1/orders", params)
+        body = api.get_json(LIST, _list_params(window, filters))
         total = total_count(body)
         orders, invalid = _records(body)
         next_offset, window = _next_position(window, body["data"], total)
         yield orders, invalid, total, (None if next_offset is None else window)
         if next_offset is None:
             return
+
+
+def _list_params(window: dict[str, Any], filters: dict[str, str]) -> dict[str, Any]:
+    """One page of an `updated_at` window (either bound may be open) and `filters`, oldest placed first."""
+    params = {
+        **filters,
+        "offset": window["offset"],
+        "per_page": NothsPlatform.page_size(),
+        "sort": "placed_at",
+        "dir": "asc",
+    }
+    if window["from"]:
+        params["updated_at[from]"] = window["from"]
+    if window["to"]:
+        params["updated_at[to]"] = window["to"]
+    return params
 
 
 def _records(body: dict[str, Any]) -> tuple[list[OrderRecord], list[InvalidRecord]]:
