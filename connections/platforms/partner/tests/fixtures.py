@@ -2,6 +2,8 @@
 
 import pytest
 
+from orders.models import Order
+
 PARTNER_CHAIN_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 PARTNER_WEBHOOK_SECRET = "whsec-itest-0123456789abcdef"
 
@@ -48,3 +50,13 @@ def connection_defaults():
 def partner_connection(merchant):
     """A connected Partner Picking connection (API host unreachable; webhooks need none)."""
     return make_partner_connection(merchant)
+
+
+def platform_statuses(chain) -> dict[str, str]:
+    """Each of the sandbox chain's orders and its status there."""
+    return {str(order_id): status for order_id, status in chain.orders.values_list("order_id", "status")}
+
+
+def portal_statuses(connection) -> dict[str, str]:
+    """Each order the portal holds for the connection and the platform status it holds."""
+    return dict(Order.objects.filter(connection=connection).values_list("external_id", "platform_status"))

@@ -10,8 +10,12 @@ import pytest
 
 from connections import services
 from connections.platforms.partner.sandbox.data import create_chain, create_order, generate_orders, set_status
-from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID, make_partner_connection
-from orders.models import Order
+from connections.platforms.partner.tests.fixtures import (
+    PARTNER_CHAIN_ID,
+    make_partner_connection,
+    platform_statuses,
+    portal_statuses,
+)
 from tests.integration.test_reconcile import reconcile
 from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 from tests.support.syncs import scheduled_sync as sync
@@ -23,14 +27,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), BEHIND_AND_AHEAD]
 def quick(settings):
     settings.PLATFORM_HTTP_ATTEMPTS = 1
     settings.PARTNER_PAGE_SIZE = 10
-
-
-def platform_orders(chain) -> dict[str, str]:
-    return {str(order_id): status for order_id, status in chain.orders.values_list("order_id", "status")}
-
-
-def portal_orders(connection) -> dict[str, str]:
-    return dict(Order.objects.filter(connection=connection).values_list("external_id", "platform_status"))
 
 
 def test_syncs_alone_bring_every_order_and_move(live_server, merchant, hours):
@@ -45,7 +41,7 @@ def test_syncs_alone_bring_every_order_and_move(live_server, merchant, hours):
 
     generate_orders(chain, 25, days=1, statuses=("RECEIVED",), seed=5, notify=False)
     sync(connection)
-    assert portal_orders(connection) == platform_orders(chain)
+    assert portal_statuses(connection) == platform_statuses(chain)
     vendor = chain.vendors.get()
     for round_number in range(2):
         # Taken and moved on the platform just now, by its clock; no webhook tells the portal.
@@ -57,6 +53,6 @@ def test_syncs_alone_bring_every_order_and_move(live_server, merchant, hours):
         # The moves of orders created before that window, whose webhooks never came, are the
         # reconciliation's (its days on the platform's clock too): the sync reads by creation time.
         reconcile(connection)
-        assert portal_orders(connection) == platform_orders(chain), round_number
+        assert portal_statuses(connection) == platform_statuses(chain), round_number
     newest = max(chain.orders.values_list("created_at", flat=True))
     assert abs(newest - (chain.account.now())) < timedelta(minutes=1)  # made on the platform's clock

@@ -12,9 +12,13 @@ from connections.platforms.partner import adapter as partner
 from connections.platforms.partner.orders import normalize_order
 from connections.platforms.partner.sandbox.data import create_chain, create_order, generate_orders, set_status
 from connections.platforms.partner.sandbox.models import LOGISTICS_DELIVERY
-from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID, make_partner_connection
+from connections.platforms.partner.tests.fixtures import (
+    PARTNER_CHAIN_ID,
+    make_partner_connection,
+    platform_statuses,
+    portal_statuses,
+)
 from orders.ingest import ingest_page
-from orders.models import Order
 from tests.integration.test_reconcile import fetch, reconcile
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,14 +31,6 @@ def quick(settings):
     settings.PARTNER_PAGE_SIZE = 25
     settings.RECONCILE_DAYS = 1
     settings.PARTNER_REQUESTS_PER_MINUTE = 60_000  # the budget has its own tests (test_throttle.py)
-
-
-def platform_statuses(chain) -> dict[str, str]:
-    return {str(order_id): status for order_id, status in chain.orders.values_list("order_id", "status")}
-
-
-def portal_statuses(connection) -> dict[str, str]:
-    return dict(Order.objects.filter(connection=connection).values_list("external_id", "platform_status"))
 
 
 def test_statuses_whose_webhooks_were_dropped_are_repaired(live_server, merchant, monkeypatch):
