@@ -1,6 +1,6 @@
 """The Add Account / Edit form, built from the platform adapter's fields.
 
-The builders (`credential_form_field`, `sync_option_fields`, `sync_options_from`) serve
+The builders (`credential_form_field`, the sync option fields, `sync_options_from`) serve
 both this form and the Add Connection wizard's steps.
 """
 
@@ -98,24 +98,30 @@ def credential_form_field(spec: CredentialField, *, stored_hint: str = "", requi
     return field_class(label=spec.label, help_text=help_text, required=required, max_length=2000)
 
 
-def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:
-    """What to import and when, and what to tell the platform back."""
-    fields: dict[str, forms.Field] = {
+def common_sync_fields() -> dict[str, forms.Field]:
+    """When to import, the same on every platform: the wizard asks them before the platform is chosen."""
+    return {
         "auto_sync": forms.BooleanField(label="Import orders automatically", required=False, initial=True),
         "sync_interval_minutes": forms.TypedChoiceField(
             label="How often", choices=SYNC_INTERVAL_CHOICES, coerce=int, initial=30
         ),
+        "import_from": forms.DateField(
+            label="Import orders placed from",
+            initial=timezone.localdate() - timedelta(days=DEFAULT_IMPORT_DAYS),
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        ),
+    }
+
+
+def platform_sync_fields(adapter: Platform) -> dict[str, forms.Field]:
+    """What to import and what to tell the platform back: these depend on the platform."""
+    fields: dict[str, forms.Field] = {
         "import_statuses": forms.MultipleChoiceField(
             label=f"{adapter.short_name} states to import",
             choices=adapter.statuses,
             initial=list(adapter.default_import_statuses),
             widget=forms.CheckboxSelectMultiple,
             help_text="An order is imported when first seen in one of these states; after that it is kept up to date.",
-        ),
-        "import_from": forms.DateField(
-            label="Import orders placed from",
-            initial=timezone.localdate() - timedelta(days=DEFAULT_IMPORT_DAYS),
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         ),
     }
     if adapter.acceptance is not None:
@@ -151,6 +157,11 @@ def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:
     return fields
 
 
+def sync_option_fields(adapter: Platform) -> dict[str, forms.Field]:
+    """Every sync option, for a form that knows its platform (Add Account, Edit)."""
+    return {**common_sync_fields(), **platform_sync_fields(adapter)}
+
+
 def sync_options_from(data: dict, adapter: Platform, connection: Connection | None = None) -> dict:
     """Connection field values from the cleaned sync options."""
     platform_options = {o.name: data[o.name] for o in adapter.option_fields if o.name in data}
@@ -179,7 +190,30 @@ def initial_from(connection: Connection) -> dict:
     return initial
 
 
-class AccountForm(PortalForm):
+class PlatformCredentialsForm(PortalForm):
+    """One platform's credentials (and options), checked together with those of the account kept, if any.
+
+    A subclass sets `adapter` and `connection` (None for a new account) and adds the fields.
+    """
+
+    adapter: Platform
+    connection: Connection | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        add_option_problems(self, self.adapter, self.credentials, cleaned, self.connection)
+        add_credential_problems(self, self.adapter, self.credentials, self.connection)
+        return cleaned
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {spec.name: self.cleaned_data.get(spec.name) or "" for spec in self.adapter.credential_fields}
+
+    def credential_bound_fields(self):
+        return [self[spec.name] for spec in self.adapter.credential_fields]
+
+
+class AccountForm(PlatformCredentialsForm):
     """Connection Name, the platform's credentials, and the sync options.
 
     Editing: secret fields may be left blank to keep the stored value; their hint is shown.
@@ -205,17 +239,7 @@ class AccountForm(PortalForm):
     def name_taken_message(self, name: str) -> str:
         return name_taken_message(self.adapter, name)
 
-    def clean(self):
-        cleaned = super().clean()
-        add_option_problems(self, self.adapter, self.credentials, cleaned, self.connection)
-        add_credential_problems(self, self.adapter, self.credentials, self.connection)
-        return cleaned
-
     # -- results --------------------------------------------------------------------------
-    @property
-    def credentials(self) -> dict[str, str]:
-        return {spec.name: self.cleaned_data.get(spec.name, "") for spec in self.adapter.credential_fields}
-
     @property
     def options(self) -> dict:
         """Connection field values chosen in the form."""
@@ -225,9 +249,6 @@ class AccountForm(PortalForm):
         """After the platform refused them, the first credential field is where to start."""
         first = next(f.name for f in self.adapter.credential_fields if not f.choices)
         self.fields[first].widget.attrs["autofocus"] = True
-
-    def credential_bound_fields(self):
-        return [self[spec.name] for spec in self.adapter.credential_fields]
 
     def option_bound_fields(self):
         names = [n for n in self.fields if n != "name" and n not in {s.name for s in self.adapter.credential_fields}]
