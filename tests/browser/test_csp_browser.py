@@ -21,7 +21,8 @@ from connections.platforms.noths.sandbox.data import generate_orders
 from connections.platforms.partner.tests.fixtures import make_partner_connection
 from connections.sync import execute, request_sync
 from orders.models import Order
-from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
+from tests.support.browser_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,14 +69,6 @@ def shop(merchant, sandbox_connection, sandbox_account):
     assert Order.objects.filter(connection=sandbox_connection).exists()
     chain = make_partner_connection(merchant)
     return {"member": membership.user, "noths": sandbox_connection, "chain": chain, "run": run}
-
-
-def sign_in(page: Page, base: str, username: str):
-    page.goto(f"{base}/signin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).not_to_have_url(re.compile(r"/signin/"))
 
 
 def same_site_links(page: Page, prefix: str) -> list[str]:
