@@ -255,13 +255,13 @@ class AccountForm(PlatformCredentialsForm):
         return [self[n] for n in names]
 
 
-def add_credential_problems(form, adapter: Platform, typed: dict, connection: Connection | None, prefix="") -> None:
+def add_credential_problems(form, adapter: Platform, typed: dict, connection: Connection | None) -> None:
     """Errors for credentials that only make sense together (checked with the stored ones kept)."""
     held = connection.stored_credentials() if connection is not None else {}
     merged = {**held, **{k: v for k, v in typed.items() if v}}
     for name, problem in adapter.credential_problems(merged).items():
-        if f"{prefix}{name}" in form.fields and f"{prefix}{name}" not in form.errors:
-            form.add_error(f"{prefix}{name}", problem)
+        if name in form.fields and name not in form.errors:
+            form.add_error(name, problem)
 
 
 def add_option_problems(form, adapter: Platform, typed: dict, options: dict, connection: Connection | None) -> None:

@@ -1,10 +1,21 @@
 """The Add Connection wizard (the DropStream way), for every platform in the registry.
 
-Four steps: Basic Information, Merchant Information, Sync Settings, Store Setup. What
-is typed is kept in the session between steps so Back and forward lose nothing, except
-secrets: a credential marked secret is never written to the session, a cookie or a
-hidden field; it is typed on the last step and used there. Add connection checks the
-credentials with the platform and saves, or shows the platform's answer on that step.
+Four steps: Basic Information, Merchant Information, Sync Settings, Store Setup, in the
+DropStream article's order: the platform is chosen on Store Setup, the last step.
+
+One page, one form. Every step's fields are in the form on every step; the server shows
+the current step and hides the others (the ``hidden`` attribute), so each Next or Back
+posts everything typed so far and the answer carries it on. Nothing is kept on the
+server between requests: no session, no database row before Add connection. That is how
+secrets survive Back and forward without ever being stored: they travel only in the
+form's own fields, rendered back (never cached) only into the same in-progress wizard,
+and a saved connection's secrets are never rendered at all.
+
+What depends on the platform (its states to import, what to tell it back, its
+credentials) sits with the platform on Store Setup, one group per platform with its
+values kept while the form is open; only the chosen platform's group shows and is
+checked. Sync Settings asks only what is the same on every platform, so no step ever
+has to be redone when the platform changes.
 """
 
 from __future__ import annotations
@@ -14,8 +25,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from audit.trail import Actor
 from portal.forms import PortalForm
@@ -23,17 +34,17 @@ from portal.models import Merchant
 
 from . import services
 from .forms import (
-    add_credential_problems,
+    PlatformCredentialsForm,
     clean_connection_name,
+    common_sync_fields,
     credential_form_field,
     name_taken_message,
-    sync_option_fields,
+    platform_sync_fields,
     sync_options_from,
 )
 from .models import Connection
 from .platforms import registry
 
-SESSION_KEY = "add_connection_wizard"
 STEPS = (
     ("basic", "Basic Information"),
     ("merchant", "Merchant Information"),
@@ -80,18 +91,15 @@ class MerchantForm(PortalForm):
 
 
 class SyncForm(PortalForm):
-    def __init__(self, *args, adapter, **kwargs):
+    """When to import: the sync settings that are the same on every platform."""
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.adapter = adapter
-        self.fields.update(sync_option_fields(adapter))
+        self.fields.update(common_sync_fields())
 
 
 class StoreForm(PortalForm):
-    """Create new store (or use an existing one), its Name and Platform, and the credentials.
-
-    Every platform's credential fields are on the page (prefixed with its key); only the
-    chosen platform's are validated. portal.js shows the chosen platform's group.
-    """
+    """Create new store (or use an existing one), its Name and its Platform."""
 
     store_choice = forms.ChoiceField(
         label="Store",
@@ -101,89 +109,115 @@ class StoreForm(PortalForm):
     )
     existing = forms.ModelChoiceField(label="Existing store", queryset=Connection.objects.none(), required=False)
     store_name = forms.CharField(label="Name", max_length=200, required=False, help_text="The store's name.")
-    platform = forms.ChoiceField(label="Platform")
+    platform = forms.ChoiceField(label="Platform", error_messages={"required": "Choose the platform."})
 
     def __init__(self, *args, merchant: Merchant | None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["platform"].choices = [(p.key, p.name) for p in registry.all_platforms()]
+        platforms = [(p.key, p.name) for p in registry.all_platforms()]
+        self.fields["platform"].choices = [("", "Choose a platform"), *platforms]
         if merchant is not None:
             self.fields["existing"].queryset = Connection.objects.filter(merchant=merchant)
         if not self.fields["existing"].queryset.exists():
             self.fields["store_choice"].choices = [("new", "Create new store")]  # nothing to pick from
-        for adapter in registry.all_platforms():
-            for spec in adapter.credential_fields:
-                self.fields[f"{adapter.key}-{spec.name}"] = credential_form_field(spec, required=False)
-
-    def platform_groups(self):
-        """[(adapter, [bound fields])] for the template."""
-        return [
-            (adapter, [self[f"{adapter.key}-{spec.name}"] for spec in adapter.credential_fields])
-            for adapter in registry.all_platforms()
-        ]
 
     def clean(self):
         cleaned = super().clean()
-        adapter = registry.get(cleaned.get("platform") or registry.all_platforms()[0].key)
-        existing = cleaned.get("existing")
+        existing, key = cleaned.get("existing"), cleaned.get("platform")
         if cleaned.get("store_choice") == "existing":
             if existing is None:
                 self.add_error("existing", "Pick the store.")
-            elif existing.platform != adapter.key:
-                self.add_error("existing", f"That store is on {existing.adapter.short_name}, not {adapter.short_name}.")
-        editing = cleaned.get("store_choice") == "existing" and existing is not None
-        for spec in adapter.credential_fields:
-            name = f"{adapter.key}-{spec.name}"
-            if spec.required and not cleaned.get(name) and not (editing and spec.secret):
-                self.add_error(name, "This field is required.")
-        typed = {spec.name: cleaned.get(f"{adapter.key}-{spec.name}") or "" for spec in adapter.credential_fields}
-        add_credential_problems(self, adapter, typed, existing if editing else None, prefix=f"{adapter.key}-")
+            elif key and existing.platform != key:
+                chosen = registry.get(key).short_name
+                self.add_error("existing", f"That store is on {existing.adapter.short_name}, not {chosen}.")
         return cleaned
 
-    def credentials(self) -> dict[str, str]:
-        adapter = registry.get(self.cleaned_data["platform"])
-        return {
-            spec.name: self.cleaned_data.get(f"{adapter.key}-{spec.name}") or "" for spec in adapter.credential_fields
+    def chosen_platform(self) -> str:
+        """The platform chosen (as posted, or as first offered), "" while none is."""
+        key = self["platform"].value() or ""
+        return key if registry.is_known(key) else ""
+
+    def existing_store(self) -> Connection | None:
+        """The store to update, when "Use an existing store" picked one of the merchant's."""
+        if self["store_choice"].value() != "existing" or "existing" in self.errors:
+            return None
+        return self.cleaned_data.get("existing")
+
+
+class PlatformForm(PlatformCredentialsForm):
+    """One platform's credentials and its own sync settings, named "<key>-<field>".
+
+    The wizard has one per platform, so what is typed for each is kept while the form is
+    open; only the chosen platform's is checked. Secrets are rendered back (into this
+    in-progress wizard only) so that Back and forward keep them.
+    """
+
+    def __init__(self, *args, adapter, editing: Connection | None = None, **kwargs):
+        super().__init__(*args, prefix=adapter.key, **kwargs)
+        self.adapter = adapter
+        self.connection = editing
+        for spec in adapter.credential_fields:
+            field = credential_form_field(spec, required=spec.required and not (editing and spec.secret))
+            if spec.secret:
+                field.widget.render_value = True
+            self.fields[spec.name] = field
+        self.fields.update(platform_sync_fields(adapter))
+
+    def setting_bound_fields(self):
+        return [self[name] for name in platform_sync_fields(self.adapter)]
+
+
+class Wizard:
+    """The four steps' forms, bound to one post (or fresh), and which of them to check."""
+
+    def __init__(self, request, data=None, platform: str = ""):
+        self.staff = request.user.is_staff
+        self.basic = BasicForm(data)
+        self.merchant = MerchantForm(data, staff=self.staff)
+        self.sync = SyncForm(data)
+        self.store = StoreForm(data, merchant=self._merchant(request), initial={"platform": platform})
+        editing = self.store.existing_store() if self.store.is_bound else None
+        self.platforms = {
+            adapter.key: PlatformForm(data, adapter=adapter, editing=editing) for adapter in registry.all_platforms()
         }
 
-    def secret_names(self) -> set[str]:
-        return {f"{a.key}-{s.name}" for a in registry.all_platforms() for s in a.credential_fields if s.secret}
-
-
-# -- what the session keeps ------------------------------------------------------------------
-
-
-class WizardState:
-    """The steps' submitted values, minus secrets, in the session."""
-
-    def __init__(self, request):
-        self.request = request
-        self.data = request.session.setdefault(SESSION_KEY, {})
-
-    def save_step(self, step: str, post: QueryDict, drop=()) -> None:
-        kept = {k: v for k, v in post.lists() if k != "csrfmiddlewaretoken" and k not in drop and k != "go"}
-        self.data[step] = kept
-        self.request.session.modified = True
-
-    def step_data(self, step: str) -> QueryDict:
-        data = QueryDict(mutable=True)
-        for key, values in self.data.get(step, {}).items():
-            data.setlist(key, values)
-        return data
-
-    def has(self, step: str) -> bool:
-        return step in self.data
+    def _merchant(self, request) -> Merchant | None:
+        """The merchant the connection is for: the member's own, or the one staff picked."""
+        if not self.staff:
+            return request.merchant
+        picked = self.merchant.is_bound and self.merchant.is_valid()
+        if picked and self.merchant.cleaned_data["merchant_choice"] == "existing":
+            return self.merchant.cleaned_data["merchant"]
+        return None
 
     @property
-    def platform(self) -> str:
-        chosen = self.data.get("platform")
-        return chosen if registry.is_known(chosen) else registry.all_platforms()[0].key
+    def chosen(self) -> PlatformForm | None:
+        key = self.store.chosen_platform()
+        return self.platforms[key] if key else None
 
-    def set_platform(self, key: str) -> None:
-        self.data["platform"] = key
-        self.request.session.modified = True
+    def forms_of(self, step: str) -> list[forms.Form]:
+        if step == "store":
+            return [self.store, *([self.chosen] if self.chosen else [])]
+        return [getattr(self, step)]
 
-    def clear(self) -> None:
-        self.request.session.pop(SESSION_KEY, None)
+    def first_invalid_step(self, upto: str) -> str | None:
+        """The first step, up to and including `upto`, with something to correct."""
+        for step in STEP_NAMES[: STEP_NAMES.index(upto) + 1]:
+            if not all(form.is_valid() for form in self.forms_of(step)):
+                return step
+        return None
+
+    def quiet_except(self, step: str | None) -> None:
+        """Errors show only on the step that was checked: the others are as the merchant left them."""
+        checked = self.forms_of(step) if step else []
+        every = [self.basic, self.merchant, self.sync, self.store, *self.platforms.values()]
+        for form in every:
+            if form.is_bound and form not in checked:
+                form.errors.clear()
+
+    def platform_groups(self):
+        """[(adapter, its PlatformForm, shown)] for the template."""
+        key = self.store.chosen_platform()
+        return [(form.adapter, form, form.adapter.key == key) for form in self.platforms.values()]
 
 
 # -- the view ------------------------------------------------------------------------------------
@@ -199,74 +233,29 @@ def member_or_staff(view):
     return wrapper
 
 
+@never_cache  # a page may carry secrets typed into this wizard: never kept by a browser or a proxy
 @member_or_staff
-def start(request):
-    """Add Connection: a fresh wizard, optionally for one platform (?platform=<key>)."""
-    state = WizardState(request)
-    state.clear()
-    state = WizardState(request)
-    if request.GET.get("platform"):
-        state.set_platform(request.GET["platform"])
-    return redirect("connections:wizard_step", step=STEP_NAMES[0])
+def wizard(request):
+    """Add Connection: a fresh wizard (optionally for one platform, ?platform=<key>), then each step's post."""
+    if request.method != "POST":
+        key = request.GET.get("platform", "")
+        return _render(request, Wizard(request, platform=key if registry.is_known(key) else ""), "basic")
+    wizard = Wizard(request, request.POST)
+    step = request.POST.get("step")
+    index = STEP_NAMES.index(step) if step in STEP_NAMES else 0
+    if request.POST.get("go") == "back":
+        return _render(request, wizard, STEP_NAMES[max(0, index - 1)])
+    wrong = wizard.first_invalid_step(STEP_NAMES[index])
+    if wrong is not None:
+        return _render(request, wizard, wrong, checked=True)
+    if index < len(STEP_NAMES) - 1:
+        return _render(request, wizard, STEP_NAMES[index + 1])
+    return _finish(request, wizard)
 
 
-@member_or_staff
-def step_view(request, step):
-    if step not in STEP_NAMES:
-        raise Http404("No such step")
-    state = WizardState(request)
-    index = STEP_NAMES.index(step)
-    staff = request.user.is_staff
-    if request.method == "POST":
-        go = request.POST.get("go", "next")
-        form = _form(step, request, state, data=request.POST)
-        drop = form.secret_names() if isinstance(form, StoreForm) else ()
-        if go == "back":
-            state.save_step(step, request.POST, drop=drop)  # kept as typed, errors and all
-            return redirect("connections:wizard_step", step=STEP_NAMES[max(0, index - 1)])
-        chosen = request.POST.get("platform")
-        if step == "store" and chosen != state.platform and registry.is_known(chosen):
-            return _switch_platform(request, state, chosen, drop)
-        if form.is_valid():
-            state.save_step(step, request.POST, drop=drop)
-            if step == "store":
-                return _finish(request, state, form)
-            return redirect("connections:wizard_step", step=STEP_NAMES[index + 1])
-    else:
-        form = _form(step, request, state, data=state.step_data(step) if state.has(step) else None)
-        if form.is_bound:
-            form.is_valid()  # show what was wrong when the merchant left it
-            if step == "store":
-                form.errors.clear()  # the secrets were never kept: not an error of theirs
-    return _render(request, state, step, form, staff=staff)
-
-
-def _switch_platform(request, state: WizardState, key: str, drop) -> HttpResponse:
-    """Another Platform on Store Setup: its Sync Settings differ (states, writes), so show them first."""
-    state.save_step("store", request.POST, drop=drop)
-    state.set_platform(key)
-    state.data.pop("sync", None)
-    adapter = registry.get(key)
-    messages.info(
-        request,
-        f"Sync Settings are now {adapter.short_name}'s: check them, then continue. "
-        "You will enter the credentials on Store Setup.",
-    )
-    return redirect("connections:wizard_step", step="sync")
-
-
-def _form(step, request, state: WizardState, data=None):
-    if step == "basic":
-        return BasicForm(data)
-    if step == "merchant":
-        return MerchantForm(data, staff=request.user.is_staff)
-    if step == "sync":
-        return SyncForm(data, adapter=registry.get(state.platform))
-    form = StoreForm(data, merchant=_merchant(request, state), initial={"platform": state.platform})
-    return form
-
-
-def _render(request, state, step, form, *, staff, failure=None, status=200):
+def _render(request, wizard: Wizard, step: str, *, checked=False, failure=None, status=200):
+    """The wizard at `step`; with `checked`, that step's errors show."""
+    wizard.quiet_except(step if checked else None)
     index = STEP_NAMES.index(step)
     context = {
         "steps": [(n, label, i < index, i == index) for i, (n, label) in enumerate(STEPS)],
@@ -274,54 +263,33 @@ def _render(request, state, step, form, *, staff, failure=None, status=200):
         "step_label": STEPS[index][1],
         "first": index == 0,
         "last": index == len(STEPS) - 1,
-        "form": form,
-        "staff": staff,
-        "platform": registry.get(state.platform),
+        "wizard": wizard,
+        "staff": wizard.staff,
         "failure": failure,
     }
     return render(request, "connections/wizard.html", context, status=status)
 
 
-def _merchant(request, state: WizardState) -> Merchant | None:
-    """The merchant the connection is for: the member's own, or the one staff picked."""
-    if not request.user.is_staff:
-        return request.merchant
-    data = state.step_data("merchant")
-    if data.get("merchant_choice") == "existing" and data.get("merchant"):
-        return Merchant.objects.filter(pk=data["merchant"]).first()
-    return None
-
-
-def _finish(request, state: WizardState, store: StoreForm):
-    """Add connection: re-validate every step, check the credentials, save everything at once."""
-    adapter = registry.get(store.cleaned_data["platform"])
-    forms_by_step = {s: _form(s, request, state, data=state.step_data(s)) for s in STEP_NAMES[:-1]}
-    for step, form in forms_by_step.items():
-        if not form.is_valid():
-            messages.error(request, f"{dict(STEPS)[step]} needs another look.")
-            return redirect("connections:wizard_step", step=step)
-    name = forms_by_step["basic"].cleaned_data["name"]
-    options = sync_options_from(forms_by_step["sync"].cleaned_data, adapter)
-    options["store_name"] = store.cleaned_data.get("store_name") or ""
-    credentials = store.credentials()
-    merchant_form = forms_by_step["merchant"]
-    existing = store.cleaned_data.get("existing") if store.cleaned_data["store_choice"] == "existing" else None
-    for field_name, problem in adapter.option_problems(credentials, options).items():
-        messages.error(request, f"{dict(sync_option_fields(adapter))[field_name].label}: {problem}")
-        return redirect("connections:wizard_step", step="sync")
+def _finish(request, wizard: Wizard):
+    """Add connection: every step is valid; check the credentials, save everything at once."""
+    chosen = wizard.chosen
+    adapter = chosen.adapter
+    name = wizard.basic.cleaned_data["name"]
+    options = sync_options_from({**wizard.sync.cleaned_data, **chosen.cleaned_data}, adapter)
+    options["store_name"] = wizard.store.cleaned_data.get("store_name") or ""
+    existing = wizard.store.existing_store()
     try:
         if existing is not None:
             connection = services.update_connection(
-                existing, name, credentials, options, actor=Actor.from_request(request)
+                existing, name, chosen.credentials, options, actor=Actor.from_request(request)
             )
         else:
-            connection = _create(request, merchant_form, adapter, name, credentials, options)
+            connection = _create(request, wizard.merchant, adapter, name, chosen.credentials, options)
     except services.CheckFailed as failure:
-        return _render(request, state, "store", store, staff=request.user.is_staff, failure=failure, status=400)
+        return _render(request, wizard, "store", checked=True, failure=failure, status=400)
     except (services.NameTaken, forms.ValidationError):
-        messages.error(request, name_taken_message(adapter, name))
-        return redirect("connections:wizard_step", step="basic")
-    state.clear()
+        wizard.basic.add_error("name", name_taken_message(adapter, name))
+        return _render(request, wizard, "basic", checked=True)
     messages.success(
         request,
         f"{connection} is {connection.get_status_display().lower()}. {connection.account_facts.get('summary', '')}",

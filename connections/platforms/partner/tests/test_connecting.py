@@ -14,6 +14,7 @@ from connections.platforms.partner.sandbox.data import create_chain
 from connections.platforms.partner.tests.fixtures import PARTNER_CHAIN_ID
 from connections.platforms.partner.tests.orders import partner_order
 from tests.support.account_form import add_account as fill_in
+from tests.support.wizard_walk import WizardWalk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "partner-connect-token-5a7c9e1b3d"
@@ -151,32 +152,15 @@ def test_the_connection_page_shows_choices_by_their_label_and_secrets_by_their_h
 
 
 def test_the_wizard_connects_a_partner_chain_and_shows_the_webhook_once(member_client, live_server):
-    """Add Connection's four steps with the Partner API picked on Store Setup: its sync settings
-    come back for the platform, the chain is checked against the sandbox, and the webhook URL and
+    """Add Connection's four steps with the Partner API picked on Store Setup, where its own sync
+    settings show with it; the chain is checked against the sandbox, and the webhook URL and
     secret are shown once and accept an event."""
-
-    def step(name, data=None):
-        return member_client.post(reverse("connections:wizard_step", args=[name]), {**(data or {}), "go": "next"})
-
-    member_client.get(reverse("connections:wizard"))
-    step("basic", {"name": "Wizard Grocer"})
-    step("merchant")
-    # Store Setup first with nothing typed but the platform: the Partner API's sync settings come back.
-    first_sync = {
-        "sync_interval_minutes": "60",
-        "import_statuses": ["placed"],
-        "import_from": "2026-10-01",
-        "estimated_dispatch_days": "2",
-        "estimated_delivery_days": "4",
-    }
-    assert step("sync", first_sync).status_code == 302  # the first platform's (NOTHS) settings
-    switched = step("store", {"store_choice": "new", "platform": "partner"})
-    assert switched.url == reverse("connections:wizard_step", args=["sync"])
-    sync_page = member_client.get(switched.url).content.decode()
-    assert "Ready for pickup" in sync_page
+    walk = WizardWalk(member_client)
+    walk.through({"name": "Wizard Grocer"}, {}, {"auto_sync": "on", "sync_interval_minutes": "60"})
     statuses = ["RECEIVED", "ACCEPTED", "READY_FOR_PICKUP", "DISPATCHED"]
-    sync = {"auto_sync": "on", "sync_interval_minutes": "60", "import_statuses": statuses, "import_from": "2026-10-01"}
-    assert step("sync", sync).url == reverse("connections:wizard_step", args=["store"])
+    walk.press({"platform": "partner"}, go="back")  # chosen, then Back and forward: its settings show
+    walk.press()
+    assert "Ready for pickup" in walk.html
     store = {
         "store_choice": "new",
         "store_name": "Corner Grocer",
@@ -186,8 +170,9 @@ def test_the_wizard_connects_a_partner_chain_and_shows_the_webhook_once(member_c
         "partner-vendor_ids": "v-1, v-2",
         "partner-picking_mode": "partner",
         "partner-token": f"{TOKEN}\n",
+        "partner-import_statuses": statuses,
     }
-    response = step("store", store)
+    response = walk.press(store)
     connection = Connection.objects.get()
     assert response.url == reverse("connections:detail", args=[connection.pk])
     assert (connection.platform, connection.status) == ("partner", Connection.Status.CONNECTED)
