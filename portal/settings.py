@@ -413,10 +413,16 @@ SPECTACULAR_SETTINGS = {
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # One JSON object a line (time, level, logger, message with its traceback) for a log collector.
 LOG_JSON = env.bool("LOG_JSON", default=False)
+# django-q2's four INFO lines for every task (queued, created from a schedule, processing,
+# processed), the scheduler's 30-second tick included; off, only a task's failure is logged.
+LOG_TASKS = env.bool("LOG_TASKS", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"scrub_secrets": {"()": "connections.platforms.scrub.ScrubSecretsFilter"}},
+    "filters": {
+        "scrub_secrets": {"()": "connections.platforms.scrub.ScrubSecretsFilter"},
+        "routine_task_lines": {"()": "portal.worker_log.RoutineTaskLines"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "json": {
@@ -439,6 +445,7 @@ LOGGING = {
         # to the one above, scrubbed and in the chosen format.
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},
+        "django-q": {"filters": [] if LOG_TASKS else ["routine_task_lines"]},
         # urllib3 logs full request URLs at DEBUG; some platforms put their token in the query.
         "urllib3": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},

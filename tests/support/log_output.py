@@ -1,0 +1,19 @@
+"""What the settings' one log handler ("console": scrubbed, formatted) writes, captured in a test."""
+
+from __future__ import annotations
+
+import io
+import logging
+from contextlib import contextmanager
+
+
+@contextmanager
+def console_output():
+    """Yields a StringIO holding every line the console handler writes while inside `with`."""
+    console = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    written = io.StringIO()
+    earlier = console.setStream(written)
+    try:
+        yield written
+    finally:
+        console.setStream(earlier)
