@@ -442,9 +442,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's own handlers (its console, mail_admins, runserver's) are dropped: its records go
-        # to the one above, scrubbed and in the chosen format.
-        "django": {"handlers": [], "propagate": True},
-        "django.server": {"handlers": [], "propagate": True},
+        # to the one above, scrubbed and in the chosen format, from LOG_LEVEL up (Django sets INFO).
+        "django": {"handlers": [], "propagate": True, "level": LOG_LEVEL},
+        "django.server": {"handlers": [], "propagate": True, "level": LOG_LEVEL},
+        # A 4xx is in the access log already (runserver's django.server, gunicorn's): Django's own
+        # "Not Found: /x" would say it twice. Its 5xx lines (ERROR, with the traceback) stay.
+        "django.request": {"level": "ERROR"},
         "django-q": {"filters": [] if LOG_TASKS else ["routine_task_lines"]},
         # urllib3 logs full request URLs at DEBUG; some platforms put their token in the query.
         "urllib3": {"level": "WARNING"},

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from tests.support.log_output import console_output
+import pytest
+import requests
+
+from tests.support.access_logged_server import access_logged_server
+from tests.support.log_output import console_output, wait_for_line
 from tests.test_deploy_settings import run_django
 
 WORKER = logging.getLogger("django-q")
@@ -33,3 +37,26 @@ def test_log_tasks_keeps_them(tmp_path):
     }
     assert "INFO django-q: Processed 'f' (x)" in logged["true"], logged
     assert "Processed" not in logged["false"], logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_4xx_is_logged_once():
+    """The access line says it; Django's "Not Found: /x" said it a second time."""
+    with access_logged_server() as base, console_output() as written:
+        assert requests.get(f"{base}/no-such-page/", timeout=30).status_code == 404
+        assert requests.get(f"{base}/api/v1/orders/", timeout=30).status_code in (401, 403)
+        wait_for_line(written, '"GET /no-such-page/ HTTP/1.1" 404')
+        wait_for_line(written, '"GET /api/v1/orders/ HTTP/1.1" 40')
+    log = written.getvalue()
+    assert log.count("/no-such-page/") == 1, log
+    assert log.count("/api/v1/orders/") == 1, log
+
+
+def test_log_level_holds_for_djangos_loggers_too(tmp_path):
+    """Django sets its loggers to INFO; LOG_LEVEL=WARNING (the quiet demo) keeps a 200's access line out, a 404's in."""
+    probe = (
+        "import django, logging; django.setup(); server = logging.getLogger('django.server');"
+        "server.info('\"GET /fine HTTP/1.1\" 200 12'); server.warning('\"GET /gone HTTP/1.1\" 404 12')"
+    )
+    logged = run_django(tmp_path, "-c", probe, LOG_LEVEL="WARNING", LOG_JSON="false").stderr
+    assert "/gone" in logged and "/fine" not in logged, logged

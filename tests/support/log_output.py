@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from contextlib import contextmanager
 
 
@@ -17,3 +18,10 @@ def console_output():
         yield written
     finally:
         console.setStream(earlier)
+
+
+def wait_for_line(written: io.StringIO, text: str, seconds: float = 10) -> None:
+    """Wait until `text` is written: a server writes its access line after the client has the answer."""
+    deadline = time.monotonic() + seconds
+    while text not in written.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.02)
