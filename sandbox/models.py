@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from connections.platforms import registry
+from connections.platforms import registry, scrub
 
 # The fault switches: each holds how many of the next API requests fail (-1 = all, 0 = none).
 FAULT_FIELDS = ("fault_rate_limit", "fault_server_error", "fault_malformed_json")
@@ -72,6 +72,14 @@ class SandboxAccount(models.Model):
 
     def __str__(self):
         return f"{self.platform_name} {self.shortcode}"
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """An account as read; its token joins the secrets the log filter redacts, as some sandbox
+        pages carry it in their URL (/sandbox/<key>/<token>/...) and the access log writes the URL."""
+        account = super().from_db(db, field_names, values)
+        scrub.remember(account.__dict__.get("token", ""))
+        return account
 
     @property
     def platform_name(self) -> str:
