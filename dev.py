@@ -82,6 +82,8 @@ def free_port(preferred: int) -> int:
 
 
 def portal_env(port: int) -> dict[str, str]:
+    """The demo's environment, over whatever .env says: the portal as production shows it (its own
+    error pages, never Django's debug page), on plain HTTP, talking to the sandbox platforms."""
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.update(
@@ -90,6 +92,12 @@ def portal_env(port: int) -> dict[str, str]:
             "SANDBOX_PUBLIC_URL": base,
             # Accounts added in the demo talk to the sandbox, not the real platforms.
             "PLATFORMS_USE_SANDBOX": "true",
+            "DEBUG": "false",
+            # Static files from the source tree (no collectstatic), cookies over HTTP, and the demo's
+            # staff signs in to /admin/ with the password alone.
+            "STATIC_FROM_SOURCE": "true",
+            "SECURE_COOKIES": "false",
+            "ADMIN_REQUIRE_2FA": "false",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -186,14 +186,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production serves what `collectstatic` wrote to STATIC_ROOT, with hashed names. With DEBUG, or
+# STATIC_FROM_SOURCE (the demo: `dev.py run` turns DEBUG off but runs no collectstatic), WhiteNoise
+# serves the files from where they are (static/ and each app's), as they are.
+STATIC_FROM_SOURCE = env.bool("STATIC_FROM_SOURCE", default=DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if STATIC_FROM_SOURCE
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 
 # --- Security: production sets these (deploy/production.env.example; README "Security settings") ---
 SESSION_COOKIE_HTTPONLY = True
