@@ -2,6 +2,7 @@
 """The README's two commands, standard library only so they work on a bare machine.
 
     python3.11 dev.py run     set up, then run the portal, a worker and the sandbox platforms
+                              (--verbose: the migrations, the sandbox accounts, every request and task)
     python3.11 dev.py test    set up, then run the linter and the whole test suite
 
 Setting up means: a virtualenv in .venv, the pinned dependencies, a .env with fresh
@@ -81,7 +82,7 @@ def free_port(preferred: int) -> int:
     sys.exit(f"No free port near {preferred}.")
 
 
-def portal_env(port: int) -> dict[str, str]:
+def portal_env(port: int, verbose: bool = False) -> dict[str, str]:
     """The demo's environment, over whatever .env says: the portal as production shows it (its own
     error pages, never Django's debug page), on plain HTTP, talking to the sandbox platforms."""
     base = f"http://127.0.0.1:{port}"
@@ -98,39 +99,61 @@ def portal_env(port: int) -> dict[str, str]:
             "STATIC_FROM_SOURCE": "true",
             "SECURE_COOKIES": "false",
             "ADMIN_REQUIRE_2FA": "false",
+            # Quiet: warnings and errors only. Verbose: every request, and every task the worker runs.
+            "LOG_LEVEL": "INFO" if verbose else "WARNING",
+            "LOG_TASKS": "true" if verbose else "false",
             "PYTHONUNBUFFERED": "1",
         }
     )
     return env
 
 
+def wait_for_port(port: int, processes: list[subprocess.Popen], seconds: float = 60) -> None:
+    """Wait until the portal answers on `port`, so the banner's address works when it is printed."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and all(process.poll() is None for process in processes):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+
+
+def banner(port: int, seeded: str, verbose: bool) -> str:
+    """What `run` prints once everything is up: the address, then seed_demo's lines (the sign-ins,
+    where the sandbox accounts are listed, and with --verbose the accounts)."""
+    lines = [f"The portal is running at http://127.0.0.1:{port}/", seeded.rstrip()]
+    if not verbose:
+        lines.append("(python3.11 dev.py run --verbose prints them here, and every request and task below.)")
+    lines.append("Ctrl-C stops the portal, its worker (qcluster) and the sandbox's webhook sender.")
+    return "\n".join(lines)
+
+
 def command_run(args) -> None:
     ensure_venv()
     ensure_env_file()
     port = free_port(args.port)
-    env = portal_env(port)
+    env = portal_env(port, args.verbose)
     manage = [PYTHON, "manage.py"]
-    say("Migrating the database (SQLite: db.sqlite3)")
-    run(*manage, "migrate", "--noinput", env=env)
-    say("Creating the demo merchant and the sandbox accounts")
+    verbosity = ["-v", "2" if args.verbose else "1"]
+    say("Migrating the database (SQLite: db.sqlite3) and creating the demo data")
+    run(*manage, "migrate", "--noinput", *([] if args.verbose else ["-v", "0"]), env=env)
     seeded = subprocess.run(
-        [str(a) for a in (*manage, "seed_demo")], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        [str(a) for a in (*manage, "seed_demo", *verbosity)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
+    # Quiet, the processes' own chatter (runserver's banner, the webhook sender's counts) is dropped;
+    # their log (stderr) shows warnings and errors.
+    chatter = None if args.verbose else subprocess.DEVNULL
     processes = [
-        subprocess.Popen(
-            [str(a) for a in (*manage, "runserver", f"127.0.0.1:{port}", "--noreload")], cwd=ROOT, env=env
-        ),
-        subprocess.Popen([str(a) for a in (*manage, "qcluster")], cwd=ROOT, env=env),
-        subprocess.Popen([str(a) for a in (*manage, "sandbox_webhooks", "--loop")], cwd=ROOT, env=env),
+        subprocess.Popen([str(a) for a in (*manage, *command)], cwd=ROOT, env=env, stdout=chatter)
+        for command in (["runserver", f"127.0.0.1:{port}", "--noreload"], ["qcluster"], ["sandbox_webhooks", "--loop"])
     ]
-    time.sleep(2)
-    say(f"The portal is running at http://127.0.0.1:{port}/ (sandbox platforms at http://127.0.0.1:{port}/sandbox/)")
-    print(seeded, flush=True)
-    print(
-        "A django-q2 worker (qcluster) and the sandbox platforms' webhook sender run beside it."
-        " Press Ctrl-C to stop them all.",
-        flush=True,
-    )
+    wait_for_port(port, processes)
+    print(banner(port, seeded, args.verbose), flush=True)
 
     def stop(*_):
         for process in processes:
@@ -146,7 +169,7 @@ def command_run(args) -> None:
     signal.signal(signal.SIGTERM, stop)
     while all(process.poll() is None for process in processes):
         time.sleep(1)
-    say("A process stopped; shutting down the other.")
+    say("A process stopped; shutting down the others.")
     stop()
 
 
@@ -198,6 +221,11 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="set up and run the portal, a worker and the sandbox")
     run_parser.add_argument("--port", type=int, default=8000)
+    run_parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the migrations, the sandbox accounts with their secrets, and every request and task",
+    )
     run_parser.set_defaults(func=command_run)
     test_parser = sub.add_parser("test", help="set up and run ruff and the test suite")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")

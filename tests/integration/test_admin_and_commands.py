@@ -141,7 +141,7 @@ def test_the_tick_starts_due_syncs_and_notes_its_heartbeat(sandbox_connection, s
 def test_seed_demo_is_idempotent(settings):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out, verbosity=2)
     from django.contrib.auth import authenticate
 
     signing_in = RequestFactory().post("/signin/")  # django-axes checks every sign-in's request

@@ -3,6 +3,9 @@
 Idempotent: run it on every start. Passwords are reset to the printed ones so the
 printed sign-ins always work. For local demos only: it is part of the sandbox app, which
 only SANDBOX_ENABLED installs.
+
+It prints the sign-ins and where the sandbox accounts are listed; with `-v 2` the accounts
+themselves too, with their tokens and secrets (`dev.py run --verbose`).
 """
 
 from django.contrib.auth import get_user_model
@@ -10,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from portal.models import Membership, Merchant
+from sandbox.parts import public_url
 from sandbox.platforms import parts
 
 DEMO_USERS = (
@@ -23,16 +27,21 @@ DEMO_USERS = (
 class Command(BaseCommand):
     help = "Create the demo merchants, users and sandbox accounts (local demos only)."
 
-    def handle(self, **options):
+    def handle(self, verbosity, **options):
         with transaction.atomic():
             for username, password, merchant_name, staff in DEMO_USERS:
                 ensure_user(username, password, merchant_name, staff)
             for part in parts().values():
                 part.ensure_demo_accounts()
+        if verbosity < 1:
+            return
         self.stdout.write("Sign in with:")
         for username, password, merchant_name, staff in DEMO_USERS:
-            role = "staff (Django admin)" if staff else f"merchant {merchant_name}"
+            role = "staff: Django admin at /admin/" if staff else f"merchant {merchant_name}"
             self.stdout.write(f"  {username} / {password}   ({role})")
+        self.stdout.write(f"The sandbox platforms' accounts, and how to connect each: {public_url('/sandbox/')}")
+        if verbosity < 2:
+            return
         for part in parts().values():
             for line in part.demo_lines():
                 self.stdout.write(line)

@@ -189,7 +189,7 @@ def test_the_seed_commands_print_the_demo_credentials(settings):
     printed = out.getvalue()
     assert "Partner API sandbox host: http://127.0.0.1:8123/sandbox/partner" in printed
     demo = StringIO()
-    call_command("seed_demo", stdout=demo)
+    call_command("seed_demo", stdout=demo, verbosity=2)
     for chain in partner_data.DEMO_CHAINS:
         for value in (chain.chain_id, chain.token, chain.client_id, chain.client_secret, *chain.vendor_ids):
             assert value in printed and value in demo.getvalue()
