@@ -12,6 +12,7 @@ keys (first time only), migrations, and the demo data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import secrets
@@ -148,12 +149,7 @@ def command_run(args) -> None:
     # Quiet, the processes' own chatter (runserver's banner, the webhook sender's counts) is dropped;
     # their log (stderr) shows warnings and errors.
     chatter = None if args.verbose else subprocess.DEVNULL
-    processes = [
-        subprocess.Popen([str(a) for a in (*manage, *command)], cwd=ROOT, env=env, stdout=chatter)
-        for command in (["runserver", f"127.0.0.1:{port}", "--noreload"], ["qcluster"], ["sandbox_webhooks", "--loop"])
-    ]
-    wait_for_port(port, processes)
-    print(banner(port, seeded, args.verbose), flush=True)
+    processes: list[subprocess.Popen] = []
 
     def stop(*_):
         for process in processes:
@@ -162,11 +158,22 @@ def command_run(args) -> None:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    # Each in a process group of its own: Ctrl-C reaches dev.py alone, which stops each once (a second
+    # signal wedged qcluster's shutdown), and a process that does not stop is killed with its children.
+    for command in (["runserver", f"127.0.0.1:{port}", "--noreload"], ["qcluster"], ["sandbox_webhooks", "--loop"]):
+        processes.append(
+            subprocess.Popen(
+                [str(a) for a in (*manage, *command)], cwd=ROOT, env=env, stdout=chatter, start_new_session=True
+            )
+        )
+    wait_for_port(port, processes)
+    print(banner(port, seeded, args.verbose), flush=True)
     while all(process.poll() is None for process in processes):
         time.sleep(1)
     say("A process stopped; shutting down the others.")

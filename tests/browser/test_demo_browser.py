@@ -1,5 +1,6 @@
 """`python3.11 dev.py run`, as the README's first command: a short banner, then quiet, and the
-portal's own pages (its 404 included) with their stylesheet, never Django's debug page."""
+portal's own pages (its 404 included) with their stylesheet, never Django's debug page; and
+Ctrl-C stops everything it started."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_the_demo_prints_a_short_banner_and_shows_the_portals_own_404(page, tmp_
         if shots := os.environ.get("SHOTS_DIR"):
             page.screenshot(path=str(Path(shots) / "demo-404.png"), full_page=True)
         page.goto(f"{demo.base}/sandbox/noths/{SANDBOX_SECRETS[0]}/orders/")
+    assert not demo.left_running, "Ctrl-C left processes of the demo running"
     lines = banner.strip().splitlines()
     assert len(lines) <= 10, banner
     assert f"The portal is running at {demo.base}/" in banner
