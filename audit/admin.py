@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from connections.admin_platforms import platform_filter
+
 from .models import AuditEntry
 from .staff import MerchantFilter
 
@@ -11,7 +13,7 @@ from .staff import MerchantFilter
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "merchant_label", "connection_link", "action", "summary", "actor_label", "ip")
-    list_filter = (MerchantFilter, "action", "connection__platform", "at")
+    list_filter = (MerchantFilter, "action", platform_filter("connection__platform"), "at")
     search_fields = ("connection_label", "merchant_label", "merchant__name", "actor_label", "ip", "user_agent")
     date_hierarchy = "at"
     raw_id_fields = ("connection", "merchant", "actor")

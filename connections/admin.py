@@ -24,6 +24,7 @@ from audit.timeline import connection_timeline
 from audit.trail import Action, credential_fields_changed, record
 
 from . import health, services, webhooks
+from .admin_platforms import PlatformFilter, platform_filter, platform_name
 from .forms import add_credential_problems, credential_form_field
 from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
@@ -187,7 +188,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "merchant",
-        "platform",
+        "platform_label",
         "status_badge",
         "open_problems",
         "last_success_at",
@@ -196,7 +197,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
     )
     list_filter = (
         MerchantFilter,
-        "platform",
+        PlatformFilter,
         HealthFilter,
         "status",
         "auto_sync",
@@ -225,7 +226,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         "retry_notice",
     )
     fieldsets = (
-        (None, {"fields": ("merchant", "platform", "name", "store_name", "status", "base_url_override")}),
+        (None, {"fields": ("merchant", "platform_label", "name", "store_name", "status", "base_url_override")}),
         (
             "Sync options",
             {"fields": (*SYNC_OPTION_FIELDS, "platform_options")},
@@ -262,7 +263,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Orders carry their merchant: a connection never moves to another merchant or platform.
-        return ("merchant", "platform", *self.readonly_fields)
+        return ("merchant", "platform_label", *self.readonly_fields)
 
     def save_model(self, request, obj, form, change):
         # Only what staff may edit is written, so a run's outcome or a pause is never overwritten.
@@ -355,6 +356,10 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         )
 
     # -- list columns ---------------------------------------------------------------------------
+
+    @admin.display(description="Platform", ordering="platform")
+    def platform_label(self, obj):
+        return platform_name(obj.platform)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
@@ -558,7 +563,7 @@ class SyncRunAdmin(admin.ModelAdmin):
         "status",
         RetriedFilter,
         "trigger",
-        "connection__platform",
+        platform_filter("connection__platform"),
         "queued_at",
     )
     search_fields = ("connection__name", "connection__merchant__name", "error")
@@ -604,7 +609,7 @@ class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
         merchant_filter("connection__merchant"),
         "state",
         "event_status",
-        "connection__platform",
+        platform_filter("connection__platform"),
         "received_at",
     )
     search_fields = ("order_external_id", "connection__name", "connection__merchant__name", "error", "outcome")
@@ -664,7 +669,13 @@ class ProblemAdmin(admin.ModelAdmin):
     """Every connection's problems, open and closed: what support looks at first."""
 
     list_display = ("connection", "merchant", "cause", "count", "first_seen_at", "last_seen_at", "closed_at")
-    list_filter = (OpenFilter, merchant_filter("connection__merchant"), "cause", "connection__platform", "last_seen_at")
+    list_filter = (
+        OpenFilter,
+        merchant_filter("connection__merchant"),
+        "cause",
+        platform_filter("connection__platform"),
+        "last_seen_at",
+    )
     search_fields = ("connection__name", "connection__merchant__name", "message")
     list_select_related = ("connection__merchant",)
     raw_id_fields = ("connection",)

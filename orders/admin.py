@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from audit.staff import StaffActionsMixin, confirmed, merchant_filter
 from audit.trail import Action
+from connections.admin_platforms import platform_filter
 from portal.templatetags.portal_tags import pretty_json
 
 from . import actions
@@ -40,7 +41,7 @@ class OrderEventInline(ReadOnlyInline):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ("number", "merchant", "connection", "status", "platform_status", "total", "currency", "placed_at")
-    list_filter = (merchant_filter("merchant"), "status", "connection__platform", "placed_at")
+    list_filter = (merchant_filter("merchant"), "status", platform_filter("connection__platform"), "placed_at")
     search_fields = ("number", "external_id", "customer_name", "merchant__name", "connection__name")
     list_select_related = ("merchant", "connection")
     raw_id_fields = ("merchant", "connection")
@@ -71,7 +72,13 @@ class ActionAttemptInline(ReadOnlyInline):
 @admin.register(OutboundAction)
 class OutboundActionAdmin(StaffActionsMixin, admin.ModelAdmin):
     list_display = ("pk", "kind", "order", "state", "attempts", "next_attempt_at", "created_at")
-    list_filter = (merchant_filter("order__merchant"), "kind", "state", "order__connection__platform", "created_at")
+    list_filter = (
+        merchant_filter("order__merchant"),
+        "kind",
+        "state",
+        platform_filter("order__connection__platform"),
+        "created_at",
+    )
     search_fields = ("order__number", "order__external_id", "order__merchant__name", "last_error")
     list_select_related = ("order",)
     raw_id_fields = ("order", "shipment", "created_by")

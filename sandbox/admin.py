@@ -1,6 +1,9 @@
 """Admin for the sandbox: accounts are editable (fault switches); each platform's sandbox has its own admin."""
 
+from django import forms
 from django.contrib import admin
+
+from connections.admin_platforms import PlatformFilter, platform_choices, platform_name
 
 from .models import SandboxAccount
 
@@ -9,7 +12,7 @@ from .models import SandboxAccount
 class SandboxAccountAdmin(admin.ModelAdmin):
     list_display = [
         "shortcode",
-        "platform",
+        "platform_label",
         "name",
         "token",
         "fault_rate_limit",
@@ -19,9 +22,18 @@ class SandboxAccountAdmin(admin.ModelAdmin):
         "slow_ms",
         "clock_offset_minutes",
     ]
-    list_filter = ["platform"]
+    list_filter = [PlatformFilter]
     search_fields = ["token", "shortcode", "name"]
     readonly_fields = ["created_at"]
+
+    @admin.display(description="Platform", ordering="platform")
+    def platform_label(self, account):
+        return platform_name(account.platform)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "platform":  # chosen by name, kept by key
+            return forms.ChoiceField(label="Platform", choices=platform_choices())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
