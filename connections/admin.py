@@ -24,9 +24,10 @@ from audit.timeline import connection_timeline
 from audit.trail import Action, credential_fields_changed, record
 
 from . import health, services, webhooks
+from .admin_options import option_field_names, options_form
 from .admin_platforms import PlatformFilter, platform_filter, platform_name
 from .forms import add_credential_problems, credential_form_field
-from .models import SYNC_OPTION_FIELDS, Connection, Credential, Problem, SyncRun, WebhookEvent
+from .models import Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
 
 
@@ -227,10 +228,6 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("merchant", "platform_label", "name", "store_name", "status", "base_url_override")}),
-        (
-            "Sync options",
-            {"fields": (*SYNC_OPTION_FIELDS, "platform_options")},
-        ),
         ("State (written by the portal)", {"fields": readonly_fields[1:]}),
     )
     inlines = [CredentialInline, SyncRunInline]
@@ -260,6 +257,18 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
             .get_queryset(request)
             .annotate(open_problem_count=Count("problems", filter=Q(problems__closed_at=None)))
         )
+
+    def get_fieldsets(self, request, obj=None):
+        """The sync options as the merchant's form has them, for this connection's platform."""
+        general, state = self.fieldsets
+        if obj is None:
+            return self.fieldsets
+        return (general, ("Sync options", {"fields": option_field_names(obj.adapter)}), state)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = options_form(obj.adapter)
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # Orders carry their merchant: a connection never moves to another merchant or platform.

@@ -1,7 +1,5 @@
 """Shared by the staff-operation tests: quick platform calls, admin action posts, the audit table's text."""
 
-import json
-
 import pytest
 from django.core import serializers
 from django.urls import reverse
@@ -44,15 +42,14 @@ def change_form_data(client, connection, **changes) -> tuple[str, dict]:
     """A connection's admin change page, and what its form posts as it stands with `changes`."""
     url = reverse("admin:connections_connection_change", args=[connection.pk])
     form = client.get(url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value is not None and value is not False}
     data.update(
-        import_statuses=json.dumps(connection.import_statuses),
-        platform_options=json.dumps(connection.platform_options),
-        **{
+        {
             "credential-TOTAL_FORMS": 0,
             "credential-INITIAL_FORMS": 1,
             "sync_runs-TOTAL_FORMS": 0,
             "sync_runs-INITIAL_FORMS": 0,
-        },
+        }
     )
     return url, {**data, **changes}

@@ -160,7 +160,9 @@ def test_deleting_a_connection_keeps_its_audit_trail(admin_client, merchant):
 
 
 def test_a_staff_edit_of_the_options_is_on_the_audit_trail(admin_client, merchant, fake_dns):
-    connection = ConnectionFactory(merchant=merchant, name="shop")
+    # Its platform's options stored, as Add Account stores them.
+    options = {"estimated_dispatch_days": 1, "estimated_delivery_days": 3}
+    connection = ConnectionFactory(merchant=merchant, name="shop", platform_options=options)
     fake_dns["staging.example.com"] = ["93.184.216.34"]
     url, data = change_form_data(
         admin_client, connection, sync_interval_minutes=60, base_url_override="https://staging.example.com"
