@@ -186,16 +186,18 @@ class ReplaceCredentialsForm(forms.Form):
 
 @admin.register(Connection)
 class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
+    # Short headings and wrapping cells: the list fits a laptop's 1280 px (static/portal-admin.css).
     list_display = (
-        "__str__",
+        "connection_name",
         "merchant",
         "platform_label",
         "status_badge",
         "open_problems",
-        "last_success_at",
-        "next_sync_at",
+        "last_sync",
+        "next_sync",
         "short_error",
     )
+    list_display_links = ("connection_name",)
     list_filter = (
         MerchantFilter,
         PlatformFilter,
@@ -366,6 +368,10 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
 
     # -- list columns ---------------------------------------------------------------------------
 
+    @admin.display(description="Connection", ordering="name")
+    def connection_name(self, obj):
+        return obj.name  # the platform has its own column
+
     @admin.display(description="Platform", ordering="platform")
     def platform_label(self, obj):
         return platform_name(obj.platform)
@@ -374,9 +380,17 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
     def status_badge(self, obj):
         return format_html('<span class="status status-{}">{}</span>', obj.status, obj.get_status_display())
 
-    @admin.display(description="Open problems", ordering="open_problem_count")
+    @admin.display(description="Problems", ordering="open_problem_count")
     def open_problems(self, obj):
         return obj.open_problem_count
+
+    @admin.display(description="Last sync", ordering="last_success_at", empty_value="never")
+    def last_sync(self, obj):
+        return obj.last_success_at
+
+    @admin.display(description="Next sync", ordering="next_sync_at")
+    def next_sync(self, obj):
+        return obj.next_sync_at
 
     @admin.display(description="Last error")
     def short_error(self, obj):
