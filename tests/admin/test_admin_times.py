@@ -7,6 +7,8 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import formats
 
+from audit.models import AuditEntry
+from audit.trail import Action, Actor, record
 from connections.models import Connection
 from tests.factories import ConnectionFactory
 
@@ -29,3 +31,11 @@ def test_a_list_and_a_change_page_show_24_hour_times(admin_client, merchant):
     for page in (listed, changed):
         assert "5 Dec 2026, 14:14" in page
         assert "p.m." not in page and "a.m." not in page
+
+
+def test_the_connection_timeline_writes_times_in_the_pages_style(admin_client, merchant):
+    connection = ConnectionFactory(merchant=merchant)
+    record(Action.PAUSED, connection=connection, actor=Actor(label="someone", ip="192.0.2.1"))
+    AuditEntry.objects.update(at=AFTERNOON)
+    page = admin_client.get(reverse("admin:connections_connection_change", args=[connection.pk])).content.decode()
+    assert '<td class="when">5 Dec 2026, 14:14:00</td>' in page
