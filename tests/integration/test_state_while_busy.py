@@ -17,6 +17,7 @@ from orders.actions import record_shipment
 from orders.ingest import ingest_page
 from orders.models import Order, OutboundAction
 from portal.tasks import tick
+from tests.admin.conftest import change_form_data
 from tests.integration.test_sync_engine import fetch, on_page
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,23 +97,16 @@ def test_an_admin_save_changes_only_what_staff_may_edit(admin_client, sandbox_co
     url = reverse("admin:connections_connection_change", args=[sandbox_connection.pk])
     page = admin_client.get(url).content.decode()
     assert 'name="merchant"' not in page  # a connection never moves to another merchant
-    form = admin_client.get(url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
-    data.update(
+    _, data = change_form_data(
+        admin_client,
+        sandbox_connection,
         name="renamed",
         sync_interval_minutes=60,
-        import_statuses='["placed"]',
-        platform_options="{}",
+        import_statuses=["placed"],
         merchant=other_merchant.pk,
-        **{
-            "credential-TOTAL_FORMS": 0,
-            "credential-INITIAL_FORMS": 1,
-            "sync_runs-TOTAL_FORMS": 0,
-            "sync_runs-INITIAL_FORMS": 0,
-        },
     )
     Connection.objects.filter(pk=sandbox_connection.pk).update(status=Connection.Status.SYNCING)
-    admin_client.post(url, data)
+    assert admin_client.post(url, data).status_code == 302
     connection = fresh(sandbox_connection)
     assert connection.name == "renamed"
     assert connection.merchant_id == sandbox_connection.merchant_id
