@@ -17,6 +17,7 @@ from .base import AccountFacts, CredentialField, OptionField, OrderPage, OrderRe
 from .deliveries import Deliveries
 from .errors import AuthError, PlatformFailure, RateLimited, TransientError
 from .parts import Acceptance, Authorization, DispatchNotes, OrderUpdates, Reconciliation, Shipments
+from .states import State, unrecognised
 
 
 class Platform:
@@ -29,8 +30,8 @@ class Platform:
     option_fields: ClassVar[tuple[OptionField, ...]] = ()
     name_label: ClassVar[str] = "Connection Name"
     name_help: ClassVar[str] = ""
-    # The platform's own order states (value, label) and which ones to import by default.
-    statuses: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # The platform's own order states, in words (`states`), and which ones to import by default.
+    states: ClassVar[tuple[State, ...]] = ()
     default_import_statuses: ClassVar[tuple[str, ...]] = ()
     # Said to the merchant when the platform rejects the credentials.
     auth_help: ClassVar[str] = "Check the credentials and enter them again."
@@ -103,6 +104,15 @@ class Platform:
         return int(options.get(name, field.default))
 
     # -- words ------------------------------------------------------------------------------------
+    @property
+    def statuses(self) -> tuple[tuple[str, str], ...]:
+        """The states as (code, words) choices: a connection's import settings."""
+        return tuple((state.code, state.label) for state in self.states)
+
+    def state(self, code: str) -> State:
+        """The declared state of this code (one the platform never declared is said as such)."""
+        return next((state for state in self.states if state.code == code), None) or unrecognised(code)
+
     def clock_words(self) -> str:
         """Why a clock far from the portal's costs no order (`clock_note`, in the platform's name)."""
         return self.clock_note.format(name=self.short_name)

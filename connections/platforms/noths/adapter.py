@@ -206,15 +206,7 @@ class NothsPlatform(Platform):
         "Your NOTHS store shortcode: the first part of your NOTHS admin dashboard's address, "
         "also shown as \u201cshortcode\u201d on your NOTHS settings page."
     )
-    statuses = (
-        ("placed", "Placed (new, waiting for you to accept)"),
-        ("accepted", "Accepted"),
-        ("dispatched", "Dispatched"),
-        ("declined", "Declined"),
-        ("expired", "Expired"),
-        ("refunded", "Refunded"),
-        ("archived", "Archived"),
-    )
+    states = words.STATES
     default_import_statuses = ("placed", "accepted")
     option_fields = (
         OptionField(

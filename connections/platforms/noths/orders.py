@@ -11,17 +11,11 @@ from typing import Any
 
 from ..base import NormalizedItem, NormalizedOrder, OrderStatus, UnreadableRecord
 from ..errors import TransientError
+from ..states import status_map
 from ..values import utc_datetime
+from .words import STATES
 
-STATE_MAP = {
-    "placed": OrderStatus.PENDING,
-    "accepted": OrderStatus.ACCEPTED,
-    "dispatched": OrderStatus.SHIPPED,
-    "declined": OrderStatus.CANCELLED,
-    "expired": OrderStatus.CANCELLED,
-    "refunded": OrderStatus.REFUNDED,
-    "archived": OrderStatus.ARCHIVED,
-}
+STATE_MAP = status_map(STATES)
 
 
 def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:

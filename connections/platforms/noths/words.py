@@ -1,6 +1,19 @@
-"""NOTHS's refusals in plain words: how the merchant gets past each one."""
+"""NOTHS's words: its order states, and its refusals with how the merchant gets past each one."""
 
 import re
+
+from ..base import OrderStatus
+from ..states import State, Tone
+
+STATES = (
+    State("placed", "Placed", OrderStatus.PENDING, Tone.WAITING, "new, waiting for you to accept"),
+    State("accepted", "Accepted", OrderStatus.ACCEPTED, Tone.ACTIVE),
+    State("dispatched", "Dispatched", OrderStatus.SHIPPED, Tone.DONE),
+    State("declined", "Declined", OrderStatus.CANCELLED, Tone.CANCELLED),
+    State("expired", "Expired", OrderStatus.CANCELLED, Tone.CANCELLED, "not accepted in time"),
+    State("refunded", "Refunded", OrderStatus.REFUNDED, Tone.CANCELLED),
+    State("archived", "Archived", OrderStatus.ARCHIVED, Tone.DONE),
+)
 
 # How the merchant gets past each dispatch/accept rejection. NOTHS's exact error codes
 # are not documented, so each rule matches the code or the words of the title.

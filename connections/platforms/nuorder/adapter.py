@@ -221,15 +221,7 @@ class NuorderPlatform(Platform):
         CredentialField("token_secret", "Token Secret", required=False, help_text="The token secret for PB_DEV."),
     )
     name_help = "A name you will recognise, for example the brand or the NuORDER portal."
-    statuses = (
-        ("draft", "Draft"),
-        ("review", "In review"),
-        ("pending", "Pending"),
-        ("approved", "Approved"),
-        ("processed", "Processed"),
-        ("shipped", "Shipped"),
-        ("cancelled", "Cancelled"),
-    )
+    states = words.STATES
     default_import_statuses = ("approved",)
     acceptance = NuorderAcceptance()
     shipments = NuorderShipments()

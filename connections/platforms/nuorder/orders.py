@@ -9,17 +9,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..base import NormalizedItem, NormalizedOrder, OrderStatus, UnreadableRecord
+from ..states import status_map
 from ..values import decimal_amount, utc_datetime
+from .words import STATES
 
-STATUS_MAP = {
-    "draft": OrderStatus.DRAFT,
-    "review": OrderStatus.DRAFT,
-    "pending": OrderStatus.DRAFT,
-    "approved": OrderStatus.PENDING,
-    "processed": OrderStatus.ACCEPTED,
-    "shipped": OrderStatus.SHIPPED,
-    "cancelled": OrderStatus.CANCELLED,
-}
+STATUS_MAP = status_map(STATES)
 
 
 def normalize_order(raw: dict[str, Any]) -> NormalizedOrder:

@@ -1,6 +1,20 @@
-"""NuORDER's refusals in plain words: how the merchant gets past each one."""
+"""NuORDER's words: its order states, and its refusals with how the merchant gets past each one."""
 
 import re
+
+from ..base import OrderStatus
+from ..states import State, Tone
+
+# In the order an order moves through them.
+STATES = (
+    State("draft", "Draft", OrderStatus.DRAFT, Tone.WAITING),
+    State("review", "In review", OrderStatus.DRAFT, Tone.WAITING),
+    State("pending", "Pending", OrderStatus.DRAFT, Tone.WAITING),
+    State("approved", "Approved", OrderStatus.PENDING, Tone.WAITING),
+    State("processed", "Processed", OrderStatus.ACCEPTED, Tone.ACTIVE),
+    State("shipped", "Shipped", OrderStatus.SHIPPED, Tone.DONE),
+    State("cancelled", "Cancelled", OrderStatus.CANCELLED, Tone.CANCELLED),
+)
 
 RETAIL_CANNOT_WRITE = (
     "A Retail (buyer) application can only read orders on NuORDER; untick this, or use the brand's "

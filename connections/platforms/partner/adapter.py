@@ -198,15 +198,7 @@ class PartnerPlatform(Platform):
             "settings; or type the secret you already use there.",
         ),
     )
-    statuses = (
-        ("RECEIVED", "Received"),
-        ("ACCEPTED", "Accepted"),
-        ("READY_FOR_PICKUP", "Ready for pickup"),
-        ("DISPATCHED", "Dispatched"),
-        ("PICKED_UP", "Picked up"),
-        ("DELIVERED", "Delivered"),
-        ("CANCELLED", "Cancelled"),
-    )
+    states = words.STATES
     default_import_statuses = ("RECEIVED", "ACCEPTED", "READY_FOR_PICKUP", "DISPATCHED", "PICKED_UP", "DELIVERED")
     deliveries = PartnerDeliveries()
     order_updates = PartnerOrderUpdates()

@@ -10,18 +10,12 @@ from decimal import InvalidOperation
 from typing import Any
 
 from ..base import NormalizedItem, NormalizedOrder, OrderStatus, UnreadableRecord
+from ..states import status_map
 from ..values import decimal_amount, json_object, utc_datetime
 from . import picking
+from .words import STATES
 
-STATUS_MAP = {
-    "RECEIVED": OrderStatus.PENDING,
-    "ACCEPTED": OrderStatus.ACCEPTED,
-    "READY_FOR_PICKUP": OrderStatus.READY,
-    "DISPATCHED": OrderStatus.SHIPPED,
-    "PICKED_UP": OrderStatus.SHIPPED,
-    "DELIVERED": OrderStatus.DELIVERED,
-    "CANCELLED": OrderStatus.CANCELLED,
-}
+STATUS_MAP = status_map(STATES)
 
 
 # The platform sends no currency; the store's country decides it.

@@ -1,6 +1,19 @@
-"""The Partner API's refusals in plain words: how the merchant gets past each one."""
+"""The Partner API's words: its order states, and its refusals with how the merchant gets past each one."""
 
 import re
+
+from ..base import OrderStatus
+from ..states import State, Tone
+
+STATES = (
+    State("RECEIVED", "Received", OrderStatus.PENDING, Tone.WAITING, "to pick"),
+    State("ACCEPTED", "Accepted", OrderStatus.ACCEPTED, Tone.ACTIVE),
+    State("READY_FOR_PICKUP", "Ready for pickup", OrderStatus.READY, Tone.ACTIVE),
+    State("DISPATCHED", "Dispatched", OrderStatus.SHIPPED, Tone.DONE),
+    State("PICKED_UP", "Picked up", OrderStatus.SHIPPED, Tone.DONE, "by the rider"),
+    State("DELIVERED", "Delivered", OrderStatus.DELIVERED, Tone.DONE),
+    State("CANCELLED", "Cancelled", OrderStatus.CANCELLED, Tone.CANCELLED),
+)
 
 AUTH_HELP = (
     (

@@ -261,14 +261,7 @@ class ShopifyPlatform(Platform):
             "it is the same key.",
         ),
     )
-    statuses = (
-        ("unfulfilled", "Unfulfilled (to ship)"),
-        ("partially_fulfilled", "Partially fulfilled"),
-        ("on_hold", "On hold"),
-        ("fulfilled", "Fulfilled"),
-        ("cancelled", "Cancelled"),
-        ("refunded", "Refunded"),
-    )
+    states = words.STATES
     default_import_statuses = ("unfulfilled", "partially_fulfilled", "on_hold")
     shipments = ShopifyShipments()
     deliveries = ShopifyDeliveries()

@@ -15,19 +15,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..base import NormalizedItem, NormalizedOrder, OrderRecord, OrderStatus, UnreadableRecord
+from ..base import NormalizedItem, NormalizedOrder, OrderRecord, UnreadableRecord
+from ..states import status_map
 from ..values import decimal_amount, json_object, utc_datetime
+from .words import STATES
 
 GID = "gid://shopify/Order/"
 # Our statuses for an order, worked out from its financial and fulfilment states (`_platform_status`).
-STATUS_MAP = {
-    "unfulfilled": OrderStatus.PENDING,
-    "on_hold": OrderStatus.PENDING,
-    "partially_fulfilled": OrderStatus.ACCEPTED,
-    "fulfilled": OrderStatus.SHIPPED,
-    "cancelled": OrderStatus.CANCELLED,
-    "refunded": OrderStatus.REFUNDED,
-}
+STATUS_MAP = status_map(STATES)
 # The REST shape's fulfillment_status in the GraphQL shape's words.
 REST_FULFILMENT = {None: "UNFULFILLED", "": "UNFULFILLED", "partial": "PARTIALLY_FULFILLED", "fulfilled": "FULFILLED"}
 HIDDEN_CUSTOMER = (

@@ -1,6 +1,19 @@
-"""Shopify's refusals in plain words: how the merchant gets past each one (platforms/shopify.md §6)."""
+"""Shopify's words: its order states (worked out from an order's fulfilment and payment), and its
+refusals with how the merchant gets past each one (platforms/shopify.md §6)."""
 
 import re
+
+from ..base import OrderStatus
+from ..states import State, Tone
+
+STATES = (
+    State("unfulfilled", "Unfulfilled", OrderStatus.PENDING, Tone.WAITING, "to ship"),
+    State("partially_fulfilled", "Partially fulfilled", OrderStatus.ACCEPTED, Tone.ACTIVE),
+    State("on_hold", "On hold", OrderStatus.PENDING, Tone.PROBLEM),
+    State("fulfilled", "Fulfilled", OrderStatus.SHIPPED, Tone.DONE),
+    State("cancelled", "Cancelled", OrderStatus.CANCELLED, Tone.CANCELLED),
+    State("refunded", "Refunded", OrderStatus.REFUNDED, Tone.CANCELLED),
+)
 
 AUTH_HELP = (
     (
