@@ -141,6 +141,11 @@ class Connection(models.Model):
     def adapter(self):
         return registry.get(self.platform)
 
+    @property
+    def import_status_words(self) -> list[str]:
+        """The states this connection imports, in its platform's words (empty: all)."""
+        return [self.adapter.state(code).label for code in self.import_statuses or ()]
+
     def clean_fields(self, exclude=None):
         """Each field's own checks, then whether the portal would call the API host override."""
         errors = {}

@@ -1,27 +1,47 @@
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
+
 from django import forms
+from django.db.models import Q
+from django.utils.text import slugify
 
 from connections.models import Connection
 from portal.forms import PortalForm
 
-from .models import STATUS_CHOICES
+
+def state_options(platforms) -> dict[str, tuple[str, Q]]:
+    """{value: (words, the orders in it)}: the states of these platforms, one option per wording.
+
+    Two platforms that say a state the same way ("Cancelled") share one option, which finds
+    the orders of both."""
+    options: dict[str, tuple[str, list[Q]]] = {}
+    for platform in platforms:
+        for state in platform.states:
+            _, held = options.setdefault(slugify(state.words), (state.words, []))
+            held.append(Q(connection__platform=platform.key, platform_status=state.code))
+    return {value: (words, reduce(or_, held)) for value, (words, held) in options.items()}
 
 
 class OrderFilterForm(PortalForm):
+    """The order list's filters; its states are those of the platforms the merchant has connections for."""
+
     q = forms.CharField(
         label="Search",
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "Order number or customer", "type": "search"}),
     )
     connection = forms.TypedChoiceField(label="Connection", required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *STATUS_CHOICES])
+    status = forms.ChoiceField(label="Status", required=False)
 
     def __init__(self, merchant, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["connection"].choices = [("", "All connections")] + [
-            (c.pk, str(c)) for c in Connection.objects.filter(merchant=merchant)
-        ]
+        connections = list(Connection.objects.filter(merchant=merchant))
+        self.fields["connection"].choices = [("", "All connections")] + [(c.pk, str(c)) for c in connections]
+        platforms = {c.platform: c.adapter for c in connections}
+        self.states = state_options(platforms.values())
+        self.fields["status"].choices = [("", "Any status")] + [(v, words) for v, (words, _) in self.states.items()]
 
     def apply(self, orders):
         if not self.is_valid():
@@ -30,7 +50,7 @@ class OrderFilterForm(PortalForm):
         if data.get("connection"):
             orders = orders.filter(connection_id=data["connection"])
         if data.get("status"):
-            orders = orders.filter(status=data["status"])
+            orders = orders.filter(self.states[data["status"]][1])
         if data.get("q"):
             term = data["q"].strip()
             orders = orders.filter(number__icontains=term) | orders.filter(customer_name__icontains=term)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from connections.platforms import faults
 from connections.platforms.base import OrderStatus
+from connections.platforms.states import State
 
 STATUS_LABELS = {
     OrderStatus.DRAFT: "Not approved yet",
@@ -73,6 +74,11 @@ class Order(models.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(OrderStatus(self.status), self.status) if self.status else ""
+
+    @property
+    def state(self) -> State:
+        """The order's state on its platform, in the platform's words and tone (what its badge shows)."""
+        return self.connection.adapter.state(self.platform_status)
 
 
 class OrderItem(models.Model):

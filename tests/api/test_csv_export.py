@@ -59,15 +59,15 @@ def test_the_export_holds_every_order_with_its_columns(member_client, merchant, 
 
 def test_the_export_uses_the_lists_filters_and_order(member_client, merchant, connection):
     second = ConnectionFactory(merchant=merchant, name="second")
-    a = make_order(connection, 1, customer_name="Ada Lovelace", status="pending")
+    a = make_order(connection, 1, customer_name="Ada Lovelace", status="pending", platform_status="placed")
     b = make_order(connection, 2, status="accepted")
-    c = make_order(second, 3, status="pending")
+    c = make_order(second, 3, status="pending", platform_status="placed")
 
     def numbers(**params):
         return [row[0] for row in export(member_client, **params)[1:]]
 
     assert numbers() == [a.number, b.number, c.number]  # newest placed first, as on the list
-    assert numbers(status="pending") == [a.number, c.number]
+    assert numbers(status="placed") == [a.number, c.number]  # the platform's words for its state
     assert numbers(connection=second.pk) == [c.number]
     assert numbers(q="lovelace") == [a.number]
     assert numbers(q="lovelace", status="accepted") == []
