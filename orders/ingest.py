@@ -27,7 +27,7 @@ from django.utils import timezone
 from connections.models import Connection
 from connections.platforms.base import InvalidRecord, NormalizedOrder, OrderRecord, OrderStatus, UnreadableRecord
 
-from .models import STATUS_LABELS, Order, OrderEvent, OrderItem, SkippedOrder
+from .models import Order, OrderEvent, OrderItem, SkippedOrder
 
 MAX_EXAMPLES = 10
 ORDER_FIELDS_FROM_PLATFORM = (
@@ -220,7 +220,7 @@ def ingest_page(
         stored = {
             row[1]: row
             for row in Order.objects.filter(connection=connection, external_id__in=list(latest)).values_list(
-                "pk", "external_id", "content_hash", "platform_updated_at", "status", "items_hash"
+                "pk", "external_id", "content_hash", "platform_updated_at", "status", "items_hash", "platform_status"
             )
         }
         remembered = _remembered(connection, [i for i in latest if i not in stored], result.not_imported)
@@ -400,7 +400,7 @@ def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
         update_fields=list(ORDER_FIELDS_FROM_PLATFORM),
     )
     items, events, replaced_pks = [], [], []
-    platform_name = connection.adapter.short_name
+    adapter = connection.adapter
     for (order, _, stored), row in zip(to_write, rows, strict=True):
         pk = stored[0] if stored is not None else row.pk
         # Items are written for a new order, and rewritten only when they changed.
@@ -416,16 +416,14 @@ def _write(connection: Connection, to_write, now, result: IngestResult) -> None:
                     order_id=pk,
                     kind=OrderEvent.Kind.IMPORTED,
                     at=now,
-                    message=(
-                        f"Imported from {platform_name} ({platform_name} state: {order.platform_status or 'unknown'})."
-                    ),
+                    message=f"Imported from {adapter.short_name}: {adapter.state(order.platform_status).words}.",
                 )
             )
             if order.status == OrderStatus.PENDING:
                 result.created_pending_ids.append(pk)
         else:
             result.updated += 1
-            events.append(_update_event(pk, stored[4], order, platform_name, now))
+            events.append(_update_event(pk, stored, order, adapter, now))
     if replaced_pks:
         OrderItem.objects.filter(order_id__in=replaced_pks).delete()
     OrderItem.objects.bulk_create(items)
@@ -485,16 +483,15 @@ def _item_rows(order_pk: int, order: NormalizedOrder) -> list[OrderItem]:
     ]
 
 
-def _update_event(pk: int, old_status: str, order: NormalizedOrder, platform_name: str, now) -> OrderEvent:
-    if old_status != order.status.value:
-        old_label = STATUS_LABELS.get(OrderStatus(old_status), old_status) if old_status else "none"
+def _update_event(pk: int, stored: tuple, order: NormalizedOrder, adapter, now) -> OrderEvent:
+    """The timeline's line for an order updated: its state before and after, in the platform's words."""
+    old_status, old_state = stored[4], stored[6]
+    if old_status != order.status.value or old_state != order.platform_status:
+        before, after = adapter.state(old_state).words, adapter.state(order.platform_status).words
         return OrderEvent(
             order_id=pk,
             kind=OrderEvent.Kind.STATUS,
             at=now,
-            message=(
-                f"Status changed on {platform_name}: {old_label} \u2192 {STATUS_LABELS[order.status]} "
-                f"({platform_name} state: {order.platform_status})."
-            ),
+            message=f"Status changed on {adapter.short_name}: {before} \u2192 {after}.",
         )
-    return OrderEvent(order_id=pk, kind=OrderEvent.Kind.UPDATED, at=now, message=f"Updated on {platform_name}.")
+    return OrderEvent(order_id=pk, kind=OrderEvent.Kind.UPDATED, at=now, message=f"Updated on {adapter.short_name}.")

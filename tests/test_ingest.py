@@ -87,7 +87,7 @@ def test_a_changed_order_is_updated_and_its_items_replaced(conn):
     assert order.platform_updated_at == later
     assert list(order.items.values_list("options", flat=True)) == [[["Personalisation", "v1"]]]
     event = order.events.filter(kind=OrderEvent.Kind.STATUS).get()
-    assert "Awaiting acceptance \u2192 Accepted" in event.message
+    assert event.message == "Status changed on NOTHS: Placed \u2192 Accepted."
 
 
 def test_a_status_change_keeps_the_items_as_they_were_written(conn):

@@ -145,8 +145,9 @@ class NormalizedOrder:
     customer_phone: str = ""
     shipping_address: dict[str, str] = field(default_factory=dict)
     items: tuple[NormalizedItem, ...] = ()
-    # Labelled facts shown on the order page (gift message, delivery service, ...).
-    notes: tuple[tuple[str, str], ...] = ()
+    # Labelled facts shown on the order page (gift message, delivery service, ...): (label, words), or a
+    # moment made by `notes.time_note`, which the pages show in the portal's date style.
+    notes: tuple[tuple[str, ...], ...] = ()
     # Platform facts that its parts need later (a dispatch note printed, an open enquiry, a delivery type).
     flags: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)

@@ -11,9 +11,10 @@ from typing import Any
 
 from ..base import NormalizedItem, NormalizedOrder, OrderStatus, UnreadableRecord
 from ..errors import TransientError
+from ..notes import time_note
 from ..states import status_map
 from ..values import utc_datetime
-from .words import STATES
+from .words import ENQUIRY_STATES, STATES, delivery_service_words
 
 STATE_MAP = status_map(STATES)
 
@@ -118,21 +119,20 @@ def _unresolved_enquiry(raw: dict[str, Any]) -> bool:
     return bool(raw.get("has_enquiry")) and (state is None or state in UNRESOLVED_ENQUIRY_STATES)
 
 
-def _readable_time(value: Any, *, with_time: bool) -> str:
+def _dated_note(label: str, value: Any, *, with_time: bool) -> tuple[str, ...]:
+    """A time as a moment the page shows in the portal's style; a date as its day (as NOTHS means it)."""
     try:
         moment = utc_datetime(value)
     except ValueError:
-        return str(value)
-    if moment is None:
-        return ""
-    return moment.strftime("%-d %b %Y, %H:%M UTC") if with_time else moment.strftime("%-d %b %Y")
+        return (label, str(value))
+    return time_note(label, moment) if with_time else (label, moment.strftime("%-d %b %Y"))
 
 
-def _notes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+def _notes(raw: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     notes = []
     service = raw.get("delivery_service") or {}
     if service.get("name") or service.get("code"):
-        notes.append(("Delivery service", str(service.get("name") or service.get("code"))))
+        notes.append(("Delivery service", str(service.get("name") or delivery_service_words(service["code"]))))
     for key, label, with_time in (
         ("confirm_by", "Accept by", True),
         ("estimated_dispatch_at", "Estimated dispatch", False),
@@ -140,7 +140,7 @@ def _notes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         ("customer_expected_delivery_date", "Customer expects delivery", False),
     ):
         if raw.get(key):
-            notes.append((label, _readable_time(raw[key], with_time=with_time)))
+            notes.append(_dated_note(label, raw[key], with_time=with_time))
     if raw.get("gift"):
         notes.append(("Gift", "yes" + (", gift wrapped" if raw.get("gift_wrap") else "")))
     if raw.get("gift_message"):
@@ -149,7 +149,7 @@ def _notes(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         notes.append(("Delivery note", str(raw["delivery_note"])))
     enquiry = raw.get("enquiry")
     if raw.get("has_enquiry") and isinstance(enquiry, dict):
-        notes.append(("Customer enquiry", str(enquiry.get("state") or "open")))
+        notes.append(("Customer enquiry", ENQUIRY_STATES.get(str(enquiry.get("state") or "opened"), "Open")))
     return tuple(notes)
 
 

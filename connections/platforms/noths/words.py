@@ -14,6 +14,28 @@ STATES = (
     State("refunded", "Refunded", OrderStatus.REFUNDED, Tone.CANCELLED),
     State("archived", "Archived", OrderStatus.ARCHIVED, Tone.DONE),
 )
+# A customer enquiry's state (platforms/noths.md §4).
+ENQUIRY_STATES = {
+    "opened": "Open, not answered yet",
+    "acknowledged": "Open, acknowledged",
+    "overdue": "Open and overdue",
+    "resolved": "Resolved",
+}
+# The delivery services NOTHS names by code (`delivery_service_code`), for an order that gives no name.
+DELIVERY_SERVICES = {
+    "EXPRESS_12": "Express (12 hours)",
+    "EXPRESS_24": "Express (24 hours)",
+    "EXPRESS_48": "Express (48 hours)",
+    "FREE": "Free delivery",
+    "SATURDAY": "Saturday delivery",
+    "STANDARD": "Standard delivery",
+    "STANDARD_COURIER": "Standard courier",
+}
+
+
+def delivery_service_words(code: str) -> str:
+    return DELIVERY_SERVICES.get(str(code).upper(), "Another delivery service")
+
 
 # How the merchant gets past each dispatch/accept rejection. NOTHS's exact error codes
 # are not documented, so each rule matches the code or the words of the title.

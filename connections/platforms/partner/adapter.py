@@ -91,7 +91,8 @@ class PartnerOrderUpdates(OrderUpdates):
         return picking.read_only_words(credentials)
 
     def form(self, items, flags, data=None) -> PickingForm:
-        return PickingForm(items, picking.fulfil_statuses(flags.get("transport_type", "")), data)
+        fulfil = picking.fulfil_statuses(flags.get("transport_type", ""))
+        return PickingForm(items, fulfil, data, marks=flags.get("picking") or {})
 
     def problem(self, flags, payload) -> str:
         return picking.transport_problem(flags.get("transport_type", ""), payload["status"])
@@ -109,7 +110,8 @@ class PartnerOrderUpdates(OrderUpdates):
         held = str(current.get("status", "")).upper() if isinstance(current, dict) else ""
         if update.status != picking.UPDATE_CART and held == update.status:
             # A retry whose first attempt arrived (its answer was lost): the PUT is not sent twice.
-            return ActionResult(f"The Partner API already shows the order as {update.status}.", already_done=True)
+            shown = PLATFORM.state(held).words.lower()
+            return ActionResult(f"The Partner API already shows the order as {shown}.", already_done=True)
         body = picking.request_body(current, update)
         PLATFORM.call(ctx, lambda client: client.request("PUT", path, json_body=body))
         return ActionResult(picking.done_words(update))

@@ -10,10 +10,11 @@ from decimal import InvalidOperation
 from typing import Any
 
 from ..base import NormalizedItem, NormalizedOrder, OrderStatus, UnreadableRecord
+from ..notes import time_note
 from ..states import status_map
 from ..values import decimal_amount, json_object, utc_datetime
 from . import picking
-from .words import STATES
+from .words import CANCELLED_BY, STATES, delivery_words
 
 STATUS_MAP = status_map(STATES)
 
@@ -79,9 +80,15 @@ def _normalize_order(raw: dict[str, Any]) -> NormalizedOrder:
             "transport_type": str(raw.get("transport_type") or ""),
             "store_id": str(client.get("store_id") or ""),
             "cancellation": json_object(raw.get("cancellation")),
+            # Each item's picking mark as the platform spells it (its options carry the words).
+            "picking": {item.external_id: mark for item, mark in zip(items, _marks(raw), strict=True)},
         },
         raw=raw,
     )
+
+
+def _marks(raw: dict[str, Any]) -> list[str]:
+    return [str(json_object(item).get("status") or "NOT_PROCESSED") for item in raw.get("items") or []]
 
 
 def _item(raw: Any, position: int) -> NormalizedItem:
@@ -89,7 +96,7 @@ def _item(raw: Any, position: int) -> NormalizedItem:
     pricing = json_object(item.get("pricing"))
     weighed = str(pricing.get("pricing_type") or "").upper() == "KG"
     quantity = decimal_amount(pricing.get("quantity") or (0 if weighed else 1))
-    options = [(picking.PICKING_OPTION, str(item.get("status") or "NOT_PROCESSED"))]
+    options = [(picking.PICKING_OPTION, picking.mark_words(str(item.get("status") or "")))]
     if weighed and pricing.get("weight") not in (None, ""):
         options.append(("Weight", f"{pricing['weight']} kg"))
     if item.get("replaced_id"):
@@ -110,21 +117,37 @@ def _item(raw: Any, position: int) -> NormalizedItem:
     )
 
 
-def _notes(raw: dict[str, Any], client: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+def _notes(raw: dict[str, Any], client: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     notes = []
     cancellation = json_object(raw.get("cancellation"))
     if cancellation:
-        by = f" (cancelled by {cancellation['cancelled_by']})" if cancellation.get("cancelled_by") else ""
-        notes.append(("Cancellation", f"{cancellation.get('reason') or 'no reason given'}{by}"))
+        notes.append(("Cancellation", _cancellation_words(cancellation)))
+    promised = _promised(raw.get("promised_for"))
     for label, value in (
         ("Store", " ".join(str(client.get(k) or "") for k in ("name", "store_id")).strip()),
         ("Order code", raw.get("order_code")),
         ("Platform order id", raw.get("external_order_id")),
-        ("Delivery", raw.get("transport_type")),
-        ("Promised for", raw.get("promised_for")),
+        ("Delivery", delivery_words(str(raw.get("transport_type") or ""))),
+        ("Promised for", time_note("Promised for", promised) if promised else ""),
         ("Customer comment", raw.get("comment")),
         ("Pre-order", "yes" if raw.get("isPreorder") else ""),
     ):
         if value:
-            notes.append((label, str(value)))
+            notes.append(value if isinstance(value, tuple) else (label, str(value)))
     return tuple(notes)
+
+
+def _promised(value: Any):
+    """The promised time, or None: one the platform spells wrongly is left out, never the whole order."""
+    try:
+        return utc_datetime(value)
+    except ValueError:
+        return None
+
+
+def _cancellation_words(cancellation: dict[str, Any]) -> str:
+    """The reason and who cancelled, in words: "Items unavailable (cancelled by the store)"."""
+    code = str(cancellation.get("reason") or "")
+    reason = dict(picking.CANCEL_REASONS).get(code, code.replace("_", " ").capitalize()) or "No reason given"
+    by = str(cancellation.get("cancelled_by") or "").upper()
+    return f"{reason} (cancelled by {CANCELLED_BY.get(by, 'someone else')})" if by else reason

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..base import first_help
 from ..errors import PlatformError, PlatformFailure, TransientError
+from .words import delivery_words
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ ITEM_STATUS_LABELS = {
     "IN_CART": "Picked",
     "NOT_FOUND": "Not found",
     "REPLACED": "Replaced",
+    "ADDITION": "Added by the picker",
 }
 CANCEL_REASONS = (
     ("ITEM_UNAVAILABLE", "Items unavailable"),
@@ -124,6 +126,11 @@ def refusal_help(error: PlatformFailure) -> str:
     return first_help(REFUSAL_HELP, error) if isinstance(error, PlatformError) else ""
 
 
+def mark_words(mark: str) -> str:
+    """An item's picking mark in words (one the portal does not know as such)."""
+    return ITEM_STATUS_LABELS.get(mark or "NOT_PROCESSED", "Marked in a way the portal does not know")
+
+
 def fulfil_statuses(transport_type: str) -> tuple[str, ...]:
     """The fulfilment an order takes; both when its delivery is not known."""
     known = FULFIL_BY_TRANSPORT.get(str(transport_type or "").upper())
@@ -134,8 +141,9 @@ def transport_problem(transport_type: str, status: str) -> str:
     """Why `status` does not fit an order of this delivery ('' when it does)."""
     if status not in FULFIL_BY_TRANSPORT.values() or status in fulfil_statuses(transport_type):
         return ""
-    fits = fulfil_statuses(transport_type)[0]
-    return f"{status} does not fit a {transport_type} order: send {fits} for it."
+    fits = STATUS_LABELS[fulfil_statuses(transport_type)[0]]
+    delivery = delivery_words(transport_type).lower()
+    return f"\u201c{STATUS_LABELS[status]}\u201d does not fit this order ({delivery}): send \u201c{fits}\u201d for it."
 
 
 def request_body(current: Any, update: OrderUpdate) -> dict[str, Any]:

@@ -19,10 +19,11 @@ class PickingForm(forms.Form):
         label="Reason", required=False, choices=[("", "Choose a reason"), *picking.CANCEL_REASONS]
     )
 
-    def __init__(self, items, fulfil_statuses: tuple[str, ...], *args, **kwargs):
+    def __init__(self, items, fulfil_statuses: tuple[str, ...], *args, marks: dict[str, str] | None = None, **kwargs):
         kwargs.setdefault("label_suffix", "")  # the portal's labels carry no ":"
         super().__init__(*args, **kwargs)
         self.items = list(items)
+        self.marks_held = marks or {}  # {item id: its picking mark on the platform}
         self.fulfil_choices = [(s, picking.STATUS_LABELS[s]) for s in fulfil_statuses]
         self.fields["status"].choices = [
             (picking.UPDATE_CART, picking.STATUS_LABELS[picking.UPDATE_CART]),
@@ -55,6 +56,14 @@ class PickingForm(forms.Form):
                 widget=forms.NumberInput(attrs={"class": "quantity"}),
             )
 
+    def _held(self, item) -> str:
+        """The item's picking mark on the platform: from the order's flags, or (an order read before
+        they kept it) its Picking option, which then held the mark itself."""
+        if item.external_id in self.marks_held:
+            return self.marks_held[item.external_id]
+        shown = next((value for name, value in item.options or () if name == picking.PICKING_OPTION), "")
+        return shown if shown in picking.ITEM_STATUS_LABELS else ""
+
     def _keyed_items(self):
         return [(f"item{n}", item) for n, item in enumerate(self.items)]
 
@@ -64,7 +73,7 @@ class PickingForm(forms.Form):
         return [
             {
                 "item": item,
-                "picking": picking.ITEM_STATUS_LABELS.get(picking_status(item), picking_status(item)),
+                "picking": picking.mark_words(self._held(item)),
                 **{name: self[f"{key}_{name}"] for name in ("id", "status", "sku", "name", "quantity")},
             }
             for key, item in self._keyed_items()
@@ -83,7 +92,7 @@ class PickingForm(forms.Form):
             unpicked = [
                 item.title
                 for item in self.items
-                if picking_status(item) in ("", "NOT_PROCESSED") and item.external_id not in marked
+                if self._held(item) in ("", "NOT_PROCESSED") and item.external_id not in marked
             ]
             if unpicked:
                 raise forms.ValidationError(
@@ -125,8 +134,3 @@ class PickingForm(forms.Form):
     def payload(self) -> dict:
         """What the order's update action keeps and sends."""
         return self.order_update().payload()
-
-
-def picking_status(item) -> str:
-    """The item's picking status on the platform, from its options ('' when it has none)."""
-    return next((value for name, value in item.options or () if name == picking.PICKING_OPTION), "")

@@ -14,6 +14,21 @@ STATES = (
     State("DELIVERED", "Delivered", OrderStatus.DELIVERED, Tone.DONE),
     State("CANCELLED", "Cancelled", OrderStatus.CANCELLED, Tone.CANCELLED),
 )
+# An order's `transport_type`: who takes it to the customer.
+DELIVERY_TYPES = {
+    "LOGISTICS_DELIVERY": "A platform rider collects it",
+    "VENDOR_DELIVERY": "Your own rider delivers it",
+}
+# Who cancelled an order (`cancellation.cancelled_by`).
+CANCELLED_BY = {"VENDOR": "the store", "CUSTOMER": "the customer", "LOGISTICS": "the delivery service"}
+
+
+def delivery_words(transport_type: str) -> str:
+    """The order's delivery in words ('' when it has none; an unknown one as "Other delivery")."""
+    if not transport_type:
+        return ""
+    return DELIVERY_TYPES.get(transport_type.upper(), "Other delivery")
+
 
 AUTH_HELP = (
     (

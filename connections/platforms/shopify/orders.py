@@ -18,7 +18,7 @@ from typing import Any
 from ..base import NormalizedItem, NormalizedOrder, OrderRecord, UnreadableRecord
 from ..states import status_map
 from ..values import decimal_amount, json_object, utc_datetime
-from .words import STATES
+from .words import CANCEL_REASONS, STATES
 
 GID = "gid://shopify/Order/"
 # Our statuses for an order, worked out from its financial and fulfilment states (`_platform_status`).
@@ -214,8 +214,8 @@ def _notes(order: dict[str, Any], hidden: bool) -> tuple[tuple[str, str], ...]:
     if hidden:
         notes.append(("Customer", HIDDEN_CUSTOMER))
     if order.get("cancelled_at"):
-        reason = str(order.get("cancel_reason") or "no reason given")
-        notes.append(("Cancelled", reason.replace("_", " ")))
+        reason = str(order.get("cancel_reason") or "")
+        notes.append(("Cancelled", CANCEL_REASONS.get(reason, "No reason given" if not reason else "Another reason")))
     for label, key in (("Note", "note"), ("Tags", "tags"), ("PO number", "po_number")):
         if order.get(key):
             notes.append((label, str(order[key])))
@@ -226,7 +226,7 @@ def _notes(order: dict[str, Any], hidden: bool) -> tuple[tuple[str, str], ...]:
         if isinstance(line, dict) and line.get("title"):
             notes.append(("Shipping", str(line["title"])))
     if order.get("financial_status"):
-        notes.append(("Payment", str(order["financial_status"]).replace("_", " ")))
+        notes.append(("Payment", str(order["financial_status"]).replace("_", " ").capitalize()))
     if order.get("test"):
         notes.append(("Test order", "yes (a bogus-gateway order)"))
     return tuple(notes)

@@ -14,6 +14,15 @@ STATES = (
     State("cancelled", "Cancelled", OrderStatus.CANCELLED, Tone.CANCELLED),
     State("refunded", "Refunded", OrderStatus.REFUNDED, Tone.CANCELLED),
 )
+# Why an order was cancelled (`cancelReason`, lower case as both shapes are read).
+CANCEL_REASONS = {
+    "customer": "The customer changed or cancelled the order",
+    "declined": "The payment was declined",
+    "fraud": "The order was fraudulent",
+    "inventory": "Items were unavailable",
+    "staff": "A staff error",
+    "other": "Another reason",
+}
 
 AUTH_HELP = (
     (

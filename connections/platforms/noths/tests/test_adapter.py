@@ -106,8 +106,10 @@ def test_an_order_reads_into_our_shape():
     )
     assert mug.options == (("Colour", "Navy"), ("Personalisation", "AVA"))
     assert box.options == () and box.image_url == ""
-    notes = dict(o.notes)
-    assert notes["Gift message"] == "Happy birthday Ava!" and notes["Customer enquiry"] == "opened"
+    notes = {note[0]: note[1:] for note in o.notes}
+    assert notes["Gift message"] == ("Happy birthday Ava!",) and notes["Customer enquiry"] == (
+        "Open, not answered yet",
+    )
     assert o.flags["dispatch_note_viewed"] is False and o.flags["enquiry_state"] == "opened"
     assert o.raw is ORDER
 

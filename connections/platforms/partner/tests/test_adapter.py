@@ -287,7 +287,7 @@ def test_an_order_is_read_with_items_money_and_notes():
     milk, banana = order.items
     assert (milk.quantity, str(milk.unit_price), milk.barcode) == (2, "3.2", "8880001")
     assert ("Weight", "0.5 kg") in banana.options and banana.quantity == 1
-    assert ("Cancellation", "TOO_BUSY (cancelled by VENDOR)") in order.notes
+    assert ("Cancellation", "Too busy (cancelled by the store)") in order.notes
     assert order.platform_updated_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 

@@ -121,11 +121,11 @@ def test_pick_not_found_and_replace_then_ready_for_pickup(
     ]
     order.refresh_from_db()  # read back from the platform through ingest
     assert order.status == "pending"
-    assert [(i.sku, dict(i.options)["Picking"]) for i in order.items.all()] == [
-        ("MILK-1L", "IN_CART"),
-        ("BANANA", "NOT_FOUND"),
-        ("EGGS-12", "REPLACED"),
-        ("EGGS-6", "IN_CART"),
+    assert [(i.sku, dict(i.options)["Picking"], order.flags["picking"][i.external_id]) for i in order.items.all()] == [
+        ("MILK-1L", "Picked", "IN_CART"),
+        ("BANANA", "Not found", "NOT_FOUND"),
+        ("EGGS-12", "Replaced", "REPLACED"),
+        ("EGGS-6", "Picked", "IN_CART"),
     ]
     done = "The Partner API has the picked items (1 picked, 1 not found, 1 replaced by EGGS-6)."
     assert order.events.filter(kind=OrderEvent.Kind.ACTION, message=done).exists()
@@ -171,7 +171,7 @@ def test_cancel_with_a_reason(member_client, connection, platform, django_captur
     assert fake.puts[0]["cancellation"] == {"reason": "TOO_BUSY", "cancelled_by": "VENDOR"}
     order.refresh_from_db()
     assert order.status == "cancelled"
-    assert ["Cancellation", "TOO_BUSY (cancelled by VENDOR)"] in order.notes
+    assert ["Cancellation", "Too busy (cancelled by the store)"] in order.notes
     body = page(member_client, order)
     assert "The Partner API cancelled the order (Too busy)." in body and "picking-form" not in body
 

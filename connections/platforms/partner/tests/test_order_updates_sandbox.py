@@ -174,12 +174,13 @@ def test_pick_not_found_and_replace_then_ready_for_pickup(
     assert action.attempt_log.get().outcome == "done"
     order.refresh_from_db()
     assert (order.status, order.platform_status) == ("pending", "RECEIVED")
-    assert [(i.external_id, dict(i.options)["Picking"]) for i in order.items.all()] == [
+    assert [(i.external_id, order.flags["picking"][i.external_id]) for i in order.items.all()] == [
         (first, "IN_CART"),
         (second, "NOT_FOUND"),
         (third, "REPLACED"),
         (replacement["_id"], "IN_CART"),
     ]
+    assert [dict(i.options)["Picking"] for i in order.items.all()] == ["Picked", "Not found", "Replaced", "Picked"]
     done = "The Partner API has the picked items (1 picked, 1 not found, 1 replaced by OAT-MILK-1L)."
     assert action.result == done and order.events.filter(kind=OrderEvent.Kind.ACTION, message=done).exists()
     assert done in page(member_client, order)
@@ -262,7 +263,7 @@ def test_cancel_with_a_reason(member_client, connection, chain, django_capture_o
     assert (action.state, action.attempts, action.payload["cancel_reason"]) == ("done", 1, "TOO_BUSY")
     order.refresh_from_db()
     assert (order.status, order.platform_status) == ("cancelled", "CANCELLED")
-    assert ["Cancellation", "TOO_BUSY (cancelled by VENDOR)"] in order.notes
+    assert ["Cancellation", "Too busy (cancelled by the store)"] in order.notes
     body = page(member_client, order)
     assert "The Partner API cancelled the order (Too busy)." in body and "picking-form" not in body
 

@@ -133,7 +133,7 @@ def test_a_cancellation_carries_its_reason_and_who_cancelled():
             "marked twice",
         ),
         (OrderUpdate("CANCELLED", cancel_reason="BORED"), "not a cancellation reason"),
-        (OrderUpdate("DISPATCHED"), "send READY_FOR_PICKUP"),
+        (OrderUpdate("DISPATCHED"), "send \u201cReady for pickup\u201d"),
     ],
 )
 def test_updates_the_portal_cannot_send_are_refused_before_any_put(update, words):
@@ -144,7 +144,7 @@ def test_updates_the_portal_cannot_send_are_refused_before_any_put(update, words
 def test_the_fulfilment_must_fit_the_delivery():
     own_riders = order(transport_type="VENDOR_DELIVERY")
     assert request_body(own_riders, OrderUpdate("DISPATCHED"))["status"] == "DISPATCHED"
-    with pytest.raises(PlatformError, match="send DISPATCHED"):
+    with pytest.raises(PlatformError, match="own rider delivers it\\): send \u201cDispatched\u201d"):
         request_body(own_riders, OrderUpdate("READY_FOR_PICKUP"))
     unknown = order(transport_type="")
     assert request_body(unknown, OrderUpdate("READY_FOR_PICKUP"))["status"] == "READY_FOR_PICKUP"

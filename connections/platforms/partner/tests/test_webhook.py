@@ -223,7 +223,7 @@ def test_nothing_moves_a_cancelled_order_and_the_reason_is_kept(hook):
     post(partner_order(order_id, "READY_FOR_PICKUP", updated=9))
     order = order_of(connection, order_id)
     assert order.status == "cancelled"
-    assert ["Cancellation", "ITEM_UNAVAILABLE (cancelled by VENDOR)"] in order.notes
+    assert ["Cancellation", "Items unavailable (cancelled by the store)"] in order.notes
     assert order.flags["cancellation"] == cancellation
     assert "cancelled" in WebhookEvent.objects.get(event_status="READY_FOR_PICKUP").outcome
 
