@@ -104,7 +104,8 @@ class NothsShipments(Shipments):
 
     field_help = {
         "carrier": "Kept here; NOTHS has no carrier field, so give a tracking URL.",
-        "estimated_delivery_date": "Left blank: worked out from the connection's estimated delivery days.",
+        "estimated_delivery_date": "Left blank, NOTHS is told the date the connection's \u201cEstimated delivery "
+        "(working days after dispatch)\u201d gives.",
     }
 
     def offers(self, flags: dict[str, Any]) -> frozenset[str]:

@@ -103,7 +103,11 @@ class NuorderAcceptance(Acceptance):
 class NuorderShipments(Shipments):
     """Shipping writes the order's `shipments` list, then sets its status."""
 
-    field_help = {"estimated_delivery_date": "Kept here; NuORDER takes no delivery date."}
+    field_help = {
+        "tracking_number": "Sent to NuORDER with the shipment.",
+        "carrier": "Sent to NuORDER with the shipment, as the brand's buyers see it.",
+        "estimated_delivery_date": "Kept here; NuORDER takes no delivery date.",
+    }
 
     def push(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
         api = client(ctx)
