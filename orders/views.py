@@ -11,14 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from connections.context import platform_context
 from connections.health import record_platform_failure
-from connections.platforms.base import OrderStatus
 from connections.platforms.errors import PlatformFailure
 from portal.access import merchant_required
 
 from . import actions, export
-from .actions import CLOSED_STATUSES, GIVEN_UP
 from .forms import DispatchForm, OrderFilterForm
 from .models import Order, OutboundAction
+from .next_step import Step, acceptance_step, awaits_acceptance, next_step
 
 PAGE_SIZE = 50
 
@@ -71,6 +70,19 @@ def _update_form(order: Order, data=None):
     return order.connection.adapter.order_updates.form(order.items.all(), order.flags, data)
 
 
+def _not_now(order: Order) -> str:
+    """Why the page takes no dispatch of the order now ('' when it does): it awaits acceptance."""
+    if awaits_acceptance(order):
+        return f"Order {order.number} awaits acceptance: {order.connection.adapter.acceptance.button} first."
+    return ""
+
+
+def _details(shipment) -> dict:
+    """A recorded dispatch's details, to fill the form in again."""
+    fields = ("tracking_number", "tracking_url", "carrier", "estimated_delivery_date", "resolve_enquiry")
+    return {name: getattr(shipment, name) for name in fields}
+
+
 def _render_detail(
     request,
     order: Order,
@@ -79,46 +91,38 @@ def _render_detail(
     update_form=None,
 ):
     adapter = order.connection.adapter
-    shipments = list(order.shipments.select_related("action"))
+    # The latest dispatch, acceptance and update only; the earlier ones are in the timeline.
+    shipment = order.shipments.select_related("action").first()
     actions_list = list(order.actions.all())
-    latest = shipments[0] if shipments else None
-    # Dispatching again is offered only when nothing was recorded yet or the platform refused it.
-    refused = latest is not None and hasattr(latest, "action") and latest.action.state in GIVEN_UP
+    accept = next((a for a in actions_list if a.kind == OutboundAction.Kind.ACCEPT), None)
+    updates = [a for a in actions_list if a.kind == OutboundAction.Kind.UPDATE][:1]
+    step = next_step(order, accept, shipment)
     if dispatch_form is None:
-        initial = None
-        if refused:  # come back filled in, ready to correct and send again
-            initial = {
-                "tracking_number": latest.tracking_number,
-                "tracking_url": latest.tracking_url,
-                "carrier": latest.carrier,
-                "estimated_delivery_date": latest.estimated_delivery_date,
-            }
-        dispatch_form = _dispatch_form(order, initial=initial)
-    accepts = [a for a in actions_list if a.kind == OutboundAction.Kind.ACCEPT]
+        # A dispatch the platform refused comes back filled in, ready to correct and send again.
+        dispatch_form = _dispatch_form(order, initial=_details(shipment) if step == Step.CORRECT else None)
     # The platform takes order updates: the order is fulfilled by them, not by "Mark dispatched".
     takes_updates = adapter.order_updates is not None
+    update_refusal = actions.update_refusal(order) if takes_updates else ""
     context = {
         "order": order,
         "adapter": adapter,
         "items": order.items.all(),
         "events": order.events.select_related("actor")[:100],
-        "shipments": shipments,
-        "accept_actions": accepts,
+        "step": step,
+        "shipment": shipment,
+        "accept_action": accept,
+        # Where the platform dispatches only accepted orders, this is the step itself; elsewhere, beside it.
+        "accepting": acceptance_step(order, accept),
         # While the worker is sending something, the page reloads itself to show the outcome.
         "busy": any(a.state in (OutboundAction.State.QUEUED, OutboundAction.State.RUNNING) for a in actions_list),
         "dispatch_form": dispatch_form,
-        "can_accept": adapter.acceptance is not None
-        and order.status == OrderStatus.PENDING
-        and all(a.state in GIVEN_UP for a in accepts),
-        "can_dispatch": not actions.dispatch_refusal(order)
-        and order.status not in CLOSED_STATUSES
-        and (latest is None or refused),
-        "show_dispatch": not takes_updates or bool(shipments),
+        "show_dispatch": shipment is not None or (not takes_updates and step in (Step.DISPATCH, Step.NONE)),
         "takes_updates": takes_updates,
-        "update_refusal": actions.update_refusal(order) if takes_updates else "",
+        "update_refusal": update_refusal,
         "update_form": _update_form(order) if update_form is None and takes_updates else update_form,
-        # The latest update only; the earlier ones are in the timeline.
-        "update_actions": [a for a in actions_list if a.kind == OutboundAction.Kind.UPDATE][:1],
+        "update_actions": updates,
+        # An update that gave up is sent again as it was; one the platform refused is corrected in the form.
+        "update_retry": bool(updates) and updates[0].state == OutboundAction.State.FAILED and not update_refusal,
         "show_raw": request.user.is_staff,
     }
     return render(request, "orders/detail.html", context, status=status)
@@ -144,7 +148,7 @@ def accept(request, pk):
 @require_POST
 def dispatch(request, pk):
     order = _order(request, pk)
-    refusal = actions.dispatch_refusal(order)
+    refusal = actions.dispatch_refusal(order) or _not_now(order)
     if refusal:
         messages.error(request, refusal)
         return _render_detail(request, order, status=400)

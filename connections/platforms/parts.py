@@ -33,6 +33,8 @@ class Acceptance:
 
     auto_label: ClassVar[str] = "Accept new orders automatically"
     button: ClassVar[str] = "Accept order"
+    # The platform dispatches only accepted orders: the order page offers acceptance alone until then.
+    before_dispatch: ClassVar[bool] = True
 
     def request(self, options: dict[str, Any], today: date) -> AcceptRequest:
         """What to tell the platform when accepting an order today (its estimated dates)."""

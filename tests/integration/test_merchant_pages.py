@@ -288,22 +288,25 @@ def test_a_dispatch_note_not_printed_is_refused_with_the_way_out(member_client, 
     assert sandbox_order.state == "dispatched"
 
 
-def test_an_unaccepted_order_is_refused_then_accept_and_dispatch(member_client, sandbox_connection, sandbox_account):
+def test_an_unaccepted_order_is_accepted_before_it_is_dispatched(member_client, sandbox_connection, sandbox_account):
     order, sandbox_order = imported(
         member_client, sandbox_connection, sandbox_account, state="placed", dispatch_note_viewed=True
     )
-    dispatch(member_client, order)
-    refused = OutboundAction.objects.get(order=order)
-    assert refused.state == OutboundAction.State.REJECTED and "Accept it first" in refused.help_text
+    page = member_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Accept order</button>" in page and "Mark dispatched" not in page and 'class="dispatch-form"' not in page
+    response = dispatch(member_client, order)  # a page loaded before: the order still awaits acceptance
+    assert response.status_code == 400 and "awaits acceptance: Accept order first" in response.content.decode()
+    assert not OutboundAction.objects.filter(order=order).exists()
 
     member_client.post(reverse("orders:accept", args=[order.pk]))
     accept = OutboundAction.objects.get(order=order, kind="accept")
     assert accept.state == OutboundAction.State.DONE
     sandbox_order.refresh_from_db()
     assert sandbox_order.state == "accepted"
-    member_client.post(reverse("orders:retry", args=[order.pk, refused.pk]))
-    refused.refresh_from_db()
-    assert refused.state == OutboundAction.State.DONE
+    page = member_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Accept order</button>" not in page and "Mark dispatched</button>" in page
+    dispatch(member_client, order)
+    assert OutboundAction.objects.get(order=order, kind="shipment").state == OutboundAction.State.DONE
 
 
 def test_an_unresolved_enquiry_is_refused_until_resolve_is_ticked(member_client, sandbox_connection, sandbox_account):

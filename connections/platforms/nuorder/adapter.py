@@ -90,6 +90,8 @@ class NuorderAcceptance(Acceptance):
 
     auto_label = "Mark imported orders as processed on NuORDER"
     button = "Mark processed"
+    # NuORDER ships an approved order as it is: marking it processed first is the brand's bookkeeping.
+    before_dispatch = False
 
     def accept(self, ctx, external_id, request: AcceptRequest, *, retry=False) -> ActionResult:
         api = client(ctx)

@@ -287,7 +287,7 @@ def test_closed_orders_show_no_form(member_client, connection, status, label):
 
 def test_other_platforms_have_no_picking(member_client, merchant):
     noths = ConnectionFactory(merchant=merchant)
-    order = Order.objects.create(connection=noths, merchant=merchant, external_id="1", number="N-1", status="pending")
+    order = Order.objects.create(connection=noths, merchant=merchant, external_id="1", number="N-1", status="accepted")
     body = page(member_client, order)
     assert 'id="picking"' not in body and "Mark dispatched" in body
     response = member_client.post(reverse("orders:update", args=[order.pk]), {"status": "CANCELLED"})
