@@ -125,8 +125,9 @@ class OrderListView(MerchantAPIView):
         )
 
     def _filtered(self, params):
-        """The order list page's filters (connection, status, search), applied by the same form."""
-        data = {"q": params.get("search", ""), "status": params.get("status", "")}
+        """The order list page's filters (connection, search), applied by the same form; the status is
+        the canonical one (the page's status filter is in each platform's words, for people)."""
+        data = {"q": params.get("search", "")}
         if "connection" in params:
             data["connection"] = str(params["connection"])
         form = OrderFilterForm(self.merchant, data)
@@ -136,7 +137,8 @@ class OrderListView(MerchantAPIView):
                 raise ValidationError({"connection": ["Not one of your connections."]})
             raise ValidationError({("search" if f == "q" else f): [e["message"] for e in v] for f, v in errors.items()})
         # The platform's raw document is never shown by the API: not read either.
-        return form.apply(Order.objects.filter(merchant=self.merchant).defer("raw"))
+        orders = form.apply(Order.objects.filter(merchant=self.merchant).defer("raw"))
+        return orders.filter(status=params["status"]) if params.get("status") else orders
 
 
 class OrderDetailView(MerchantAPIView, generics.RetrieveAPIView):
