@@ -49,7 +49,7 @@
     if (counts) {
       counts.textContent = run.orders_seen + (run.total_expected ? " of " + run.total_expected : "") +
         " orders read, " + run.created + " new, " + run.updated + " updated, " + run.unchanged +
-        " unchanged, " + run.skipped + " skipped";
+        " unchanged, " + run.skipped + " not imported";
     }
     var lost = box.querySelector(".run-lost");
     if (lost) { lost.textContent = run.lost || ""; lost.hidden = !run.lost; }

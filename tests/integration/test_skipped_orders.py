@@ -47,7 +47,7 @@ def test_orders_of_statuses_not_imported_are_listed_with_the_way_out_until_impor
     assert page.count("data-skipped=") == len(accepted)
     assert "is not selected for import" in page and "Edit the connection to import it" in page
     detail = member_client.get(reverse("connections:detail", args=[sandbox_connection.pk])).content.decode()
-    assert f"{len(accepted)} orders not imported, and why" in detail
+    assert f"All {len(accepted)} orders from this account not imported, and why" in detail
 
     # The merchant imports accepted orders too: they are imported and leave the list.
     Connection.objects.filter(pk=sandbox_connection.pk).update(import_statuses=["placed", "accepted"])

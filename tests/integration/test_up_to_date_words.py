@@ -63,11 +63,11 @@ def test_a_backfill_that_finds_every_order_current_says_so_plainly(sandbox_conne
 
     page = member_client.get(reverse("connections:run", args=[sandbox_connection.pk, run.pk])).content.decode()
     assert "All 18 orders were already up to date." in page
-    assert "older than the copy" not in page and "Why orders were skipped" not in page
+    assert "older than the copy" not in page and "Why orders were not imported" not in page
 
     detail = member_client.get(reverse("connections:detail", args=[sandbox_connection.pk])).content.decode()
     assert '<span class="run-counts">All 18 orders were already up to date.</span>' in detail
-    assert "older than the copy" not in detail and "skipped</summary>" not in detail
+    assert "older than the copy" not in detail and "not imported</summary>" not in detail
 
     out = io.StringIO()
     call_command("fetch_orders", str(sandbox_connection.pk), "--full", stdout=out)
@@ -102,7 +102,7 @@ def test_real_skips_keep_their_words_beside_orders_already_up_to_date(
     assert list(run.skipped_reasons) == [reason] and run.skipped_reasons[reason]["count"] == 4
     assert run.outcome_words == ""  # not everything was up to date: the counts tell it
     page = member_client.get(reverse("connections:run", args=[sandbox_connection.pk, run.pk])).content.decode()
-    assert "Why orders were skipped" in page and "is not selected for import" in page
+    assert "Why orders were not imported" in page and "is not selected for import" in page
     assert "older than the copy" not in page and "already up to date" not in page
 
 
