@@ -21,7 +21,7 @@ from orders.skipped import still_missing
 from portal.access import merchant_required
 from portal.models import Heartbeat
 
-from . import clock, health, services
+from . import clock, health, schedule_words, services
 from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
@@ -170,7 +170,8 @@ def detail(request, pk):
     connection = _connection(request, pk)
     runs = list(connection.sync_runs.all()[:RECENT_RUNS])
     heartbeat = Heartbeat.last_tick()
-    scheduler_silent = connection.auto_sync and not Heartbeat.is_recent(heartbeat)
+    scheduler_running = Heartbeat.is_recent(heartbeat)
+    active_run = next((r for r in runs if r.is_active), None)
     context = {
         "connection": connection,
         "credentials_unreadable": _unreadable_notice(connection),
@@ -179,12 +180,14 @@ def detail(request, pk):
         "retry_notice": health.retry_notice(connection),
         "clock_skew": clock.skew_words(connection),
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
+        "orders_held": connection.orders.count(),
         "runs": runs,
         "last_check": _last_check(connection),
-        "active_run": next((r for r in runs if r.is_active), None),
+        "active_run": active_run,
+        "next_sync": schedule_words.next_sync_words(connection, active_run, scheduler_running=scheduler_running),
         "credentials_shown": _credentials_shown(connection),
         "scheduler_heartbeat": heartbeat,
-        "scheduler_silent": scheduler_silent,
+        "scheduler_silent": connection.auto_sync and not scheduler_running,
         "authorization": connection.adapter.authorization,
         "authorization_pending": services.authorization_pending(connection),
         "webhook": _webhook_facts(request, connection) if connection.adapter.deliveries else None,

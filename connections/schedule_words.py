@@ -1,0 +1,73 @@
+"""What a connection's pages say about when its orders are fetched: the next sync in every state,
+and the first download, which starts by itself after Add Account.
+
+The merchant follows guides that say "click Fetch Orders to begin"; when the schedule has
+already begun, the page says so, and it never says "none" while a fetch or a check is under way.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from .models import Connection, SyncRun
+
+Status = Connection.Status
+# The portal's style for a moment on a page: "4 Dec, 14:12" (24-hour).
+MOMENT = "j M, H:i"
+
+
+def moment(value) -> str:
+    return format_date(timezone.localtime(value), MOMENT)
+
+
+def next_sync_words(connection: Connection, active_run: SyncRun | None, *, scheduler_running: bool = True) -> str:
+    """The "Next scheduled sync" line: what is happening now, and when the next fetch is due."""
+    if connection.status == Status.DISCONNECTED:
+        return "none: the connection is disconnected"
+    if connection.status == Status.PENDING:
+        return "none until the authorization is finished"
+    if connection.status == Status.PAUSED:
+        return "none while paused: Resume starts automatic imports again"
+    if active_run is not None:
+        return _while_active(connection, active_run)
+    if not connection.auto_sync:
+        return "automatic import is off"
+    if connection.next_sync_at is None:
+        if connection.status == Status.NEEDS_ATTENTION:
+            return "stopped until the credentials are fixed"
+        return "set by the scheduler within a minute"
+    return _due(connection, scheduler_running)
+
+
+def _while_active(connection: Connection, run: SyncRun) -> str:
+    since = moment(run.started_at or run.queued_at)
+    if run.is_reconciliation:
+        now = f"checking the open orders now (since {since})"
+        if not connection.auto_sync:
+            return f"{now}; automatic import is off"
+        if connection.next_sync_at is None:
+            return now
+        if connection.next_sync_at <= timezone.now():
+            return f"{now}; a fetch is due and the check steps aside for it at its next page"
+        return f"{now}; the next fetch is due {moment(connection.next_sync_at)}"
+    if run.lost_words:
+        now = f"a fetch started {since} is under way. {run.lost_words}"
+    elif run.status == SyncRun.Status.QUEUED:
+        now = f"a fetch is queued (since {since}) and starts when a worker is free"
+    else:
+        now = f"a fetch is running now (started {since})"
+    if not connection.auto_sync:
+        return f"{now}; automatic import is off"
+    interval = connection.get_sync_interval_minutes_display().lower()
+    return f"{now}; then {interval}, counted from when it ends"
+
+
+def _due(connection: Connection, scheduler_running: bool) -> str:
+    due = connection.next_sync_at
+    retry = " (a retry after the last failure)" if connection.consecutive_failures else ""
+    if due > timezone.now():
+        return f"{moment(due)}{retry}"
+    if scheduler_running:
+        return f"due now{retry}: it starts within a minute"
+    return f"due since {moment(due)}{retry}, waiting for the scheduler"
