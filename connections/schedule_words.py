@@ -7,6 +7,7 @@ already begun, the page says so, and it never says "none" while a fetch or a che
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -15,6 +16,8 @@ from .models import Connection, SyncRun
 Status = Connection.Status
 # The portal's style for a moment on a page: "4 Dec, 14:12" (24-hour).
 MOMENT = "j M, H:i"
+# A run started by the portal itself, not by a person.
+AUTOMATIC = (SyncRun.Trigger.SCHEDULED, SyncRun.Trigger.RETRY)
 
 
 def moment(value) -> str:
@@ -71,3 +74,40 @@ def _due(connection: Connection, scheduler_running: bool) -> str:
     if scheduler_running:
         return f"due now{retry}: it starts within a minute"
     return f"due since {moment(due)}{retry}, waiting for the scheduler"
+
+
+def first_download_words(connection: Connection, only_fetch: SyncRun | None) -> str:
+    """After Add Account: the first download starts (or started) by itself; '' once it no longer matters.
+
+    `only_fetch` is the connection's one fetch so far (None when it has none); pass it only while
+    the connection has at most one (`first_fetches`)."""
+    if only_fetch is None:
+        if not (connection.auto_sync and connection.status == Status.CONNECTED and connection.next_sync_at):
+            return ""
+        due = connection.next_sync_at
+        when = "within a minute" if due <= timezone.now() else f"at {moment(due)}"
+        return f"The first download starts automatically {when}: there is no need to click Fetch Orders."
+    if only_fetch.trigger not in AUTOMATIC:
+        return ""
+    said = f"The first download started automatically at {moment(only_fetch.started_at or only_fetch.queued_at)}"
+    if only_fetch.status == SyncRun.Status.QUEUED:
+        return f"{said}; it is queued and starts when a worker is free."
+    if only_fetch.status == SyncRun.Status.RUNNING:
+        return f"{said} and is running now: its progress is shown here."
+    if only_fetch.status == SyncRun.Status.SUCCEEDED:
+        return f"{said} and finished at {moment(only_fetch.finished_at)}: {only_fetch.created} new orders."
+    return f"{said} and did not finish: see the latest fetch."
+
+
+def first_fetches(connections: list[Connection]) -> dict[int, SyncRun | None]:
+    """For each connection with at most one fetch so far: that fetch (or None); two queries."""
+    counts = dict(
+        SyncRun.objects.filter(connection__in=connections, kind=SyncRun.Kind.SYNC)
+        .order_by()
+        .values("connection_id")
+        .annotate(fetches=Count("pk"))
+        .values_list("connection_id", "fetches")
+    )
+    single = [pk for pk, fetches in counts.items() if fetches == 1]
+    found = {run.connection_id: run for run in SyncRun.objects.filter(connection_id__in=single, kind=SyncRun.Kind.SYNC)}
+    return {c.pk: found.get(c.pk) for c in connections if counts.get(c.pk, 0) <= 1}

@@ -73,7 +73,7 @@ def _with_latest_run(connections) -> list[Connection]:
 @require_GET
 def downloads(request):
     """Order downloads: every connection with its Fetch Orders button and progress."""
-    connections = _with_latest_run(_connections(request))
+    connections = _with_first_download(_with_latest_run(_connections(request)))
     problems = _problems_to_show(Problem.objects.filter(connection__merchant=request.merchant))
     health.healths(connections, [problem for problem in problems if problem.is_open])
     return render(request, "connections/downloads.html", {"connections": connections, "problems": problems})
@@ -126,9 +126,18 @@ def _render_manage(request, *, open_form: AccountForm | None = None, failure=Non
         "account_forms": forms,
         "open_platform": open_form.adapter.key if open_form is not None else "",
         "failure": failure,
-        "connections": _connections(request),
+        "connections": _with_first_download(_with_latest_run(_connections(request))),
     }
     return render(request, "connections/manage.html", context, status=status)
+
+
+def _with_first_download(connections: list[Connection]) -> list[Connection]:
+    """Each connection with `first_download`: the words about its automatic first download, or ''."""
+    fetches = schedule_words.first_fetches(connections)
+    for connection in connections:
+        only = fetches.get(connection.pk, False)
+        connection.first_download = "" if only is False else schedule_words.first_download_words(connection, only)
+    return connections
 
 
 @merchant_required
@@ -156,9 +165,11 @@ def add_account(request, platform):
     except services.NameTaken:
         form.add_error("name", form.name_taken_message(form.cleaned_data["name"]))
         return _render_manage(request, open_form=form, status=400)
+    first = schedule_words.first_download_words(connection, None)
     messages.success(
         request,
-        f"{adapter.short_name} account {connection.name} is connected. {connection.account_facts.get('summary', '')}",
+        f"{adapter.short_name} account {connection.name} is connected. "
+        f"{connection.account_facts.get('summary', '')} {first}".strip(),
     )
     return redirect("connections:detail", pk=connection.pk)
 
@@ -185,6 +196,7 @@ def detail(request, pk):
         "last_check": _last_check(connection),
         "active_run": active_run,
         "next_sync": schedule_words.next_sync_words(connection, active_run, scheduler_running=scheduler_running),
+        "first_download": _first_download(connection),
         "credentials_shown": _credentials_shown(connection),
         "scheduler_heartbeat": heartbeat,
         "scheduler_silent": connection.auto_sync and not scheduler_running,
@@ -193,6 +205,10 @@ def detail(request, pk):
         "webhook": _webhook_facts(request, connection) if connection.adapter.deliveries else None,
     }
     return render(request, "connections/detail.html", context)
+
+
+def _first_download(connection: Connection) -> str:
+    return _with_first_download([connection])[0].first_download
 
 
 def _last_check(connection: Connection) -> SyncRun | None:

@@ -143,3 +143,39 @@ def test_the_account_line_is_dated_and_the_orders_held_are_counted_now(member_cl
     page = text(member_client.get(reverse("connections:detail", args=[connection.pk])))
     assert f"The account has 120 orders. (as of {moment(checked)}, when the credentials were last checked)" in page
     assert "Orders in the portal 0 imported from this account" in page
+
+
+# -- the first automatic download ---------------------------------------------------------------
+
+
+def test_before_the_first_download_the_page_says_it_starts_by_itself(member_client, connection):
+    set_fields(connection, next_sync_at=timezone.now())
+    for name in ("detail", "manage", "downloads"):
+        args = [connection.pk] if name == "detail" else []
+        page = text(member_client.get(reverse(f"connections:{name}", args=args)))
+        assert "The first download starts automatically within a minute: there is no need to click Fetch Orders" in page
+
+
+def test_the_first_automatic_download_is_announced_with_its_progress(member_client, connection):
+    first = run(connection, trigger=SyncRun.Trigger.SCHEDULED, orders_seen=40, total_expected=120)
+    said = f"The first download started automatically at {moment(first.started_at)} and is running now"
+    detail = member_client.get(reverse("connections:detail", args=[connection.pk])).content.decode()
+    assert said in html.unescape(detail) and 'id="first-download"' in detail
+    assert 'aria-valuenow="33"' in detail  # its progress bar, right there
+    assert said in text(member_client.get(reverse("connections:manage")))
+    assert said in text(member_client.get(reverse("connections:downloads")))
+
+
+def test_once_the_first_download_is_done_it_says_what_came_in_then_steps_aside(member_client, connection):
+    now = timezone.now()
+    run(connection, trigger=SyncRun.Trigger.SCHEDULED, status=SyncRun.Status.SUCCEEDED, finished_at=now, created=120)
+    assert f"and finished at {moment(now)}: 120 new orders" in text(
+        member_client.get(reverse("connections:detail", args=[connection.pk]))
+    )
+    run(connection, trigger=SyncRun.Trigger.SCHEDULED, queued_at=now + timedelta(minutes=30))
+    assert "first download" not in text(member_client.get(reverse("connections:detail", args=[connection.pk])))
+
+
+def test_a_first_fetch_the_merchant_started_is_not_called_automatic(member_client, connection):
+    run(connection, trigger=SyncRun.Trigger.MANUAL)
+    assert "first download" not in text(member_client.get(reverse("connections:detail", args=[connection.pk])))

@@ -71,6 +71,15 @@ def test_a_good_token_with_pasted_spaces_lands_connected(member_client, merchant
     assert SANDBOX_TOKEN not in page
 
 
+def test_add_account_says_the_first_download_starts_by_itself(member_client, sandbox_account):
+    page = add_account(member_client, SANDBOX_TOKEN)
+    landed = member_client.get(page.url).content.decode()
+    said = "The first download starts automatically within a minute: there is no need to click Fetch Orders."
+    assert landed.count(said) >= 2  # the message, and the page's own notice that stays until it starts
+    off = add_account(member_client, SANDBOX_TOKEN, name="manual", auto_sync="")
+    assert "first download" not in member_client.get(off.url).content.decode()
+
+
 def test_a_wrong_token_says_what_noths_said_and_saves_nothing(member_client, sandbox_account):
     response = add_account(member_client, "not-the-right-token-123456")
     body = response.content.decode()
