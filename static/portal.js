@@ -1,4 +1,4 @@
-// Dialogs (Add Account), live progress bars and self-refreshing pages.
+// Dialogs (Add Account), copy buttons, live progress bars and self-refreshing pages.
 // Every page works without it, only less live.
 (function () {
   "use strict";
@@ -100,8 +100,36 @@
     refresh();
   }
 
+  // Copy buttons (data-copy="<id of the value>"): shown only where the clipboard can be written,
+  // and "Copied" is said to screen readers through one polite live region.
+  function setUpCopyButtons() {
+    var buttons = document.querySelectorAll("button[data-copy]");
+    if (!buttons.length || !navigator.clipboard || !window.isSecureContext) return;
+    var said = document.createElement("p");
+    said.className = "visually-hidden";
+    said.setAttribute("role", "status");
+    said.setAttribute("aria-live", "polite");
+    document.body.appendChild(said);
+    buttons.forEach(function (button) {
+      var value = document.getElementById(button.dataset.copy);
+      if (!value) return;
+      var label = button.textContent;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(value.textContent.trim()).then(function () {
+          button.textContent = "Copied";
+          said.textContent = "Copied the " + button.getAttribute("aria-label").replace(/^Copy the /, "") + ".";
+          setTimeout(function () { button.textContent = label; }, 2000);
+        }, function () {
+          said.textContent = "Could not copy: select the value and copy it yourself.";
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpDialogs();
+    setUpCopyButtons();
     setUpChoices();
     document.querySelectorAll(".progress .bar").forEach(drawBar);
     document.querySelectorAll(".progress[data-active]").forEach(function (box) {

@@ -1,0 +1,53 @@
+"""In a real browser: the Copy buttons put a value on the clipboard and say "Copied".
+
+Screenshots go to SHOTS_DIR when it is set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from portal.models import Heartbeat
+from tests.factories import PASSWORD, MembershipFactory, MerchantFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def maria(transactional_db):
+    Heartbeat.objects.update_or_create(name=Heartbeat.TICK, defaults={"at": timezone.now()})
+    return MembershipFactory(merchant=MerchantFactory(name="Demo Gifts"), user__username="maria")
+
+
+def sign_in(page: Page, live_server) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.goto(f"{live_server.url}/signin/")
+    page.get_by_label("Username").fill("maria")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def clipboard(page: Page) -> str:
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def shoot(page: Page, name: str) -> None:
+    if shots := os.environ.get("SHOTS_DIR"):
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(shots) / name), full_page=True)
+
+
+def test_a_new_api_token_copies_with_one_click(page: Page, live_server, maria):
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/settings/api-tokens/")
+    page.get_by_label("Name").fill("Warehouse")
+    page.get_by_role("button", name="Make token").click()
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("pt_")
+    page.get_by_role("button", name="Copy the new API token").click()
+    expect(page.get_by_role("status").filter(has_text="Copied the")).to_have_text("Copied the new API token.")
+    assert clipboard(page) == token
