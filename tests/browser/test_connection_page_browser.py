@@ -1,6 +1,7 @@
-"""In a real browser: the Copy buttons put a value on the clipboard and say "Copied".
+"""In a real browser: the Copy buttons put a value on the clipboard and say "Copied"; a first
+automatic download is announced with its progress.
 
-Screenshots go to SHOTS_DIR when it is set."""
+Screenshots go to SHOTS_DIR when it is set (page-connection-running.png)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from connections.models import Connection, SyncRun
 from portal.models import Heartbeat
-from tests.factories import PASSWORD, MembershipFactory, MerchantFactory
+from tests.factories import PASSWORD, ConnectionFactory, MembershipFactory, MerchantFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,3 +53,34 @@ def test_a_new_api_token_copies_with_one_click(page: Page, live_server, maria):
     page.get_by_role("button", name="Copy the new API token").click()
     expect(page.get_by_role("status").filter(has_text="Copied the")).to_have_text("Copied the new API token.")
     assert clipboard(page) == token
+
+
+def test_the_first_automatic_download_is_announced_with_its_progress(page: Page, live_server, maria):
+    connection = ConnectionFactory(merchant=maria.merchant, name="itest", status=Connection.Status.SYNCING)
+    now = timezone.now()
+    SyncRun.objects.create(
+        connection=connection,
+        trigger=SyncRun.Trigger.SCHEDULED,
+        status=SyncRun.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        pages=4,
+        orders_seen=200,
+        total_expected=480,
+        created=190,
+        skipped=10,
+    )
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/connections/")
+    expect(page.get_by_role("row").filter(has_text="itest")).to_contain_text(
+        "The first download started automatically at"
+    )
+    page.get_by_role("link", name="itest").click()
+    expect(page.locator("#first-download")).to_contain_text("started automatically at")
+    expect(page.locator("#first-download")).to_contain_text("is running now")
+    expect(page.locator("#next-sync")).to_contain_text("a fetch is running now")
+    expect(page.get_by_role("button", name="Fetching…")).to_be_disabled()
+    expect(page.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "41")
+    expect(page.locator(".progress-text")).to_contain_text("200 of 480 orders read, 190 new")
+    expect(page.locator(".progress-text")).to_contain_text("10 not imported")
+    shoot(page, "page-connection-running.png")
