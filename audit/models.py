@@ -28,6 +28,7 @@ class AuditEntry(models.Model):
         DISCONNECTED = "disconnected", "Disconnected"
         DELETED = "deleted", "Deleted"
         WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Webhook secret rotated"
+        WEBHOOK_SECRET_REVEALED = "webhook_secret_revealed", "Webhook secret shown again"
         AUTHORIZATION_STARTED = "authorization_started", "Authorization started"
         AUTHORIZATION_FINISHED = "authorization_finished", "Authorization finished"
         TESTED = "tested", "Connection tested"

@@ -386,6 +386,21 @@ def reveal_webhook_secret(connection: Connection) -> str:
     return connection.stored_credentials().get(field, "")
 
 
+def secret_shown_again(connection: Connection) -> bool:
+    """Whether a member may have the webhook secret shown again: one the portal made, readable now."""
+    return bool(_shown_secret_field(connection)) and connection.credentials_readable()
+
+
+def reveal_webhook_secret_again(connection: Connection, *, actor: Actor | None = None) -> str:
+    """The webhook secret the portal made, decrypted for one answer to a member who typed their
+    password; the audit trail records who and when (never the value)."""
+    field = _shown_secret_field(connection)
+    secret = connection.stored_credentials().get(field, "") if field else ""
+    if secret:
+        record(Action.WEBHOOK_SECRET_REVEALED, connection=connection, actor=actor, changes={"fields": [field]})
+    return secret
+
+
 def pause(connection: Connection, *, actor: Actor | None = None) -> bool:
     """No automatic imports or pushes until resumed; a run under way stops at its next page.
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("connections/<int:pk>/resume/", views.resume, name="resume"),
     path("connections/<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("connections/<int:pk>/webhook/rotate/", views.rotate_webhook_secret, name="rotate_webhook_secret"),
+    path("connections/<int:pk>/webhook/reveal/", views.reveal_webhook_secret, name="reveal_webhook_secret"),
     path("connections/<int:pk>/progress/", views.progress, name="progress"),
     path("connections/<int:pk>/runs/<int:run_id>/", views.run_detail, name="run"),
 ]

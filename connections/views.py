@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +27,7 @@ from .forms import AccountForm, header_value
 from .models import Connection, Problem, SyncRun, WebhookEvent
 from .platforms import registry
 from .platforms.deliveries import typed_secret_problem
+from .reveal import PasswordAgainForm
 from .sealed import STAFF_FIX, UNREADABLE_WORDS
 from .sync import SyncRefused, request_sync
 
@@ -178,7 +180,27 @@ def add_account(request, platform):
 @require_GET
 @never_cache  # it shows a webhook secret the portal made, once: no browser or proxy cache may keep a copy
 def detail(request, pk):
+    return _detail_response(request, _connection(request, pk))
+
+
+@merchant_required
+@require_POST
+@never_cache  # the answer holds the decrypted secret: Cache-Control no-store
+def reveal_webhook_secret(request, pk):
+    """Show the webhook secret the portal made again, to a member who types their password."""
     connection = _connection(request, pk)
+    if not services.secret_shown_again(connection):
+        raise Http404("This connection has no webhook secret the portal can show.")
+    form = PasswordAgainForm(request, request.POST)
+    if not form.is_valid():
+        return _detail_response(request, connection, form=form, status=400)
+    secret = services.reveal_webhook_secret_again(connection, actor=Actor.from_request(request))
+    return _detail_response(request, connection, revealed=secret)
+
+
+def _detail_response(request, connection: Connection, *, revealed: str = "", form=None, status: int = 200):
+    """The connection's page; a TemplateResponse whose `form` (the password asked before the secret is
+    shown again) portal.lockout can put the cool-off on."""
     runs = list(connection.sync_runs.all()[:RECENT_RUNS])
     heartbeat = Heartbeat.last_tick()
     scheduler_running = Heartbeat.is_recent(heartbeat)
@@ -202,9 +224,10 @@ def detail(request, pk):
         "scheduler_silent": connection.auto_sync and not scheduler_running,
         "authorization": connection.adapter.authorization,
         "authorization_pending": services.authorization_pending(connection),
-        "webhook": _webhook_facts(request, connection) if connection.adapter.deliveries else None,
+        "webhook": _webhook_facts(request, connection, revealed) if connection.adapter.deliveries else None,
+        "form": form or PasswordAgainForm(request),
     }
-    return render(request, "connections/detail.html", context)
+    return TemplateResponse(request, "connections/detail.html", context, status=status)
 
 
 def _first_download(connection: Connection) -> str:
@@ -219,8 +242,9 @@ def _last_check(connection: Connection) -> SyncRun | None:
     return finished.order_by("-finished_at", "-id").first()
 
 
-def _webhook_facts(request, connection: Connection) -> dict:
-    """The webhook URL, the secret (once, right after the portal made it) and the latest events."""
+def _webhook_facts(request, connection: Connection, revealed: str = "") -> dict:
+    """The webhook URL, the secret (once, right after the portal made it, or `revealed` again to a
+    member who typed their password) and the latest events."""
     events = connection.webhook_events.all()
     counts = events.aggregate(
         failed=Count("pk", filter=Q(state=WebhookEvent.State.FAILED)),
@@ -230,7 +254,9 @@ def _webhook_facts(request, connection: Connection) -> dict:
     return {
         "part": deliveries,
         "url": request.build_absolute_uri(reverse("webhook", args=[connection.platform, connection.webhook_id])),
-        "secret": services.reveal_webhook_secret(connection),
+        "secret": revealed or services.reveal_webhook_secret(connection),
+        "revealed_again": bool(revealed),
+        "can_reveal": services.secret_shown_again(connection),
         "previous_until": connection.previous_webhook_secret_until
         if connection.previous_webhook_secret_until and connection.previous_webhook_secret_until > timezone.now()
         else None,

@@ -1,7 +1,8 @@
-"""In a real browser: the Copy buttons put a value on the clipboard and say "Copied"; a first
-automatic download is announced with its progress.
+"""In a real browser: the Copy buttons put the webhook URL, the webhook secret and a new API token on
+the clipboard and say "Copied"; a webhook secret lost with its tab is shown again for the member's
+password; a first automatic download is announced with its progress.
 
-Screenshots go to SHOTS_DIR when it is set (page-connection-running.png)."""
+Screenshots go to SHOTS_DIR when it is set (page-webhook-reveal.png, page-connection-running.png)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from audit.models import AuditEntry
 from connections.models import Connection, SyncRun
+from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET, make_partner_connection
 from portal.models import Heartbeat
 from tests.factories import PASSWORD, ConnectionFactory, MembershipFactory, MerchantFactory
 
@@ -41,6 +44,45 @@ def shoot(page: Page, name: str) -> None:
     if shots := os.environ.get("SHOTS_DIR"):
         Path(shots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(shots) / name), full_page=True)
+
+
+def test_copy_buttons_and_the_secret_shown_again_after_leaving_the_page(page: Page, live_server, maria):
+    connection = make_partner_connection(maria.merchant, name="chain")
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/connections/{connection.pk}/")
+    card = page.locator("#webhook")
+    status = page.get_by_role("status").filter(has_text="Copied the")
+
+    # The first visit shows the secret once; both values copy with one click each.
+    card.get_by_role("button", name="Copy the webhook URL").click()
+    expect(status).to_have_text("Copied the webhook URL.")
+    assert clipboard(page).endswith(f"/webhooks/partner/{connection.webhook_id}/")
+    card.get_by_role("button", name="Copy the webhook secret").click()
+    expect(status).to_have_text("Copied the webhook secret.")
+    assert clipboard(page) == PARTNER_WEBHOOK_SECRET
+
+    # The merchant opens the Partner Portal in this tab, and comes back: the secret is hidden.
+    page.goto(f"{live_server.url}/sandbox/")
+    page.go_back()
+    page.reload()
+    expect(card).not_to_contain_text(PARTNER_WEBHOOK_SECRET)
+
+    # A wrong password is refused in words; the right one shows the secret again, without a rotation.
+    card.get_by_label("Your password").fill("not-my-password")
+    card.get_by_role("button", name="Show the secret again").click()
+    expect(card).to_contain_text("That is not your password")
+    expect(card).not_to_contain_text(PARTNER_WEBHOOK_SECRET)
+    card.get_by_label("Your password").fill(PASSWORD)
+    card.get_by_role("button", name="Show the secret again").click()
+    expect(card.locator("#webhook-secret-value")).to_have_text(PARTNER_WEBHOOK_SECRET)
+    expect(card).to_contain_text("Shown again at your request")
+    card.get_by_role("button", name="Copy the webhook secret").click()
+    expect(card.get_by_role("button", name="Copy the webhook secret")).to_have_text("Copied")
+    assert clipboard(page) == PARTNER_WEBHOOK_SECRET
+    shoot(page, "page-webhook-reveal.png")
+
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.WEBHOOK_SECRET_REVEALED, actor=maria.user).count() == 1
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.WEBHOOK_SECRET_ROTATED).exists()
 
 
 def test_a_new_api_token_copies_with_one_click(page: Page, live_server, maria):
