@@ -153,7 +153,7 @@ def test_merchant_connects_noths_fetches_orders_and_dispatches_one(page: Page, l
     expect(progress).to_contain_text("Succeeded", timeout=WORKER_TIMEOUT)
     expect(page.get_by_role("status")).to_have_count(0, timeout=WORKER_TIMEOUT)
     expect(progress).to_contain_text(
-        f"Succeeded: {ORDERS} of {ORDERS} orders read, {ORDERS} new, 0 updated, 0 unchanged, 0 skipped"
+        f"Succeeded: {ORDERS} of {ORDERS} orders read, {ORDERS} new, 0 updated, 0 unchanged, 0 not imported"
     )
     expect(progress.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
     expect(last_success).not_to_have_text("never")
