@@ -62,6 +62,12 @@
     fetch(box.dataset.progressUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (data) {
+        if (box.dataset.awaiting) {
+          // The first download starts by itself: once its run exists, the page says so in the server's words.
+          if (data.run) window.location.reload();
+          else setTimeout(function () { poll(box); }, 3000);
+          return;
+        }
         render(box, data);
         if (data.connection) setFetchButtons(data.connection.id, Boolean(data.run && data.run.active));
         if (data.run && data.run.active) {
@@ -132,7 +138,7 @@
     setUpCopyButtons();
     setUpChoices();
     document.querySelectorAll(".progress .bar").forEach(drawBar);
-    document.querySelectorAll(".progress[data-active]").forEach(function (box) {
+    document.querySelectorAll(".progress[data-active], .progress[data-awaiting]").forEach(function (box) {
       setTimeout(function () { poll(box); }, 500);
     });
     // A page showing work in progress (an order being sent to its platform) refreshes itself.

@@ -126,3 +126,22 @@ def test_the_first_automatic_download_is_announced_with_its_progress(page: Page,
     expect(page.locator(".progress-text")).to_contain_text("200 of 480 orders read, 190 new")
     expect(page.locator(".progress-text")).to_contain_text("10 not imported")
     shoot(page, "page-connection-running.png")
+
+
+def test_the_page_waiting_for_the_first_download_shows_it_once_it_starts(page: Page, live_server, maria):
+    connection = ConnectionFactory(merchant=maria.merchant, name="itest", next_sync_at=timezone.now())
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/connections/{connection.pk}/")
+    notice = page.locator("#first-download")
+    expect(notice).to_contain_text("The first download starts automatically within a minute")
+    # The scheduler's tick starts it; the page, left open, notices without a click.
+    now = timezone.now()
+    SyncRun.objects.create(
+        connection=connection,
+        trigger=SyncRun.Trigger.SCHEDULED,
+        status=SyncRun.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+    )
+    expect(notice).to_contain_text("started automatically at", timeout=10_000)
+    expect(page.locator("#next-sync")).to_contain_text("a fetch is running now")
