@@ -46,6 +46,19 @@ def shoot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(shots) / name), full_page=True)
 
 
+def schedule_starts_the_first_download(connection, **counts) -> SyncRun:
+    """What the scheduler's tick does after Add Account: the first fetch, running, with these counts so far."""
+    now = timezone.now()
+    return SyncRun.objects.create(
+        connection=connection,
+        trigger=SyncRun.Trigger.SCHEDULED,
+        status=SyncRun.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        **counts,
+    )
+
+
 def test_copy_buttons_and_the_secret_shown_again_after_leaving_the_page(page: Page, live_server, maria):
     connection = make_partner_connection(maria.merchant, name="chain")
     sign_in(page, live_server)
@@ -99,18 +112,8 @@ def test_a_new_api_token_copies_with_one_click(page: Page, live_server, maria):
 
 def test_the_first_automatic_download_is_announced_with_its_progress(page: Page, live_server, maria):
     connection = ConnectionFactory(merchant=maria.merchant, name="itest", status=Connection.Status.SYNCING)
-    now = timezone.now()
-    SyncRun.objects.create(
-        connection=connection,
-        trigger=SyncRun.Trigger.SCHEDULED,
-        status=SyncRun.Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        pages=4,
-        orders_seen=200,
-        total_expected=480,
-        created=190,
-        skipped=10,
+    schedule_starts_the_first_download(
+        connection, pages=4, orders_seen=200, total_expected=480, created=190, skipped=10
     )
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/connections/")
@@ -135,13 +138,6 @@ def test_the_page_waiting_for_the_first_download_shows_it_once_it_starts(page: P
     notice = page.locator("#first-download")
     expect(notice).to_contain_text("The first download starts automatically within a minute")
     # The scheduler's tick starts it; the page, left open, notices without a click.
-    now = timezone.now()
-    SyncRun.objects.create(
-        connection=connection,
-        trigger=SyncRun.Trigger.SCHEDULED,
-        status=SyncRun.Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-    )
+    schedule_starts_the_first_download(connection)
     expect(notice).to_contain_text("started automatically at", timeout=10_000)
     expect(page.locator("#next-sync")).to_contain_text("a fetch is running now")
