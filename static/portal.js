@@ -107,13 +107,13 @@
   }
 
   // Copy buttons (data-copy="<id of the value>"): shown only where the clipboard can be written,
-  // and "Copied" is said to screen readers through one polite live region.
+  // and "Copied" is said to screen readers through one polite live region (no role="status": that is the
+  // flash message's, the answer to the last action).
   function setUpCopyButtons() {
     var buttons = document.querySelectorAll("button[data-copy]");
     if (!buttons.length || !navigator.clipboard || !window.isSecureContext) return;
     var said = document.createElement("p");
     said.className = "visually-hidden";
-    said.setAttribute("role", "status");
     said.setAttribute("aria-live", "polite");
     document.body.appendChild(said);
     buttons.forEach(function (button) {

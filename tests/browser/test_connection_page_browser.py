@@ -64,7 +64,7 @@ def test_copy_buttons_and_the_secret_shown_again_after_leaving_the_page(page: Pa
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/connections/{connection.pk}/")
     card = page.locator("#webhook")
-    status = page.get_by_role("status").filter(has_text="Copied the")
+    status = page.locator("[aria-live=polite]").filter(has_text="Copied the")
 
     # The first visit shows the secret once; both values copy with one click each.
     card.get_by_role("button", name="Copy the webhook URL").click()
@@ -106,7 +106,7 @@ def test_a_new_api_token_copies_with_one_click(page: Page, live_server, maria):
     token = page.locator("#new-token").inner_text()
     assert token.startswith("pt_")
     page.get_by_role("button", name="Copy the new API token").click()
-    expect(page.get_by_role("status").filter(has_text="Copied the")).to_have_text("Copied the new API token.")
+    expect(page.locator("[aria-live=polite]").filter(has_text="Copied the")).to_have_text("Copied the new API token.")
     assert clipboard(page) == token
 
 
