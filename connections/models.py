@@ -360,6 +360,10 @@ class SyncRun(models.Model):
                 name="syncrun_one_active_per_connection",
             ),
         ]
+        indexes = [
+            # How long a connection's fetches took per day (connections/activity.py): a range of one connection.
+            models.Index(fields=["connection", "started_at"], name="syncrun_connection_started"),
+        ]
 
     def __str__(self):
         return f"Sync #{self.pk} of {self.connection} ({self.status})"
@@ -558,7 +562,8 @@ class Problem(models.Model):
     cause = models.CharField(max_length=30, choices=Cause.choices)
     message = models.TextField()
     count = models.PositiveIntegerField(default=1)
-    first_seen_at = models.DateTimeField(default=timezone.now)
+    # Indexed for the fleet's problems opened per day (connections/fleet.py), as closed_at is for those closed.
+    first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_seen_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     opened_mail_at = models.DateTimeField(null=True, blank=True, editable=False)

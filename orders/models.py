@@ -66,6 +66,8 @@ class Order(models.Model):
             models.Index(fields=["merchant", "-placed_at"], name="order_merchant_placed"),
             # The API's order feed: keyset pages on (updated_at, id) within a merchant (api/cursor.py).
             models.Index(fields=["merchant", "updated_at", "id"], name="order_merchant_updated"),
+            # A connection's orders imported per day (connections/activity.py): a range of one connection.
+            models.Index(fields=["connection", "first_seen_at"], name="order_connection_first_seen"),
         ]
 
     def __str__(self):
