@@ -1,0 +1,115 @@
+"""A merchant's connections over the last 30 days: orders imported per day, and how long fetches took.
+
+An order counts on the day it was first imported (`Order.first_seen_at`, set once by ingest),
+in the merchant's time zone. Every query is scoped by the connection and its merchant, and
+reads a bounded range through an index that starts with the connection
+(`order_connection_first_seen`, `syncrun_connection_started`).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max
+
+from orders.models import Order
+from portal.models import Merchant
+
+from . import daily
+from .chart_table import Chart, Series, seconds
+from .models import Connection, SyncRun
+
+TOOK = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+# The style numbers (static/charts.js STYLES) of each kind's average and longest.
+DURATION_STYLES = {SyncRun.Kind.SYNC: (0, 4), SyncRun.Kind.RECONCILE: (1, 5)}
+
+
+def merchant_window(merchant: Merchant) -> daily.Window:
+    return daily.last_days(zoneinfo.ZoneInfo(merchant.timezone))
+
+
+def _imported(merchant: Merchant, connection_ids: list[int], window: daily.Window) -> dict[int, list[int]]:
+    # Scoped through the connection (a primary-key join), not Order.merchant: on PostgreSQL that
+    # filter had the planner AND in a bitmap of all the merchant's orders, for nothing.
+    orders = Order.objects.filter(connection_id__in=connection_ids, connection__merchant=merchant)
+    return {key[0]: values for key, values in daily.counts(orders, "first_seen_at", window, ("connection_id",)).items()}
+
+
+def orders_imported(connection: Connection) -> Chart:
+    """Orders first imported per day by one connection."""
+    window = merchant_window(connection.merchant)
+    values = _imported(connection.merchant, [connection.pk], window).get(connection.pk, window.zeros())
+    series = Series("Orders imported", values)
+    busiest = max(range(len(values)), key=lambda n: values[n])
+    summary = f"Orders imported per day, last {len(window.days)} days: {series.total:,} in all"
+    if series.total:
+        summary += f", most on {window.days[busiest]:%-d %b} ({values[busiest]:,})"
+    return Chart(
+        "orders-imported",
+        "Orders imported per day",
+        "bar",
+        "Day",
+        "Orders imported",
+        list(window.days),
+        [series],
+        summary + ".",
+    )
+
+
+def orders_trends(merchant: Merchant, connections: list[Connection]) -> Chart:
+    """Orders imported per day, one series per connection (the sparklines of Order downloads); one query."""
+    window = merchant_window(merchant)
+    ours = [connection for connection in connections if connection.merchant_id == merchant.pk]
+    imported = _imported(merchant, [connection.pk for connection in ours], window)
+    series = [Series(str(connection), imported.get(connection.pk, window.zeros())) for connection in ours]
+    return Chart(
+        "orders-trends",
+        "Orders imported per day, by connection",
+        "sparkline",
+        "Day",
+        "Orders imported",
+        list(window.days),
+        series,
+        f"Orders imported per day over the last {len(window.days)} days, for each connection.",
+    )
+
+
+def fetch_durations(connection: Connection) -> Chart:
+    """How long the connection's finished fetches took per day: the average and the longest, per kind
+    (regular syncs, and checks of open orders where the platform has them); one query."""
+    window = merchant_window(connection.merchant)
+    runs = SyncRun.objects.filter(
+        connection=connection, connection__merchant=connection.merchant, finished_at__isnull=False
+    )
+    rows = (
+        window.within(runs.order_by(), "started_at")
+        .values("day", "kind")
+        .annotate(n=Count("pk"), average=Avg(TOOK), longest=Max(TOOK))
+    )
+    rows = [{**row, "average": _seconds(row["average"]), "longest": _seconds(row["longest"])} for row in rows]
+    kinds = [SyncRun.Kind.SYNC]
+    if connection.adapter.reconciliation or any(row["kind"] == SyncRun.Kind.RECONCILE for row in rows):
+        kinds.append(SyncRun.Kind.RECONCILE)
+    series = []
+    for kind in kinds:
+        mine = [row for row in rows if row["kind"] == kind]
+        average_style, longest_style = DURATION_STYLES[kind]
+        for value, words, style in (("average", "average", average_style), ("longest", "longest", longest_style)):
+            per_day = window.spread(mine, value, empty=None).get((), window.zeros(None))
+            series.append(Series(f"{kind.label}: {words}", per_day, style, seconds))
+    runs_counted = sum(row["n"] for row in rows)
+    return Chart(
+        "fetch-durations",
+        "How long fetches took",
+        "line",
+        "Day",
+        "Seconds",
+        list(window.days),
+        series,
+        f"How long fetches took per day, last {len(window.days)} days: {runs_counted:,} finished, "
+        "the average and the longest each day, syncs and checks of open orders apart.",
+    )
+
+
+def _seconds(took) -> float | None:
+    return None if took is None else round(took.total_seconds(), 1)

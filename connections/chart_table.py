@@ -1,0 +1,63 @@
+"""A chart as a page carries it: a table of figures, which static/charts.js draws.
+
+The table is the source of truth: a screen reader reads it, anyone can open it ("Show the
+numbers"), and the script draws the canvas from its cells, so the picture and the numbers
+cannot disagree. Rows are the x axis (days, or platforms), columns the series; each series
+has a style number that charts.js turns into a point shape, a dash pattern and a fill
+pattern, so no series is told apart by colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+
+def whole(value) -> str:
+    return f"{value:,}"
+
+
+def seconds(value) -> str:
+    return f"{value:,.1f} s"
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: list  # one per row: a number, or None where there is nothing to show
+    style: int = 0  # charts.js's STYLES[style]: shape, dash and pattern
+    shown: Callable = whole  # the number in words, for the table
+
+    def cells(self) -> list[tuple]:
+        """(value for the script, text for people) per row; an empty cell where there is no value."""
+        return [("", "\u2013") if value is None else (value, self.shown(value)) for value in self.values]
+
+    @property
+    def total(self):
+        return sum(value for value in self.values if value is not None)
+
+
+@dataclass(frozen=True)
+class Chart:
+    slug: str  # the element ids: chart-<slug>, chart-<slug>-numbers
+    title: str
+    kind: str  # bar, stacked (bars stacked per row), line
+    x_title: str
+    y_title: str
+    rows: list  # the row labels: dates (shown "4 Dec") or words
+    series: list[Series] = field(default_factory=list)
+    summary: str = ""  # what the picture shows, in one sentence: the canvas's accessible name
+
+    def table(self) -> list[tuple]:
+        """(row label, [(value, text), ...]) per row, for the template."""
+        columns = [series.cells() for series in self.series]
+        return [(row, [column[n] for column in columns]) for n, row in enumerate(self.rows)]
+
+    @property
+    def by_day(self) -> bool:
+        return bool(self.rows) and isinstance(self.rows[0], date)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(series.total for series in self.series)

@@ -1,0 +1,66 @@
+"""Counts per day over the last few days: grouped in the database, zero-filled here.
+
+Every query filters a bounded range of one timestamp column (from the first day's midnight
+to the end of today, in the viewer's time zone) and groups by that column's day in the same
+zone (TruncDate with `tzinfo`), so the database hands back at most one row per day and group
+however large the table is, and a day with nothing in it is still a day on the chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+DAYS = 30  # the charts' window: today and the 29 days before it
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days shown, oldest first, and the instants that bound them in the viewer's time zone."""
+
+    days: tuple[date, ...]
+    tz: tzinfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.days[0], time.min, tzinfo=self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.days[-1] + timedelta(days=1), time.min, tzinfo=self.tz)
+
+    def zeros(self, empty=0) -> list:
+        return [empty] * len(self.days)
+
+    def within(self, queryset: QuerySet, field: str) -> QuerySet:
+        """The rows whose `field` falls in the window, each with its `day` in the window's zone."""
+        return queryset.filter(**{f"{field}__gte": self.start, f"{field}__lt": self.end}).annotate(
+            day=TruncDate(field, tzinfo=self.tz)
+        )
+
+    def spread(self, rows, value: str, by: tuple[str, ...] = (), empty=0) -> dict[tuple, list]:
+        """{group: one value per day}, from grouped rows that each have a `day`; a missing day is `empty`."""
+        index = {day: n for n, day in enumerate(self.days)}
+        spread: dict[tuple, list] = {}
+        for row in rows:
+            where = index.get(row["day"])
+            if where is not None:
+                spread.setdefault(tuple(row[name] for name in by), self.zeros(empty))[where] = row[value]
+        return spread
+
+
+def last_days(tz: tzinfo, days: int = DAYS, now: datetime | None = None) -> Window:
+    """Today in `tz` and the `days - 1` days before it."""
+    today = timezone.localtime(now or timezone.now(), tz).date()
+    return Window(tuple(today - timedelta(days=back) for back in range(days - 1, -1, -1)), tz)
+
+
+def counts(queryset: QuerySet, field: str, window: Window, by: tuple[str, ...] = ()) -> dict[tuple, list[int]]:
+    """How many rows fall on each day of the window by `field`, per group of the `by` fields
+    (the key `()` without groups); one query. A group with no row in the window is absent."""
+    rows = window.within(queryset.order_by(), field).values("day", *by).annotate(n=Count("pk"))
+    return window.spread(rows, "n", by)
