@@ -7,6 +7,7 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from connections import activity, daily, fleet
@@ -183,6 +184,10 @@ def test_fleet_health_takes_the_same_queries_for_many_connections(db, django_ass
     assert sum(counts.values()) == 40
 
 
+def test_fleet_health_names_the_platforms_from_the_registry(db):
+    assert fleet.connections_by_health().rows == [platform.name for platform in registry.all_platforms()]
+
+
 def test_problems_opened_and_closed_per_day(db):
     connection = ConnectionFactory()
     problem(connection, local(3, 10), closed=local(1, 10))
@@ -207,5 +212,30 @@ def test_webhook_events_per_day_by_state_across_the_fleet(db):
     assert "6 received" in chart.summary
 
 
-def test_fleet_health_names_the_platforms_from_the_registry(db):
-    assert fleet.connections_by_health().rows == [platform.name for platform in registry.all_platforms()]
+# -- the pages ----------------------------------------------------------------------------------
+
+
+def test_the_connection_page_shows_its_charts_with_their_numbers(member_client, shop):
+    imported(shop, local(0, 9), local(0, 10), local(1, 9))
+    finished_run(shop, local(0, 1), 2.5)
+    body = member_client.get(reverse("connections:detail", args=[shop.pk])).content.decode()
+    assert 'id="chart-orders-imported"' in body and 'id="chart-fetch-durations"' in body
+    assert 'data-numbers="chart-orders-imported-numbers"' in body
+    assert '<td class="num" data-value="2">2</td>' in body  # today's orders, in the numbers table
+    assert '<td class="num" data-value="2.5">2.5 s</td>' in body
+    assert "Show the numbers" in body and "/static/charts.js" in body
+
+
+def test_order_downloads_shows_a_trend_per_connection_and_only_the_merchants(member_client, shop, other_merchant):
+    theirs = ConnectionFactory(merchant=other_merchant, name="their-secret-shop")
+    imported(theirs, local(0, 9))
+    imported(shop, local(0, 9), local(0, 9), local(0, 9))
+    body = member_client.get(reverse("connections:downloads")).content.decode()
+    assert body.count('data-chart="sparkline"') == 1
+    assert "3 orders</span>" in body
+    assert "their-secret-shop" not in body
+
+
+def test_order_downloads_without_connections_draws_nothing(member_client):
+    body = member_client.get(reverse("connections:downloads")).content.decode()
+    assert "data-chart" not in body and "charts.js" not in body
