@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
+from connections import fleet_page
 from connections.webhook_api import WebhookView
 
 from . import views
@@ -18,6 +19,7 @@ urlpatterns = [
     path("signin/", auth_views.LoginView.as_view(template_name="portal/signin.html"), name="login"),
     path("signout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("accounts.urls")),  # a member's own account (accounts/urls.py)
+    path("admin/fleet-health/", fleet_page.view, name="fleet_health"),  # before the admin's own patterns
     path("admin/", admin.site.urls),
     path("", include("connections.urls")),
     path("orders/", include("orders.urls")),

@@ -16,6 +16,7 @@ from connections.platforms import registry
 from portal.models import Heartbeat
 from tests.factories import ConnectionFactory
 from tests.support.charts import finished_run, imported, problem, webhook_events
+from tests.support.two_factor import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,23 @@ def test_order_downloads_shows_a_trend_per_connection_and_only_the_merchants(mem
 def test_order_downloads_without_connections_draws_nothing(member_client):
     body = member_client.get(reverse("connections:downloads")).content.decode()
     assert "data-chart" not in body and "charts.js" not in body
+
+
+def test_fleet_health_is_for_staff_and_linked_from_the_admin_index(client, member):
+    url = reverse("fleet_health")
+    client.force_login(member)
+    assert client.get(url).status_code == 302  # a merchant's member is sent to the admin's sign-in
+    client.force_login(staff_user())
+    assert f'href="{url}"' in client.get(reverse("admin:index")).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    for slug in ("fleet-health", "fleet-problems", "fleet-webhooks"):
+        assert f'id="chart-{slug}"' in body and f'id="chart-{slug}-numbers"' in body
+
+
+def test_fleet_health_asks_for_the_second_factor_where_the_admin_does(client, settings):
+    settings.ADMIN_REQUIRE_2FA = True
+    client.force_login(staff_user())
+    response = client.get(reverse("fleet_health"))
+    assert response.status_code == 302 and "fleet-health" in response.url
