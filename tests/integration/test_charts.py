@@ -4,7 +4,7 @@ one merchant's only; the fleet's in a constant number of queries; and the pages 
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
@@ -15,19 +15,12 @@ from connections.models import Connection, Problem, SyncRun, WebhookEvent
 from connections.platforms import registry
 from portal.models import Heartbeat
 from tests.factories import ConnectionFactory
-from tests.support.charts import finished_run, imported, problem, webhook_events
+from tests.support.charts import UTC, finished_run, imported, local, problem, webhook_events
 from tests.support.two_factor import staff_user
 
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-UTC = zoneinfo.ZoneInfo("UTC")
-
-
-def local(day_back: int, hour: int, minute: int = 0, tz=UTC) -> datetime:
-    """`day_back` days before today in `tz`, at this local time."""
-    today = timezone.localtime(timezone.now(), tz).date()
-    return datetime.combine(today - timedelta(days=day_back), time(hour, minute), tzinfo=tz)
 
 
 def tick():

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
 
 from connections.models import Connection, Problem, SyncRun, WebhookEvent
 from orders.models import Order
 
 _numbers = itertools.count(1)
+UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def local(day_back: int, hour: int, minute: int = 0, tz=UTC) -> datetime:
+    """`day_back` days before today in `tz`, at this local time."""
+    today = timezone.localtime(timezone.now(), tz).date()
+    return datetime.combine(today - timedelta(days=day_back), time(hour, minute), tzinfo=tz)
 
 
 def imported(connection: Connection, *times: datetime) -> list[Order]:
