@@ -53,6 +53,7 @@ def orders_imported(connection: Connection) -> Chart:
         list(window.days),
         [series],
         summary + ".",
+        f"No order was imported in the last {len(window.days)} days.",
     )
 
 
@@ -108,6 +109,7 @@ def fetch_durations(connection: Connection) -> Chart:
         series,
         f"How long fetches took per day, last {len(window.days)} days: {runs_counted:,} finished, "
         "the average and the longest each day, syncs and checks of open orders apart.",
+        f"No fetch finished in the last {len(window.days)} days.",
     )
 
 

@@ -48,6 +48,7 @@ class Chart:
     rows: list  # the row labels: dates (shown "4 Dec") or words
     series: list[Series] = field(default_factory=list)
     summary: str = ""  # what the picture shows, in one sentence: the canvas's accessible name
+    empty: str = ""  # said under the picture when every figure is zero or missing
 
     def table(self) -> list[tuple]:
         """(row label, [(value, text), ...]) per row, for the template."""

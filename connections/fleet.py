@@ -78,6 +78,7 @@ def connections_by_health() -> Chart:
         [platform.name for platform in platforms],
         series,
         f"{sum(tally.values()):,} connections on {len(platforms)} platforms, {attention:,} needing attention.",
+        "No connection yet.",
     )
 
 
@@ -95,6 +96,7 @@ def problems_per_day() -> Chart:
         list(window.days),
         series,
         f"Problems over the last {len(window.days)} days: {series[0].total:,} opened, {series[1].total:,} closed.",
+        f"No problem opened or closed in the last {len(window.days)} days.",
     )
 
 
@@ -117,6 +119,7 @@ def webhook_events_per_day() -> Chart:
         list(window.days),
         series,
         f"Webhook events over the last {len(window.days)} days: {sum(s.total for s in series):,} received.",
+        f"No webhook event in the last {len(window.days)} days.",
     )
 
 

@@ -220,6 +220,15 @@ def test_the_connection_page_shows_its_charts_with_their_numbers(member_client, 
     assert "Show the numbers" in body and "/static/charts.js" in body
 
 
+def test_a_new_connections_charts_say_there_is_nothing_yet(member_client, shop):
+    body = member_client.get(reverse("connections:detail", args=[shop.pk])).content.decode()
+    assert "No order was imported in the last 30 days." in body
+    assert "No fetch finished in the last 30 days." in body
+    finished_run(shop, local(0, 1), 2.5)
+    body = member_client.get(reverse("connections:detail", args=[shop.pk])).content.decode()
+    assert "No fetch finished" not in body
+
+
 def test_order_downloads_shows_a_trend_per_connection_and_only_the_merchants(member_client, shop, other_merchant):
     theirs = ConnectionFactory(merchant=other_merchant, name="their-secret-shop")
     imported(theirs, local(0, 9))
