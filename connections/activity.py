@@ -43,17 +43,18 @@ def orders_imported(connection: Connection) -> Chart:
     busiest = max(range(len(values)), key=lambda n: values[n])
     summary = f"Orders imported per day, last {len(window.days)} days: {series.total:,} in all"
     if series.total:
-        summary += f", most on {window.days[busiest]:%-d %b} ({values[busiest]:,})"
+        day = window.days[busiest]
+        summary += f", most on {day.day} {day:%b} ({values[busiest]:,})"
     return Chart(
-        "orders-imported",
-        "Orders imported per day",
-        "bar",
-        "Day",
-        "Orders imported",
-        list(window.days),
-        [series],
-        summary + ".",
-        f"No order was imported in the last {len(window.days)} days.",
+        slug="orders-imported",
+        title="Orders imported per day",
+        kind="bar",
+        x_title="Day",
+        y_title="Orders imported",
+        rows=list(window.days),
+        series=[series],
+        summary=summary + ".",
+        empty=f"No order was imported in the last {len(window.days)} days.",
     )
 
 
@@ -64,14 +65,14 @@ def orders_trends(merchant: Merchant, connections: list[Connection]) -> Chart:
     imported = _imported(merchant, [connection.pk for connection in ours], window)
     series = [Series(str(connection), imported.get(connection.pk, window.zeros())) for connection in ours]
     return Chart(
-        "orders-trends",
-        "Orders imported per day, by connection",
-        "sparkline",
-        "Day",
-        "Orders imported",
-        list(window.days),
-        series,
-        f"Orders imported per day over the last {len(window.days)} days, for each connection.",
+        slug="orders-trends",
+        title="Orders imported per day, by connection",
+        kind="sparkline",
+        x_title="Day",
+        y_title="Orders imported",
+        rows=list(window.days),
+        series=series,
+        summary=f"Orders imported per day over the last {len(window.days)} days, for each connection.",
     )
 
 
@@ -95,21 +96,21 @@ def fetch_durations(connection: Connection) -> Chart:
     for kind in kinds:
         mine = [row for row in rows if row["kind"] == kind]
         average_style, longest_style = DURATION_STYLES[kind]
-        for value, words, style in (("average", "average", average_style), ("longest", "longest", longest_style)):
+        for value, style in (("average", average_style), ("longest", longest_style)):
             per_day = window.spread(mine, value, empty=None).get((), window.zeros(None))
-            series.append(Series(f"{kind.label}: {words}", per_day, style, seconds))
+            series.append(Series(f"{kind.label}: {value}", per_day, style, seconds))
     runs_counted = sum(row["n"] for row in rows)
     return Chart(
-        "fetch-durations",
-        "How long fetches took",
-        "line",
-        "Day",
-        "Seconds",
-        list(window.days),
-        series,
-        f"How long fetches took per day, last {len(window.days)} days: {runs_counted:,} finished, "
-        "the average and the longest each day, syncs and checks of open orders apart.",
-        f"No fetch finished in the last {len(window.days)} days.",
+        slug="fetch-durations",
+        title="How long fetches took",
+        kind="line",
+        x_title="Day",
+        y_title="Seconds",
+        rows=list(window.days),
+        series=series,
+        summary=f"How long fetches took per day, last {len(window.days)} days: {runs_counted:,} finished, "
+        "the average and the longest each day, fetches and checks of open orders apart.",
+        empty=f"No fetch finished in the last {len(window.days)} days.",
     )
 
 

@@ -70,15 +70,15 @@ def connections_by_health() -> Chart:
     ]
     attention = sum(n for (_, state), n in tally.items() if state == Connection.Status.NEEDS_ATTENTION)
     return Chart(
-        "fleet-health",
-        "Connections by health and platform",
-        "stacked",
-        "Platform",
-        "Connections",
-        [platform.name for platform in platforms],
-        series,
-        f"{sum(tally.values()):,} connections on {len(platforms)} platforms, {attention:,} needing attention.",
-        "No connection yet.",
+        slug="fleet-health",
+        title="Connections by health and platform",
+        kind="stacked",
+        x_title="Platform",
+        y_title="Connections",
+        rows=[platform.name for platform in platforms],
+        series=series,
+        summary=f"{sum(tally.values()):,} connections on {len(platforms)} platforms, {attention:,} needing attention.",
+        empty="No connection yet.",
     )
 
 
@@ -88,15 +88,16 @@ def problems_per_day() -> Chart:
     closed = daily.counts(Problem.objects.all(), "closed_at", window).get((), window.zeros())
     series = [Series("Opened", opened, 2), Series("Closed", closed, 0)]
     return Chart(
-        "fleet-problems",
-        "Problems opened and closed per day",
-        "bar",
-        "Day (UTC)",
-        "Problems",
-        list(window.days),
-        series,
-        f"Problems over the last {len(window.days)} days: {series[0].total:,} opened, {series[1].total:,} closed.",
-        f"No problem opened or closed in the last {len(window.days)} days.",
+        slug="fleet-problems",
+        title="Problems opened and closed per day",
+        kind="bar",
+        x_title="Day (UTC)",
+        y_title="Problems",
+        rows=list(window.days),
+        series=series,
+        summary=f"Problems over the last {len(window.days)} days: "
+        f"{series[0].total:,} opened, {series[1].total:,} closed.",
+        empty=f"No problem opened or closed in the last {len(window.days)} days.",
     )
 
 
@@ -111,15 +112,15 @@ def webhook_events_per_day() -> Chart:
         for state, style in EVENT_STYLES.items()
     ]
     return Chart(
-        "fleet-webhooks",
-        "Webhook events per day",
-        "stacked",
-        "Day (UTC)",
-        "Events received",
-        list(window.days),
-        series,
-        f"Webhook events over the last {len(window.days)} days: {sum(s.total for s in series):,} received.",
-        f"No webhook event in the last {len(window.days)} days.",
+        slug="fleet-webhooks",
+        title="Webhook events per day",
+        kind="stacked",
+        x_title="Day (UTC)",
+        y_title="Events received",
+        rows=list(window.days),
+        series=series,
+        summary=f"Webhook events over the last {len(window.days)} days: {sum(s.total for s in series):,} received.",
+        empty=f"No webhook event in the last {len(window.days)} days.",
     )
 
 
