@@ -94,17 +94,25 @@ without colour. A file, not an inline script: the Content-Security-Policy allows
     return Object.assign(common, { backgroundColor: fill(look), borderWidth: 1 });
   }
 
+  // Grid lines that show on a light page and on the admin's dark theme alike.
+  const GRID = "rgba(128, 128, 128, 0.25)";
+
   function axis(title, stacked) {
-    return { stacked: stacked, title: { display: true, text: title, font: { weight: "bold" } } };
+    return {
+      stacked: stacked,
+      grid: { color: GRID },
+      title: { display: true, text: title, font: { weight: "bold" } },
+    };
   }
 
-  function config(kind, data, table) {
+  function config(kind, data, table, canvas) {
     const stacked = kind === "stacked";
     return {
       type: kind === "line" ? "line" : "bar",
       data: { labels: data.labels, datasets: data.series.map((series) => dataset(kind, series)) },
       options: {
         animation: false,
+        color: getComputedStyle(canvas).color, // the page's own text colour, light or dark
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
@@ -157,7 +165,7 @@ without colour. A file, not an inline script: the Content-Security-Policy allows
     const data = readTable(table);
     const kind = canvas.dataset.chart;
     const settings =
-      kind === "sparkline" ? sparkline(data, Number(canvas.dataset.column || 0)) : config(kind, data, table);
+      kind === "sparkline" ? sparkline(data, Number(canvas.dataset.column || 0)) : config(kind, data, table, canvas);
     new Chart(canvas, settings);
   }
 
