@@ -97,22 +97,24 @@ without colour. A file, not an inline script: the Content-Security-Policy allows
   // Grid lines that show on a light page and on the admin's dark theme alike.
   const GRID = "rgba(128, 128, 128, 0.25)";
 
-  function axis(title, stacked) {
+  function axis(title, stacked, ink) {
     return {
       stacked: stacked,
       grid: { color: GRID },
-      title: { display: true, text: title, font: { weight: "bold" } },
+      ticks: { color: ink, precision: 0 },
+      title: { display: true, text: title, color: ink, font: { weight: "bold" } },
     };
   }
 
   function config(kind, data, table, canvas) {
     const stacked = kind === "stacked";
+    const ink = getComputedStyle(canvas).color; // the page's own text colour, light or dark
     return {
       type: kind === "line" ? "line" : "bar",
       data: { labels: data.labels, datasets: data.series.map((series) => dataset(kind, series)) },
       options: {
         animation: false,
-        color: getComputedStyle(canvas).color, // the page's own text colour, light or dark
+        color: ink,
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
@@ -123,8 +125,8 @@ without colour. A file, not an inline script: the Content-Security-Policy allows
           },
         },
         scales: {
-          x: axis(table.dataset.xTitle, stacked),
-          y: Object.assign(axis(table.dataset.yTitle, stacked), { beginAtZero: true, ticks: { precision: 0 } }),
+          x: axis(table.dataset.xTitle, stacked, ink),
+          y: Object.assign(axis(table.dataset.yTitle, stacked, ink), { beginAtZero: true }),
         },
       },
     };
