@@ -59,8 +59,8 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_column(self, order):
-        """The portal's words for the status, and the platform's own state under them."""
-        return format_html('{}<div class="platform-state">{}</div>', order.status_label, order.platform_status)
+        """The portal's words for the status, and the platform's state, in its words, under them."""
+        return format_html('{}<div class="platform-state">{}</div>', order.status_label, order.state.words)
 
     @admin.display(description="Total", ordering="total")
     def total_column(self, order):

@@ -88,3 +88,15 @@ def test_a_sandbox_account_chooses_its_platform_by_name(admin_client):
 def test_a_platform_no_longer_installed_is_shown_by_its_key():
     assert platform_name("noths") == "NOTHS"
     assert platform_name("retired") == "retired"
+
+
+def test_the_order_list_says_each_platform_state_in_its_words(admin_client, merchant):
+    """The order list's state line is the platform's words (as the merchant's badge), not its code."""
+    connection = make_partner_connection(merchant)
+    Order.objects.create(
+        connection=connection, merchant=merchant, external_id="P-1", number="P-1", platform_status="NOT_PROCESSED"
+    )
+    page = admin_client.get(reverse("admin:orders_order_changelist")).content.decode()
+    words = connection.adapter.state("NOT_PROCESSED").words
+    assert f'<div class="platform-state">{words}</div>' in page
+    assert "NOT_PROCESSED" not in page
