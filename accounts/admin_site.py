@@ -20,6 +20,8 @@ from .forms import AdminSignInForm
 
 class PortalAdminSite(admin.AdminSite):
     login_template = "admin/portal_login.html"
+    site_header = "Order portal administration"
+    site_title = "Order portal admin"
     # No list of every model beside each page: at a laptop's 1280 px it took the room a list's
     # columns need. The index and the breadcrumbs lead to every list.
     enable_nav_sidebar = False

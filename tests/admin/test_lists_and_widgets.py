@@ -157,3 +157,10 @@ def test_the_audit_trail_is_read_only_filtered_and_searchable(admin_client, worl
         admin_client.post(reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     )
     assert AuditEntry.objects.get().actor_label == "someone"
+
+
+def test_the_admin_calls_itself_the_portal_not_django(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Order portal administration" in page
+    assert "<title>Site administration | Order portal admin</title>" in page
+    assert "Django administration" not in page
