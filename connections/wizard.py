@@ -32,7 +32,7 @@ from audit.trail import Actor
 from portal.forms import PortalForm
 from portal.models import Merchant
 
-from . import services
+from . import schedule_words, services
 from .forms import (
     PlatformCredentialsForm,
     clean_connection_name,
@@ -290,10 +290,9 @@ def _finish(request, wizard: Wizard):
     except (services.NameTaken, forms.ValidationError):
         wizard.basic.add_error("name", name_taken_message(adapter, name))
         return _render(request, wizard, "basic", checked=True)
-    messages.success(
-        request,
-        f"{connection} is {connection.get_status_display().lower()}. {connection.account_facts.get('summary', '')}",
-    )
+    first = "" if existing is not None else schedule_words.first_download_words(connection, None)
+    summary = connection.account_facts.get("summary", "")
+    messages.success(request, f"{connection} is {connection.get_status_display().lower()}. {summary} {first}".strip())
     return redirect("connections:detail", pk=connection.pk)
 
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.contrib.sessions.models import Session
 
 from connections.models import Connection
@@ -74,6 +75,8 @@ def test_a_member_walks_the_four_steps(member_client, merchant, sandbox_account)
     )
     assert connection.platform_options == {"estimated_dispatch_days": 2, "estimated_delivery_days": 4}
     assert connection.credential.values() == {"token": SANDBOX_TOKEN}
+    said = [str(message) for message in get_messages(response.wsgi_request)]
+    assert any("The first download starts automatically" in message for message in said), said
 
 
 def test_sync_settings_ask_nothing_that_depends_on_the_platform(member_client):
