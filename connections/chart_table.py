@@ -13,13 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from portal.durations import duration_words
+
 
 def whole(value) -> str:
     return f"{value:,}"
 
 
 def seconds(value) -> str:
-    return f"{value:,.1f} s"
+    return duration_words(value)
 
 
 @dataclass(frozen=True)

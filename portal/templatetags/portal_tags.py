@@ -1,11 +1,12 @@
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
 from connections.platforms.notes import is_time
+from portal.durations import duration_words
 
 register = template.Library()
 
@@ -26,20 +27,5 @@ def note_value(note) -> str:
 
 @register.filter
 def duration(value) -> str:
-    """A run's length as a person says it: "under a second", "4 s", "2 min 5 s", "1 h 3 min".
-
-    Takes a timedelta or seconds; '' for None. Whole units only: a tenth of a second is noise
-    on a page, and seconds are noise past the hour."""
-    if value is None or value == "":
-        return ""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if seconds < 1:
-        return "under a second"
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    if minutes:
-        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
-    return f"{seconds} s"
+    """A run's length as a person says it (`portal.durations.duration_words`)."""
+    return duration_words(value)

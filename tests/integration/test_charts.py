@@ -124,7 +124,7 @@ def test_fetch_durations_average_and_longest_per_day_with_syncs_and_checks_apart
     assert named["Fetch: average"][-4] == 10.0
     assert named["Fetch: average"][-2] is None  # no run that day: a gap, not a zero
     assert named["Check of open orders: average"][-1] == 30.0 and named["Check of open orders: average"][-4] is None
-    assert chart.series[0].cells()[-1] == (3.0, "3.0 s") and chart.series[0].cells()[-2] == ("", "\u2013")
+    assert chart.series[0].cells()[-1] == (3.0, "3 s") and chart.series[0].cells()[-2] == ("", "\u2013")
     assert "4 finished" in chart.summary
 
 
@@ -216,7 +216,7 @@ def test_the_connection_page_shows_its_charts_with_their_numbers(member_client, 
     assert 'id="chart-orders-imported"' in body and 'id="chart-fetch-durations"' in body
     assert 'data-numbers="chart-orders-imported-numbers"' in body
     assert '<td class="num" data-value="2">2</td>' in body  # today's orders, in the numbers table
-    assert '<td class="num" data-value="2.5">2.5 s</td>' in body
+    assert '<td class="num" data-value="2.5">2 s</td>' in body
     assert "Show the numbers" in body and "/static/charts.js" in body
 
 
