@@ -78,9 +78,8 @@ def _not_now(order: Order) -> str:
 
 
 def _details(shipment) -> dict:
-    """A recorded dispatch's details, to fill the form in again."""
-    fields = ("tracking_number", "tracking_url", "carrier", "estimated_delivery_date", "resolve_enquiry")
-    return {name: getattr(shipment, name) for name in fields}
+    """A recorded dispatch's details, to fill the form in again (the form's fields are the shipment's)."""
+    return {name: getattr(shipment, name) for name in DispatchForm.base_fields}
 
 
 def _render_detail(
