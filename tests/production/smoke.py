@@ -364,18 +364,38 @@ def order_search(client: requests.Session, stack: Stack, text: str) -> str:
 
 
 def idle_connections(port: int, count: int, tls_context: ssl.SSLContext | None) -> list[socket.socket]:
-    """Connections that say nothing more. Without `tls_context`, they only connect. With it (nginx),
-    half only connect and half finish the TLS handshake and send half a request's headers, as a
-    slow or stalled client does: a gthread worker would give each of those a thread until its
-    timeout, which is why gunicorn listens on loopback only, behind nginx."""
+    """Connections that say nothing more.
+
+    Against nginx (with `tls_context`) half only connect and half finish the TLS handshake and
+    send half a request's headers, as a slow or stalled client does: nginx holds those, never
+    a gunicorn thread. Against gunicorn (without) each connection is what nginx itself keeps
+    there: one finished request, then an idle kept-alive connection (nginx-site.conf's upstream
+    `keepalive`). A brand-new connection that sends nothing is not held that way: gunicorn 27's
+    gthread worker gives it a thread for up to 5 s first, which is why gunicorn listens on
+    loopback only, behind nginx."""
     held = []
     for number in range(count):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if tls_context is not None and number % 2:
+        if tls_context is None:
+            _finish_one_request(sock)
+        elif number % 2:
             sock = tls_context.wrap_socket(sock, server_hostname="127.0.0.1")
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         held.append(sock)
     return held
+
+
+def _finish_one_request(sock: socket.socket) -> None:
+    """Send a whole keep-alive /healthz request and read its whole answer, leaving the connection idle."""
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n")
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(4096)
+    head, _, body = received.partition(b"\r\n\r\n")
+    expect(head.startswith(b"HTTP/1.1 200"), f"/healthz on a kept-alive connection answered {head[:40]!r}")
+    length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(4096)
 
 
 def timed_healthz(client: requests.Session, url: str, times: int) -> list[float]:
