@@ -440,7 +440,7 @@ def _order_overrides(g: str, conn: str, step_seconds: float, total: str) -> dict
         "connection_id": f"{conn}.id",
         "merchant_id": f"{conn}.merchant_id",
         "external_id": f"'X' || {conn}.id || '-' || {g}",
-        "number": f"upper(substr({conn}.platform, 1, 2)) || '-' || lpad(mod({g} * 7919, 9999991)::text, 7, '0')",
+        "number": f"upper(substr({conn}.platform, 1, 2)) || '-' || lpad(mod({g}::bigint * 7919, 9999991)::text, 7, '0')",
         "customer_name": _name_sql(g),
         "customer_email": f"'customer' || {g} || '@example.com'",
         "placed_at": placed,
