@@ -7,7 +7,7 @@
 
 Builds the data set (bench/scale_data.py) in a scratch database `scale_bench` on the server
 --database-url names (that database is only connected to, to create and drop the scratch one),
-runs ANALYZE, serves the portal with gunicorn as deploy/ does (deploy/gunicorn.conf.py, 2
+runs VACUUM (ANALYZE), serves the portal with gunicorn as deploy/ does (deploy/gunicorn.conf.py, 2
 workers, DEBUG off, 2FA for staff) with one middleware more that counts each request's queries
 (bench/scale_settings.py), signs in as the big merchant's owner and as staff (a TOTP device
 the build enrolled; codes computed here), times each page over HTTP (a first request to warm
@@ -83,7 +83,7 @@ def parent(args) -> int:
                 run_child(env, "build", work, ["--orders", str(args.orders)])
                 build_s = time.perf_counter() - started
                 facts = read_facts(url)
-                print(f"built in {build_s:.0f} s (migrate, build, ANALYZE): {facts['counts']}", flush=True)
+                print(f"built in {build_s:.0f} s (migrate, build, VACUUM ANALYZE): {facts['counts']}", flush=True)
             rows = [] if args.skip_pages else pages(env, facts, work, args.repeat)
             ticks = [] if args.skip_tick else run_child(env, "tick", work, [])["ticks"]
         finally:
@@ -451,7 +451,7 @@ def build(args) -> dict:
         log=lambda words: print(f"  {time.perf_counter() - started:6.0f} s  {words}", flush=True),
     )
     scale_data.analyze()
-    print(f"  {time.perf_counter() - started:6.0f} s  ANALYZE", flush=True)
+    print(f"  {time.perf_counter() - started:6.0f} s  VACUUM (ANALYZE)", flush=True)
     facts["counts"] = scale_data.counts()
     facts["keys"] = {key: os.environ[key] for key in ("SECRET_KEY", "FERNET_KEYS")}
     with connection.cursor() as cursor:
