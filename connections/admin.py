@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from audit.staff import MerchantFilter, StaffActionsMixin, confirmed, merchant_filter
 from audit.timeline import connection_timeline
 from audit.trail import Action, credential_fields_changed, record
+from portal.counting import count_up_to
 
 from . import health, services, webhooks
 from .admin_options import option_field_names, options_form
@@ -39,6 +40,10 @@ class CredentialInline(admin.StackedInline):
     extra = 0
     max_num = 0
     verbose_name_plural = "Credentials (hints only; secrets are write-only: use Replace credentials)"
+
+
+#: How many runs a connection's change page lists; the rest are one link away (the sync-run list).
+SHOWN_RUNS = 20
 
 
 class SyncRunInline(admin.TabularInline):
@@ -61,10 +66,17 @@ class SyncRunInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     show_change_link = True
-    ordering = ("-queued_at",)
+    ordering = ("-queued_at", "-id")
+    verbose_name_plural = f"Latest sync runs (the {SHOWN_RUNS} newest; the link below lists them all)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).order_by("-queued_at")
+        # Each row's title names its connection: loaded with the run, not once a row.
+        return super().get_queryset(request).select_related("connection").order_by("-queued_at", "-id")
+
+    def latest(self, request, connection: Connection):
+        """The connection's newest SHOWN_RUNS runs: what the change page lists, however many there are."""
+        newest = SyncRun.objects.filter(connection=connection).order_by("-queued_at", "-id").values("pk")
+        return self.get_queryset(request).filter(pk__in=newest[:SHOWN_RUNS])
 
     @admin.display(description="Retries absorbed")
     def retries_absorbed(self, run):
@@ -297,11 +309,22 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         extra_context = extra_context or {}
         if connection is not None:
             extra_context["timeline"] = connection_timeline(connection)
+            extra_context["sync_runs_count"] = count_up_to(connection.sync_runs.all())
+            extra_context["sync_runs_url"] = (
+                reverse("admin:connections_syncrun_changelist", current_app=self.admin_site.name)
+                + f"?connection__id__exact={connection.pk}"
+            )
             extra_context["audit_url"] = (
                 reverse("admin:audit_auditentry_changelist", current_app=self.admin_site.name)
                 + f"?connection__id__exact={connection.pk}"
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, SyncRunInline) and obj is not None and obj.pk is not None:
+            kwargs["queryset"] = inline.latest(request, obj)
+        return kwargs
 
     def get_urls(self):
         return [
