@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from connections.admin_paging import LargeTableAdmin
 from connections.admin_platforms import platform_filter
 
 from .models import AuditEntry
@@ -11,11 +12,10 @@ from .staff import MerchantFilter
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(LargeTableAdmin):
     list_display = ("at", "merchant_label", "connection_link", "action", "summary", "actor_label", "ip")
     list_filter = (MerchantFilter, "action", platform_filter("connection__platform"), "at")
     search_fields = ("connection_label", "merchant_label", "merchant__name", "actor_label", "ip", "user_agent")
-    date_hierarchy = "at"
     raw_id_fields = ("connection", "merchant", "actor")
     list_select_related = ("connection",)
     fields = (

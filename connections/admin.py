@@ -26,6 +26,7 @@ from portal.counting import count_up_to
 
 from . import health, services, webhooks
 from .admin_options import option_field_names, options_form
+from .admin_paging import LargeTableAdmin
 from .admin_platforms import PlatformFilter, platform_filter, platform_name
 from .forms import add_credential_problems, credential_form_field
 from .models import Connection, Credential, Problem, SyncRun, WebhookEvent
@@ -587,7 +588,7 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(LargeTableAdmin):
     list_display = (
         "pk",
         "connection",
@@ -615,7 +616,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     search_fields = ("connection__name", "connection__merchant__name", "error")
     list_select_related = ("connection",)
     raw_id_fields = ("connection", "requested_by")
-    date_hierarchy = "queued_at"
 
     def get_readonly_fields(self, request, obj=None):
         # The absorbed faults in words rather than their JSON.
@@ -637,7 +637,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
+class WebhookEventAdmin(StaffActionsMixin, LargeTableAdmin):
     """Every pushed event as received (the secret never stored), what applying it did, and a way to retry."""
 
     list_display = (
@@ -661,7 +661,6 @@ class WebhookEventAdmin(StaffActionsMixin, admin.ModelAdmin):
     search_fields = ("order_external_id", "connection__name", "connection__merchant__name", "error", "outcome")
     list_select_related = ("connection",)
     raw_id_fields = ("connection",)
-    date_hierarchy = "received_at"
     actions = ["reprocess_selected"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -711,7 +710,7 @@ OpenFilter = yes_no_filter("state", "open", "Open", "Closed", Q(closed_at__isnul
 
 
 @admin.register(Problem)
-class ProblemAdmin(admin.ModelAdmin):
+class ProblemAdmin(LargeTableAdmin):
     """Every connection's problems, open and closed: what support looks at first."""
 
     list_display = ("connection", "merchant", "cause", "count", "first_seen_at", "last_seen_at", "closed_at")
@@ -725,7 +724,6 @@ class ProblemAdmin(admin.ModelAdmin):
     search_fields = ("connection__name", "connection__merchant__name", "message")
     list_select_related = ("connection__merchant",)
     raw_id_fields = ("connection",)
-    date_hierarchy = "first_seen_at"
 
     @admin.display(ordering="connection__merchant__name")
     def merchant(self, problem):

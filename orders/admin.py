@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from audit.staff import StaffActionsMixin, confirmed, merchant_filter
 from audit.trail import Action
+from connections.admin_paging import LargeTableAdmin
 from connections.admin_platforms import platform_filter
 from portal.templatetags.portal_tags import pretty_json
 
@@ -39,14 +40,13 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(LargeTableAdmin):
     # The portal's columns, short and wrapping: the list fits a laptop's 1280 px (static/portal-admin.css).
     list_display = ("number", "placed", "merchant", "connection", "status_column", "total_column")
     list_filter = (merchant_filter("merchant"), "status", platform_filter("connection__platform"), "placed_at")
     search_fields = ("number", "external_id", "customer_name", "merchant__name", "connection__name")
     list_select_related = ("merchant", "connection")
     raw_id_fields = ("merchant", "connection")
-    date_hierarchy = "placed_at"
     exclude = ("raw",)
     inlines = [OrderItemInline, ShipmentInline, OrderEventInline]
 
@@ -84,7 +84,7 @@ class ActionAttemptInline(ReadOnlyInline):
 
 
 @admin.register(OutboundAction)
-class OutboundActionAdmin(StaffActionsMixin, admin.ModelAdmin):
+class OutboundActionAdmin(StaffActionsMixin, LargeTableAdmin):
     list_display = ("pk", "kind", "order", "state", "attempts", "next_attempt_at", "created_at")
     list_filter = (
         merchant_filter("order__merchant"),
@@ -96,7 +96,6 @@ class OutboundActionAdmin(StaffActionsMixin, admin.ModelAdmin):
     search_fields = ("order__number", "order__external_id", "order__merchant__name", "last_error")
     list_select_related = ("order",)
     raw_id_fields = ("order", "shipment", "created_by")
-    date_hierarchy = "created_at"
     inlines = [ActionAttemptInline]
     actions = ["retry_selected"]
 

@@ -4,13 +4,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin import site
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
+from audit.trail import Action
 from connections.admin import SHOWN_RUNS
-from connections.models import SyncRun
+from connections.admin_paging import LargeTablePaginator
+from connections.models import Connection, Problem, SyncRun, WebhookEvent
+from orders.models import Order, OutboundAction
+from portal import counting
 from tests.admin.conftest import change_form_data
 from tests.factories import ConnectionFactory
 
@@ -62,3 +68,83 @@ def test_the_connection_page_still_saves_with_many_runs(admin_client, merchant):
     assert response.status_code == 302
     connection.refresh_from_db()
     assert connection.name == "after"
+
+
+# -- the changelists of the large tables -------------------------------------------------------------------
+
+
+def fill(merchant, count: int) -> None:
+    """`count` of each row the large changelists list, on one connection."""
+    connection = Connection.objects.filter(merchant=merchant).first() or ConnectionFactory(merchant=merchant)
+    start = Order.objects.count()
+    now = timezone.now()
+    orders = Order.objects.bulk_create(
+        Order(
+            connection=connection,
+            merchant=merchant,
+            external_id=f"EXT-{start + i}",
+            number=f"N-{start + i}",
+            status="pending",
+            customer_name=f"Jane Smith {start + i}",
+            customer_email=f"jane{start + i}@example.com",
+            placed_at=now - timedelta(minutes=start + i),
+        )
+        for i in range(count)
+    )
+    add_runs(connection, count, start=start)
+    WebhookEvent.objects.bulk_create(
+        WebhookEvent(connection=connection, body="{}", dedupe_key=f"k{start + i}", order_external_id=f"EXT-{i}")
+        for i in range(count)
+    )
+    Problem.objects.bulk_create(
+        Problem(connection=connection, cause=Problem.Cause.REPEATED_FAILURES, message="Failed", closed_at=now)
+        for _ in range(count)
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(action=Action.PAUSED, connection=connection, connection_label=connection.name, merchant=merchant)
+        for _ in range(count)
+    )
+    OutboundAction.objects.bulk_create(OutboundAction(order=order, kind="accept", state="failed") for order in orders)
+
+
+CHANGELISTS = [
+    "orders_order",
+    "orders_outboundaction",
+    "connections_syncrun",
+    "connections_webhookevent",
+    "connections_problem",
+    "audit_auditentry",
+]
+
+
+@pytest.mark.parametrize("model", CHANGELISTS)
+@pytest.mark.parametrize("query", ["", "?q=N-1", "?q=Smith", "?q=7"])
+def test_large_changelists_read_as_much_at_3_rows_as_at_30(admin_client, merchant, model, query):
+    url = reverse(f"admin:{model}_changelist") + query
+    fill(merchant, 3)
+    admin_client.get(url)
+    few, _ = queries(admin_client, url)
+    fill(merchant, 27)
+    many, _ = queries(admin_client, url)
+    assert many == few
+
+
+def test_an_unfiltered_large_list_says_about_the_estimate(admin_client, merchant, monkeypatch):
+    fill(merchant, 3)
+    monkeypatch.setattr(counting, "estimated_rows", lambda model: 1_000_000)
+    _, page = queries(admin_client, reverse("admin:orders_order_changelist"))
+    assert "about 1,000,000 orders" in page
+    assert 'class="toplinks"' not in page  # no date bar
+
+
+def test_a_filtered_large_list_counts_up_to_the_cap(admin_client, merchant, monkeypatch):
+    fill(merchant, 30)
+    monkeypatch.setattr(LargeTablePaginator, "cap", 10)
+    monkeypatch.setattr(site._registry[Order], "list_per_page", 5)
+    url = reverse("admin:orders_order_changelist")
+    _, page = queries(admin_client, url + "?status__exact=pending")
+    assert "10+ orders" in page
+    _, page = queries(admin_client, url + "?status__exact=pending&p=4")  # past the counted end: still a page
+    assert ">N-17<" in page and ">N-12<" not in page
+    _, page = queries(admin_client, url + "?q=Smith")
+    assert "10+ results" in page
