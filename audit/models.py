@@ -63,6 +63,8 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["connection", "at"], name="audit_connection_at"),
             models.Index(fields=["merchant", "at"], name="audit_merchant_at"),
+            # The admin's list, newest first.
+            models.Index(fields=["at", "id"], name="audit_at_id"),
         ]
 
     def __str__(self):

@@ -21,6 +21,9 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 
 from portal.counting import COUNT_CAP, Count, count_or_estimate, count_up_to
 
+#: From this row on, a page is read in two steps (`LargeTablePaginator.rows`).
+DEFERRED_FROM = 1_000
+
 
 class LargeTablePaginator(Paginator):
     """A paginator whose count is the planner's estimate or a capped count when the list is large."""
@@ -59,11 +62,20 @@ class LargeTablePaginator(Paginator):
         return number
 
     def page(self, number):
-        if self.exact:
-            return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+        top = bottom + self.per_page
+        if self.exact and top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(self.rows(bottom, top), number, self)
+
+    def rows(self, bottom: int, top: int):
+        """The page's rows. Deep pages find their ids first: OFFSET over the ordering's index alone
+        (an index-only scan), then read only the page's rows with their joins, not the skipped ones."""
+        if bottom < DEFERRED_FROM:
+            return self.object_list[bottom:top]
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        return self.object_list.filter(pk__in=ids)
 
 
 class LargeTableAdmin(admin.ModelAdmin):

@@ -363,6 +363,9 @@ class SyncRun(models.Model):
         indexes = [
             # How long a connection's fetches took per day (connections/activity.py): a range of one connection.
             models.Index(fields=["connection", "started_at"], name="syncrun_connection_started"),
+            # The admin: the run list's order, and a connection's newest runs (its page, the filtered list).
+            models.Index(fields=["queued_at", "id"], name="syncrun_queued_id"),
+            models.Index(fields=["connection", "queued_at", "id"], name="syncrun_connection_queued_id"),
         ]
 
     def __str__(self):
@@ -536,6 +539,8 @@ class WebhookEvent(models.Model):
             models.Index(fields=["connection", "state"], name="webhookevent_conn_state"),
             # A connection's latest events: the silence check each minute, its page, its timeline.
             models.Index(fields=["connection", "received_at"], name="webhookevent_conn_received"),
+            # The admin's event list, newest first, read a page at a time instead of sorting them all.
+            models.Index(fields=["received_at", "id"], name="webhookevent_received_id"),
         ]
 
     def __str__(self):
@@ -578,6 +583,8 @@ class Problem(models.Model):
                 name="one_open_problem_per_cause",
             )
         ]
+        # The admin's problem list, last seen first (ties by id, as the list adds it).
+        indexes = [models.Index(fields=["last_seen_at", "id"], name="problem_last_seen_id")]
 
     def __str__(self):
         state = "closed" if self.closed_at else "open"

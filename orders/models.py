@@ -68,6 +68,9 @@ class Order(models.Model):
             models.Index(fields=["merchant", "updated_at", "id"], name="order_merchant_updated"),
             # A connection's orders imported per day (connections/activity.py): a range of one connection.
             models.Index(fields=["connection", "first_seen_at"], name="order_connection_first_seen"),
+            # The admin: the order list's order (ties by id), and its search by the platform's order id.
+            models.Index(fields=["placed_at", "id"], name="order_placed_id"),
+            models.Index(fields=["external_id"], name="order_external_id"),
         ]
 
     def __str__(self):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from audit.trail import Action
+from connections import admin_paging
 from connections.admin import SHOWN_RUNS
 from connections.admin_paging import LargeTablePaginator
 from connections.models import Connection, Problem, SyncRun, WebhookEvent
@@ -148,3 +149,14 @@ def test_a_filtered_large_list_counts_up_to_the_cap(admin_client, merchant, monk
     assert ">N-17<" in page and ">N-12<" not in page
     _, page = queries(admin_client, url + "?q=Smith")
     assert "10+ results" in page
+
+
+def test_deep_pages_read_their_ids_first_and_show_the_same_rows(admin_client, merchant, monkeypatch):
+    fill(merchant, 12)
+    monkeypatch.setattr(site._registry[Order], "list_per_page", 5)
+    url = reverse("admin:orders_order_changelist") + "?p=2"
+    _, shallow = queries(admin_client, url)
+    monkeypatch.setattr(admin_paging, "DEFERRED_FROM", 5)
+    _, deep = queries(admin_client, url)
+    numbers = [f">N-{i}<" for i in range(12)]
+    assert [n for n in numbers if n in deep] == [n for n in numbers if n in shallow] == numbers[5:10]
