@@ -6,16 +6,22 @@ from django.utils.html import format_html
 
 from connections.admin_paging import LargeTableAdmin
 from connections.admin_platforms import platform_filter
+from connections.admin_search import IndexedSearchAdmin
 
 from .models import AuditEntry
 from .staff import MerchantFilter
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(LargeTableAdmin):
+class AuditEntryAdmin(IndexedSearchAdmin, LargeTableAdmin):
     list_display = ("at", "merchant_label", "connection_link", "action", "summary", "actor_label", "ip")
     list_filter = (MerchantFilter, "action", platform_filter("connection__platform"), "at")
-    search_fields = ("connection_label", "merchant_label", "merchant__name", "actor_label", "ip", "user_agent")
+    exact_search_fields = ip_search_fields = ("ip",)
+    contains_search_fields = ("connection_label", "merchant_label", "actor_label")
+    search_help_text = (
+        "An entry's id, an IP address, or part of the connection's, merchant's or staff member's name "
+        "(3 characters or more)."
+    )
     raw_id_fields = ("connection", "merchant", "actor")
     list_select_related = ("connection",)
     fields = (

@@ -28,6 +28,7 @@ from . import health, services, webhooks
 from .admin_options import option_field_names, options_form
 from .admin_paging import LargeTableAdmin
 from .admin_platforms import PlatformFilter, platform_filter, platform_name
+from .admin_search import IndexedSearchAdmin, value_filter
 from .forms import add_credential_problems, credential_form_field
 from .models import Connection, Credential, Problem, SyncRun, WebhookEvent
 from .sync import SyncRefused, request_sync
@@ -587,8 +588,12 @@ class ConnectionAdmin(StaffActionsMixin, admin.ModelAdmin):
         )
 
 
+#: A connection named in the search box, exactly (any case): its rows, by the connection's id.
+BY_CONNECTION_NAME = {"connection_id": (Connection, ("name__iexact",))}
+
+
 @admin.register(SyncRun)
-class SyncRunAdmin(LargeTableAdmin):
+class SyncRunAdmin(IndexedSearchAdmin, LargeTableAdmin):
     list_display = (
         "pk",
         "connection",
@@ -613,7 +618,9 @@ class SyncRunAdmin(LargeTableAdmin):
         platform_filter("connection__platform"),
         "queued_at",
     )
-    search_fields = ("connection__name", "connection__merchant__name", "error")
+    contains_search_fields = ("error",)
+    related_exact_search = BY_CONNECTION_NAME
+    search_help_text = "A run's id, a connection's exact name, or words of its error (3 characters or more)."
     list_select_related = ("connection",)
     raw_id_fields = ("connection", "requested_by")
 
@@ -637,7 +644,7 @@ class SyncRunAdmin(LargeTableAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(StaffActionsMixin, LargeTableAdmin):
+class WebhookEventAdmin(StaffActionsMixin, IndexedSearchAdmin, LargeTableAdmin):
     """Every pushed event as received (the secret never stored), what applying it did, and a way to retry."""
 
     list_display = (
@@ -654,11 +661,14 @@ class WebhookEventAdmin(StaffActionsMixin, LargeTableAdmin):
     list_filter = (
         merchant_filter("connection__merchant"),
         "state",
-        "event_status",
+        value_filter("event_status", "event status"),
         platform_filter("connection__platform"),
         "received_at",
     )
-    search_fields = ("order_external_id", "connection__name", "connection__merchant__name", "error", "outcome")
+    exact_search_fields = ("order_external_id__iexact",)
+    contains_search_fields = ("order_external_id",)
+    related_exact_search = BY_CONNECTION_NAME
+    search_help_text = "An event's id, an order's platform id (or 3 characters of it), or a connection's exact name."
     list_select_related = ("connection",)
     raw_id_fields = ("connection",)
     actions = ["reprocess_selected"]
@@ -710,7 +720,7 @@ OpenFilter = yes_no_filter("state", "open", "Open", "Closed", Q(closed_at__isnul
 
 
 @admin.register(Problem)
-class ProblemAdmin(LargeTableAdmin):
+class ProblemAdmin(IndexedSearchAdmin, LargeTableAdmin):
     """Every connection's problems, open and closed: what support looks at first."""
 
     list_display = ("connection", "merchant", "cause", "count", "first_seen_at", "last_seen_at", "closed_at")
@@ -721,7 +731,9 @@ class ProblemAdmin(LargeTableAdmin):
         platform_filter("connection__platform"),
         "last_seen_at",
     )
-    search_fields = ("connection__name", "connection__merchant__name", "message")
+    contains_search_fields = ("message",)
+    related_exact_search = BY_CONNECTION_NAME
+    search_help_text = "A problem's id, a connection's exact name, or words of the message (3 characters or more)."
     list_select_related = ("connection__merchant",)
     raw_id_fields = ("connection",)
 

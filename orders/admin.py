@@ -7,6 +7,7 @@ from audit.staff import StaffActionsMixin, confirmed, merchant_filter
 from audit.trail import Action
 from connections.admin_paging import LargeTableAdmin
 from connections.admin_platforms import platform_filter
+from connections.admin_search import IndexedSearchAdmin
 from portal.templatetags.portal_tags import pretty_json
 
 from . import actions
@@ -40,11 +41,15 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(LargeTableAdmin):
+class OrderAdmin(IndexedSearchAdmin, LargeTableAdmin):
     # The portal's columns, short and wrapping: the list fits a laptop's 1280 px (static/portal-admin.css).
     list_display = ("number", "placed", "merchant", "connection", "status_column", "total_column")
     list_filter = (merchant_filter("merchant"), "status", platform_filter("connection__platform"), "placed_at")
-    search_fields = ("number", "external_id", "customer_name", "merchant__name", "connection__name")
+    exact_search_fields = ("number", "external_id")
+    contains_search_fields = ("customer_name", "customer_email")
+    search_help_text = (
+        "An order's number or platform id, exactly, or part of the customer's name or email (3 characters or more)."
+    )
     list_select_related = ("merchant", "connection")
     raw_id_fields = ("merchant", "connection")
     exclude = ("raw",)
@@ -84,7 +89,7 @@ class ActionAttemptInline(ReadOnlyInline):
 
 
 @admin.register(OutboundAction)
-class OutboundActionAdmin(StaffActionsMixin, LargeTableAdmin):
+class OutboundActionAdmin(StaffActionsMixin, IndexedSearchAdmin, LargeTableAdmin):
     list_display = ("pk", "kind", "order", "state", "attempts", "next_attempt_at", "created_at")
     list_filter = (
         merchant_filter("order__merchant"),
@@ -93,7 +98,8 @@ class OutboundActionAdmin(StaffActionsMixin, LargeTableAdmin):
         platform_filter("order__connection__platform"),
         "created_at",
     )
-    search_fields = ("order__number", "order__external_id", "order__merchant__name", "last_error")
+    related_exact_search = {"order_id": (Order, ("number", "external_id"))}
+    search_help_text = "An action's id, or its order's number or platform id, exactly."
     list_select_related = ("order",)
     raw_id_fields = ("order", "shipment", "created_by")
     inlines = [ActionAttemptInline]

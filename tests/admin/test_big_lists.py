@@ -160,3 +160,61 @@ def test_deep_pages_read_their_ids_first_and_show_the_same_rows(admin_client, me
     _, deep = queries(admin_client, url)
     numbers = [f">N-{i}<" for i in range(12)]
     assert [n for n in numbers if n in deep] == [n for n in numbers if n in shallow] == numbers[5:10]
+
+
+# -- search: exact ids and numbers, names by trigram -------------------------------------------------------
+
+
+def listed(client, model: str, term: str) -> str:
+    _, page = queries(client, reverse(f"admin:{model}_changelist") + f"?q={term}")
+    return page
+
+
+def test_a_number_matches_exactly_and_a_name_by_part(admin_client, merchant):
+    fill(merchant, 30)
+    page = listed(admin_client, "orders_order", "N-1")
+    assert ">N-1<" in page and ">N-10<" not in page and "1 result" in page
+    assert ">N-12<" in listed(admin_client, "orders_order", "EXT-12")
+    page = listed(admin_client, "orders_order", "smith 2")  # the whole box is one term, any case
+    assert ">N-2<" in page and ">N-20<" in page and ">N-3<" not in page
+    assert ">N-7<" in listed(admin_client, "orders_order", "jane7@example.com")
+    assert "0 results" in listed(admin_client, "orders_order", "ja")  # too short for a part: exact only
+
+
+def test_an_id_matches_the_primary_key_and_a_connection_by_exact_name(admin_client, merchant):
+    fill(merchant, 3)
+    event = WebhookEvent.objects.order_by("pk").last()
+    page = listed(admin_client, "connections_webhookevent", str(event.pk))
+    assert "1 result" in page
+    connection = Connection.objects.get()
+    assert "3 results" in listed(admin_client, "connections_syncrun", connection.name.upper())
+    assert "0 results" in listed(admin_client, "connections_syncrun", connection.name[:-1])
+    assert "3 results" in listed(admin_client, "connections_syncrun", "run number")
+    assert "3 results" in listed(admin_client, "connections_problem", connection.name)
+
+
+def test_an_ip_address_is_searched_only_as_one(admin_client, merchant):
+    fill(merchant, 2)
+    AuditEntry.objects.update(ip="192.0.2.7")
+    assert "2 results" in listed(admin_client, "audit_auditentry", "192.0.2.7")
+    assert "0 results" in listed(admin_client, "audit_auditentry", "192.0.2")
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+@pytest.mark.parametrize(
+    ("model", "term", "index"),
+    [
+        (WebhookEvent, "xt-1", "connections_webhookevent_order_external_id_trgm"),
+        (WebhookEvent, "EXT-1", "connections_webhookevent_order_external_id_trgm"),
+        (SyncRun, "number 1", "connections_syncrun_error_trgm"),
+        (Problem, "fail", "connections_problem_message_trgm"),
+        (AuditEntry, "shop", "audit_auditentry_connection_label_trgm"),
+    ],
+)
+def test_the_searches_can_be_served_by_trigram_indexes(merchant, model, term, index):
+    fill(merchant, 3)
+    queryset, _ = site._registry[model].get_search_results(None, model.objects.all(), term)
+    with db.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: show the index can serve it
+        plan = queryset.order_by().explain()
+    assert index in plan
