@@ -218,3 +218,14 @@ def test_the_searches_can_be_served_by_trigram_indexes(merchant, model, term, in
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: show the index can serve it
         plan = queryset.order_by().explain()
     assert index in plan
+
+
+def test_the_merchant_box_finds_merchants_first_then_filters_by_their_ids(admin_client, merchant):
+    fill(merchant, 3)
+    url = reverse("admin:connections_webhookevent_changelist") + f"?merchant={merchant.name[:4]}"
+    admin_client.get(url)
+    with CaptureQueriesContext(db) as context:
+        page = admin_client.get(url).content.decode()
+    assert "3 webhook events" in page
+    listing = [q["sql"] for q in context.captured_queries if 'FROM "connections_webhookevent"' in q["sql"]]
+    assert listing and not any("portal_merchant" in sql for sql in listing)
