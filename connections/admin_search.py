@@ -58,8 +58,10 @@ def search_condition(model_admin: IndexedSearchAdmin, term: str) -> Q | None:
     for field in model_admin.exact_search_fields:
         if field in model_admin.ip_search_fields and not is_ip(term):
             continue  # PostgreSQL refuses to compare an inet with anything else
-        lookup = field if "__" in field else f"{field}__exact"
-        condition |= Q(**{lookup: term})
+        if "__" in field:
+            condition |= Q(**{field: term})
+        else:  # as typed, or in capitals (order numbers are): still an indexed equality
+            condition |= Q(**{f"{field}__in": sorted({term, term.upper()})})
     for attname, (parent_model, lookups) in model_admin.related_exact_search.items():
         matches = Q(pk__in=[])
         for lookup in lookups:

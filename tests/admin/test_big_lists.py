@@ -175,6 +175,7 @@ def test_a_number_matches_exactly_and_a_name_by_part(admin_client, merchant):
     page = listed(admin_client, "orders_order", "N-1")
     assert ">N-1<" in page and ">N-10<" not in page and "1 result" in page
     assert ">N-12<" in listed(admin_client, "orders_order", "EXT-12")
+    assert ">N-12<" in listed(admin_client, "orders_order", "n-12")  # typed in small letters
     page = listed(admin_client, "orders_order", "smith 2")  # the whole box is one term, any case
     assert ">N-2<" in page and ">N-20<" in page and ">N-3<" not in page
     assert ">N-7<" in listed(admin_client, "orders_order", "jane7@example.com")
