@@ -159,7 +159,8 @@ def start_sandbox(
     while time.monotonic() < deadline:
         if server.poll() is not None:
             break
-        with contextlib.suppress(requests.ConnectionError):
+        # A first request slower than the timeout (a busy machine) is waited for again, not fatal.
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             if requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=5).status_code == ready_status:
                 return server
         time.sleep(0.2)
