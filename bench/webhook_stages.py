@@ -83,7 +83,7 @@ def targets(db) -> list[tuple[object, str, str]]:
     from django.core.handlers.wsgi import WSGIHandler
     from fernet_fields.fields import EncryptedField
 
-    from connections import webhook_limits, webhooks
+    from connections import webhook_inbox, webhook_limits, webhooks
     from connections.platforms.partner.webhooks import PartnerDeliveries
     from connections.platforms.shopify.webhooks import ShopifyDeliveries
 
@@ -103,10 +103,12 @@ def targets(db) -> list[tuple[object, str, str]]:
         (PartnerDeliveries, "record", "the drain's record, made to check it (Deliveries.record)"),
         (ShopifyDeliveries, "record", "the drain's record, made to check it (Deliveries.record)"),
         (webhooks, "_kept_headers", "headers to keep"),
-        (webhooks, "_insert_event", "INSERT the event, committed (waits included)"),
+        # PostgreSQL: with the drain flag, one statement (connections/webhook_inbox.py).
+        (webhook_inbox, "_run", "INSERT the event, committed (waits included)"),
         (webhooks, "_drain_pending", "read the drain flag"),
         (webhooks, "_mark_drain_asked", "UPDATE the drain flag"),
         (webhooks, "queue_drain", "queue a drain (broker)"),
+        (webhooks, "_ask_anew", "ask anew after a retried store"),
         (db, "close_if_health_check_failed", "check the database connection (PostgreSQL: SELECT 1)"),
         (db, "connect", "open a database connection"),
         (db, "close", "close it"),

@@ -11,7 +11,8 @@ WEBHOOK_FAILURE_LIMIT times is 429, while a correctly signed delivery from it is
 taken), read at most the size limit (413), parse (400), refuse what the drain could never
 apply (400: nested too deep, a text or a list too long, an order id longer than ingest can
 store; `webhook_limits`), store the raw event under dedupe keys unique per connection (a
-duplicate is acknowledged and changes nothing), and after commit ask for a drain.
+duplicate is acknowledged and changes nothing), and ask for a drain: on PostgreSQL in the
+same statement as the INSERT (`webhook_inbox`), elsewhere once it is committed.
 
 A shared secret in a header is checked against its digest (`Credential.digests`), so
 nothing is decrypted to turn a caller away and a wrong FERNET_KEYS does not stop the
@@ -23,10 +24,11 @@ the body needs the secret itself: when FERNET_KEYS cannot decrypt it the answer 
 Draining (`drain`, a django-q2 task) applies the stored events of one connection in
 batches through the one ingest path, in the same transaction that marks them
 processed: a worker killed mid-batch leaves them to be taken again, never half done.
-A drain is asked for at most once at a time per connection: once the event is
-committed, the request sets `Connection.webhook_drain_asked_at` if it is not set, and
-only the request that set it queues the task, which clears it as it starts (so an event
-stored after that asks for another). The flag is a column, not a cache key, because web and worker
+A drain is asked for at most once at a time per connection: with the event (PostgreSQL,
+one statement) or once it is committed (SQLite), the request sets
+`Connection.webhook_drain_asked_at` if it is not set, and only the request that set it
+queues the task, which clears it as it starts (so an event stored after that asks for
+another). The flag is a column, not a cache key, because web and worker
 processes share no cache in the default setup (local memory). The scheduler's tick
 drains whatever an absent worker or a lost task left behind.
 """
@@ -54,7 +56,7 @@ from orders.actions import accept_new_orders
 from orders.ingest import OLDER_THAN_HELD, UP_TO_DATE, ImportPolicy, ingest_page, without_nul
 from portal.failures import Limit
 
-from . import health, webhook_limits
+from . import health, webhook_inbox, webhook_limits
 from .models import Connection, WebhookEvent
 from .platforms import registry
 from .platforms.base import UnknownStatus, UnreadableRecord
@@ -275,19 +277,37 @@ def receive(connection: Connection, body: bytes, meta: dict, remote_addr: str | 
         "outcome": delivery.not_applied,
         "processed_at": timezone.now() if delivery.not_applied else None,
     }
-    event_id = _insert_event(values)
-    if event_id is None:
+    to_apply = state == WebhookEvent.State.RECEIVED
+    stored = webhook_inbox.store(values, connection.pk, flag=to_apply)
+    if to_apply and (stored.event_id is not None or stored.retried):
+        try:
+            _after_store(connection.pk, stored)
+        except Exception:  # the event is stored, so still 202: the minute tick drains what no task was queued for
+            log.exception(
+                "Webhook event %s of connection %s is stored but no drain could be asked for",
+                stored.event_id,
+                connection.pk,
+            )
+    if stored.event_id is None:
         same = Q(dedupe_key=keys[0]) | Q(alt_dedupe_key=keys[1]) if len(keys) > 1 else Q(dedupe_key=keys[0])
         WebhookEvent.objects.filter(same, connection=connection).update(duplicates=F("duplicates") + 1)
         return Receipt(200, {"status": "duplicate", "detail": "Already received; nothing changed."})
-    if state == WebhookEvent.State.RECEIVED:
-        try:
-            ask_for_drain(connection.pk)
-        except Exception:  # the event is stored, so still 202: the minute tick drains what no task was queued for
-            log.exception(
-                "Webhook event %s of connection %s is stored but no drain could be asked for", event_id, connection.pk
-            )
-    return Receipt(202, {"status": "accepted", "event": event_id})
+    return Receipt(202, {"status": "accepted", "event": stored.event_id})
+
+
+def _after_store(connection_id: int, stored: webhook_inbox.Stored) -> None:
+    """Queue the drain the stored event needs, once it is committed.
+
+    Where the store set the drain flag with the event (PostgreSQL), queue the drain; where it
+    could not (SQLite), ask as usual. After a retried store (a dead connection replaced), the
+    first try may have committed the event and the flag without this request knowing: ask anew.
+    """
+    if stored.retried:
+        _ask_anew(connection_id)
+    elif not stored.flagged:
+        ask_for_drain(connection_id)
+    elif stored.drain_asked:
+        _queue_or_clear(connection_id)
 
 
 def stored_key(key: str) -> str:
@@ -307,36 +327,6 @@ def _applied_order_id(deliveries: Deliveries, payload, delivery: Delivery) -> li
         return [deliveries.record(payload).external_id]
     except UnknownStatus:  # the drain keeps it, not applied
         return []
-
-
-def _insert_event(values: dict) -> int | None:
-    """Store one event by a single statement; its id, or None when the dedupe key is taken.
-
-    One `INSERT ... ON CONFLICT DO NOTHING RETURNING id` (PostgreSQL, and SQLite since 3.35),
-    run in autocommit as the view is: committed when it returns, with no BEGIN, COMMIT or
-    savepoint around it, and a duplicate is not an error that would abort a caller's
-    transaction. The statement is built once per database; each event's parameters are
-    prepared by its fields as the ORM's `save()` would (defaults for the rest), which
-    cost a request more than the statement itself (bench/webhook.py).
-    """
-    db = connections[router.db_for_write(WebhookEvent)]
-    sql, fields = _insert_statement(db.alias)
-    params = [f.get_db_prep_save(values[f.attname] if f.attname in values else f.get_default(), db) for f in fields]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()  # to the statement's end: SQLite commits it there
-    return rows[0][0] if rows else None
-
-
-@functools.cache
-def _insert_statement(alias: str) -> tuple[str, list]:
-    """The event INSERT for this database, and the fields its parameters are, in order."""
-    quote = connections[alias].ops.quote_name
-    fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
-    columns, placeholders = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    table = quote(WebhookEvent._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"  # noqa: S608 (names from the model)
-    return sql, fields
 
 
 def _kept_headers(meta: dict, connection: Connection) -> dict[str, str]:
@@ -403,12 +393,17 @@ def ask_for_drain(connection_id: int) -> None:
     """
     pending = _drain_pending(connection_id)
     if not pending and _mark_drain_asked(connection_id):
-        try:
-            queue_drain(connection_id)
-        except Exception:
-            # The broker is down: let the next event (or the tick) ask again rather than wait on a flag.
-            Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
-            raise
+        _queue_or_clear(connection_id)
+
+
+def _queue_or_clear(connection_id: int) -> None:
+    """Queue the drain this caller marked as asked; if it cannot be, clear the mark again."""
+    try:
+        queue_drain(connection_id)
+    except Exception:
+        # The broker is down: let the next event (or the tick) ask again rather than wait on a flag.
+        Connection.objects.filter(pk=connection_id).update(webhook_drain_asked_at=None)
+        raise
 
 
 def _ask_anew(connection_id: int) -> None:
