@@ -363,7 +363,8 @@ class SyncRun(models.Model):
         indexes = [
             # How long a connection's fetches took per day (connections/activity.py): a range of one connection.
             models.Index(fields=["connection", "started_at"], name="syncrun_connection_started"),
-            # The admin: the run list's order, and a connection's newest runs (its page, the filtered list).
+            # The admin run list's order, and a connection's newest runs read backwards off the
+            # index (its page, the progress bar, Order downloads' latest run, the filtered list).
             models.Index(fields=["queued_at", "id"], name="syncrun_queued_id"),
             models.Index(fields=["connection", "queued_at", "id"], name="syncrun_connection_queued_id"),
         ]
