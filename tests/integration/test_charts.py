@@ -94,13 +94,26 @@ def test_one_merchant_never_counts_anothers_orders(shop, other_merchant):
     assert activity.orders_trends(shop.merchant, [shop]).series[0].values[-1] == 0
 
 
-def test_the_trends_of_every_connection_come_in_one_query(shop, django_assert_num_queries):
+def test_the_trends_of_every_connection_come_in_two_queries_then_one(shop, django_assert_num_queries):
+    """The days before today once (then from the cache), today's each time: for every connection at once."""
     second = ConnectionFactory(merchant=shop.merchant, name="second")
     imported(shop, local(1, 9))
     imported(second, local(0, 9), local(0, 9))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         trends = activity.orders_trends(shop.merchant, [shop, second])
     assert [series.values[-2:] for series in trends.series] == [[1, 0], [0, 2]]
+    imported(second, local(0, 10))  # today's orders are counted each time
+    with django_assert_num_queries(1):
+        trends = activity.orders_trends(shop.merchant, [shop, second])
+    assert [series.values[-2:] for series in trends.series] == [[1, 0], [0, 3]]
+
+
+def test_the_days_before_today_are_read_once_however_many_orders(shop, django_assert_num_queries):
+    imported(shop, *[local(day, 9) for day in range(1, 30) for _ in range(3)])
+    assert sum(activity.orders_imported(shop).series[0].values) == 87
+    imported(shop, local(0, 9))
+    with django_assert_num_queries(1):  # today only
+        assert sum(activity.orders_imported(shop).series[0].values) == 88
 
 
 # -- fetch durations ----------------------------------------------------------------------------
