@@ -106,15 +106,20 @@ def retry_notices(connections: list[Connection]) -> dict[int, str]:
     active = {c.pk: c for c in connections if c.is_active}
     if not active or window <= 0 or least <= 0:
         return {}
-    latest_first = Window(
-        RowNumber(), partition_by=[F("connection_id")], order_by=[F("finished_at").desc(), F("pk").desc()]
-    )
-    recent = (
-        SyncRun.objects.filter(connection_id__in=list(active), finished_at__isnull=False)
-        .annotate(newness=latest_first)
-        .filter(newness__lte=window)
-        .values_list("connection_id", "retries")
-    )
+    finished = SyncRun.objects.filter(connection_id__in=list(active), finished_at__isnull=False)
+    if len(active) == 1:
+        # One connection (its page): its latest runs off the (connection, -queued_at, -id) index, a
+        # LIMIT, not a window over all its runs (10,000 sorted on a busy connection). A connection
+        # has one active run at a time (syncrun_one_active_per_connection), so its runs finish in
+        # the order they were queued.
+        recent = finished.order_by("-queued_at", "-id").values_list("connection_id", "retries")[:window]
+    else:
+        latest_first = Window(
+            RowNumber(), partition_by=[F("connection_id")], order_by=[F("finished_at").desc(), F("pk").desc()]
+        )
+        recent = (
+            finished.annotate(newness=latest_first).filter(newness__lte=window).values_list("connection_id", "retries")
+        )
     runs: dict[int, list[dict]] = {}
     for connection_id, retries in recent:
         runs.setdefault(connection_id, []).append(retries or {})
