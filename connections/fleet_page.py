@@ -7,6 +7,8 @@ Served under /admin/ through `admin.site.admin_view`, so it asks what every admi
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
+from portal.retention import last_prune_in_words
+
 from . import fleet
 
 
@@ -15,6 +17,7 @@ def fleet_health(request):
         **admin.site.each_context(request),
         "title": "Fleet health",
         "charts": fleet.fleet_charts(),
+        "last_prune": last_prune_in_words(),
     }
     return TemplateResponse(request, "admin/fleet_health.html", context)
 

@@ -21,7 +21,7 @@ class PortalConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from . import checks  # noqa: F401 (registers the deploy checks)
+        from . import checks  # noqa: F401 (registers the checks)
         from .lockout import record_lockout
         from .schedules import ensure_schedules
 

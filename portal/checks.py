@@ -28,3 +28,51 @@ def check_hsts_preload(app_configs, **kwargs):
             id="portal.W001",
         )
     ]
+
+
+# The least each kind is kept (days) before `manage.py check` warns (portal.retention): webhook
+# events guard against a platform's late redelivery, runs and problems feed the health pages.
+RETENTION_MINIMUM_DAYS = {
+    "KEEP_SYNC_RUNS_DAYS": 7,
+    "KEEP_WEBHOOK_EVENTS_DAYS": 7,
+    "KEEP_PROBLEMS_DAYS": 30,
+    "KEEP_AUDIT_DAYS": 365,
+}
+# A batch larger than this holds its row locks for seconds.
+PRUNE_BATCH_MAX = 50_000
+
+
+@register()
+def check_retention(app_configs, **kwargs):
+    """Retention settings that would lose what the portal or staff still need."""
+    warnings = []
+    for name, minimum in RETENTION_MINIMUM_DAYS.items():
+        days = getattr(settings, name)
+        if days < minimum:
+            warnings.append(
+                Warning(
+                    f"{name}={days} is below the safe minimum of {minimum} days.",
+                    hint=f"Set {name} to {minimum} or more.",
+                    id="portal.W010",
+                )
+            )
+    others = {name: getattr(settings, name) for name in RETENTION_MINIMUM_DAYS if name != "KEEP_AUDIT_DAYS"}
+    longest = max(others, key=others.get)
+    audit_days = settings.KEEP_AUDIT_DAYS
+    if audit_days < others[longest]:
+        warnings.append(
+            Warning(
+                f"KEEP_AUDIT_DAYS={audit_days} keeps the audit trail shorter than {longest}={others[longest]}.",
+                hint="The audit trail is kept longest: raise KEEP_AUDIT_DAYS.",
+                id="portal.W011",
+            )
+        )
+    if not 1 <= settings.PRUNE_BATCH_SIZE <= PRUNE_BATCH_MAX:
+        warnings.append(
+            Warning(
+                f"PRUNE_BATCH_SIZE={settings.PRUNE_BATCH_SIZE} is outside 1–{PRUNE_BATCH_MAX:,}.",
+                hint="Each batch is one transaction: keep it a few thousand rows (default 5000).",
+                id="portal.W012",
+            )
+        )
+    return warnings

@@ -60,3 +60,21 @@ class Heartbeat(models.Model):
         """Whether the scheduler ticked lately (SCHEDULER_STALE_SECONDS)."""
         stale = timezone.now() - timedelta(seconds=settings.SCHEDULER_STALE_SECONDS)
         return heartbeat is not None and heartbeat.at >= stale
+
+
+class PruneRun(models.Model):
+    """One pass of the retention prune (portal.retention): when, and what it removed, for Fleet health."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    # {"sync_runs": 120, "webhook_events": 4000, "problems": 3, "audit_entries": 0}
+    removed = models.JSONField(default=dict)
+    batches = models.PositiveIntegerField(default=0)
+    # The longest single batch's transaction: how long a prune held its row locks at most.
+    longest_batch_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"Prune at {self.started_at:%Y-%m-%d %H:%M}: {sum(self.removed.values())} rows"

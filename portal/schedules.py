@@ -6,15 +6,20 @@ the connection (`next_sync_at`), so editing, pausing or deleting a connection ne
 leaves a schedule row out of step.
 """
 
+from datetime import datetime, time, timedelta
+
 from django.utils import timezone
+from django_q.models import Schedule
 
 TICK_NAME = "portal-tick"
 TICK_FUNC = "portal.tasks.tick"
+# The daily retention prune (portal.retention), at a quiet hour.
+PRUNE_NAME = "portal-prune"
+PRUNE_FUNC = "portal.tasks.prune"
+PRUNE_AT = time(3, 0)
 
 
 def ensure_schedules(**kwargs):
-    from django_q.models import Schedule
-
     schedule, created = Schedule.objects.get_or_create(
         name=TICK_NAME,
         defaults={
@@ -28,4 +33,21 @@ def ensure_schedules(**kwargs):
     if not created and (schedule.func, schedule.schedule_type, schedule.minutes) != (TICK_FUNC, Schedule.MINUTES, 1):
         schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats = TICK_FUNC, Schedule.MINUTES, 1, -1
         schedule.save()
+    ensure_prune_schedule()
+    return schedule
+
+
+def next_prune_at(now: datetime) -> datetime:
+    """The next PRUNE_AT (UTC) after `now`."""
+    today = datetime.combine(now.date(), PRUNE_AT, tzinfo=now.tzinfo)
+    return today if today > now else today + timedelta(days=1)
+
+
+def ensure_prune_schedule():
+    fields = {"func": PRUNE_FUNC, "schedule_type": Schedule.DAILY, "repeats": -1}
+    schedule, created = Schedule.objects.get_or_create(
+        name=PRUNE_NAME, defaults={**fields, "next_run": next_prune_at(timezone.now())}
+    )
+    if not created and (schedule.func, schedule.schedule_type, schedule.repeats) != tuple(fields.values()):
+        Schedule.objects.filter(pk=schedule.pk).update(**fields)
     return schedule

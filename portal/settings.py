@@ -417,6 +417,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Retention (portal/retention.py): how many days finished sync runs, applied webhook events,
+# closed problems and audit entries are kept; the daily `portal-prune` task deletes older ones
+# PRUNE_BATCH_SIZE rows a transaction. Audit is kept longest; `manage.py check` warns otherwise.
+KEEP_SYNC_RUNS_DAYS = env.int("KEEP_SYNC_RUNS_DAYS", default=90)
+KEEP_WEBHOOK_EVENTS_DAYS = env.int("KEEP_WEBHOOK_EVENTS_DAYS", default=45)
+KEEP_PROBLEMS_DAYS = env.int("KEEP_PROBLEMS_DAYS", default=180)
+KEEP_AUDIT_DAYS = env.int("KEEP_AUDIT_DAYS", default=730)
+PRUNE_BATCH_SIZE = env.int("PRUNE_BATCH_SIZE", default=5000)
+
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 # One JSON object a line (time, level, logger, message with its traceback) for a log collector.
 LOG_JSON = env.bool("LOG_JSON", default=False)

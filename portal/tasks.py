@@ -11,6 +11,7 @@ from connections.sync import SyncRefused, recover_stale_runs, repair_stuck_conne
 from connections.webhooks import drain_due
 from orders.actions import requeue_due_actions
 
+from . import retention
 from .models import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -43,3 +44,8 @@ def tick() -> str:
         f"{recovered} runs resumed, {repaired} connections repaired, "
         f"{actions} actions queued, {drains} webhook drains queued, {silent} webhook connections silent"
     )
+
+
+def prune() -> str:
+    """The daily retention prune (portal.retention): its counts are the task's result and log line."""
+    return str(retention.prune())
