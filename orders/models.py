@@ -11,6 +11,8 @@ from connections.platforms import faults
 from connections.platforms.base import OrderStatus
 from connections.platforms.states import State
 
+from .fields import CompressedJSONField
+
 STATUS_LABELS = {
     OrderStatus.DRAFT: "Not approved yet",
     OrderStatus.PENDING: "Awaiting acceptance",
@@ -47,7 +49,8 @@ class Order(models.Model):
     platform_updated_at = models.DateTimeField(null=True, blank=True)
     notes = models.JSONField(default=list, blank=True)
     flags = models.JSONField(default=dict, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
+    # The platform's payload as received, zlib-compressed (orders/fields.py): a dict in Python.
+    raw = CompressedJSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64, editable=False)
     # The items as last written: an update that leaves them alone (most are status changes)
     # does not delete and rewrite them. Blank for orders imported before it was kept.
