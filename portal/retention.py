@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEntry
@@ -66,24 +66,33 @@ def _cutoff(now, days: int):
 
 
 def _latest_run_ids(runs: QuerySet) -> QuerySet:
-    """The newest run id per connection and kind among `runs`, as a subquery."""
+    """The newest run id per connection and kind among `runs`, as a subquery.
+
+    Ids follow the order runs were queued in (a connection has one active run at a time).
+    """
     return runs.order_by().values("connection", "kind").annotate(latest=Max("id")).values("latest")
 
 
-def prunable(now=None) -> dict[str, QuerySet]:
-    """Each kind's rows past their keeping, keep-rules applied."""
+def prunable(now=None) -> dict[str, tuple[QuerySet, Q]]:
+    """Each kind's rows past their keeping, keep-rules applied, and what a row must still be to go.
+
+    The second is checked again in the DELETE, cheaply, row by row: a run restarted, an event
+    reprocessed or a problem reopened since its id was read stays. (A run that was no
+    connection's latest when read cannot become it: newer runs are only added.)
+    """
     now = now or timezone.now()
-    runs = SyncRun.objects.filter(
-        queued_at__lt=_cutoff(now, settings.KEEP_SYNC_RUNS_DAYS), status__in=FINISHED_RUNS
-    ).exclude(pk__in=_latest_run_ids(SyncRun.objects.all()))
+    finished = Q(status__in=FINISHED_RUNS)
+    runs = SyncRun.objects.filter(finished, queued_at__lt=_cutoff(now, settings.KEEP_SYNC_RUNS_DAYS))
+    runs = runs.exclude(pk__in=_latest_run_ids(SyncRun.objects.all()))
     runs = runs.exclude(pk__in=_latest_run_ids(SyncRun.objects.filter(status=SyncRun.Status.SUCCEEDED)))
+    applied = Q(state=WebhookEvent.State.PROCESSED)
+    events = WebhookEvent.objects.filter(applied, received_at__lt=_cutoff(now, settings.KEEP_WEBHOOK_EVENTS_DAYS))
+    closed = Q(closed_at__lt=_cutoff(now, settings.KEEP_PROBLEMS_DAYS))
     return {
-        "sync_runs": runs,
-        "webhook_events": WebhookEvent.objects.filter(
-            state=WebhookEvent.State.PROCESSED, received_at__lt=_cutoff(now, settings.KEEP_WEBHOOK_EVENTS_DAYS)
-        ),
-        "problems": Problem.objects.filter(closed_at__lt=_cutoff(now, settings.KEEP_PROBLEMS_DAYS)),
-        "audit_entries": AuditEntry.objects.filter(at__lt=_cutoff(now, settings.KEEP_AUDIT_DAYS)),
+        "sync_runs": (runs, finished),
+        "webhook_events": (events, applied),
+        "problems": (Problem.objects.filter(closed), closed),
+        "audit_entries": (AuditEntry.objects.filter(at__lt=_cutoff(now, settings.KEEP_AUDIT_DAYS)), Q()),
     }
 
 
@@ -92,6 +101,8 @@ class Outcome:
     removed: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     longest_batch: float = 0.0  # seconds
+    longest_by_kind: dict[str, float] = field(default_factory=dict)
+    batch_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -103,7 +114,7 @@ class Outcome:
         return words
 
 
-def _delete_in_batches(queryset: QuerySet, batch_size: int, outcome: Outcome) -> int:
+def _delete_in_batches(key: str, queryset: QuerySet, still: Q, batch_size: int, outcome: Outcome) -> int:
     """Delete `queryset`'s rows `batch_size` at a time, each batch its own transaction."""
     removed, after = 0, None
     while True:
@@ -115,10 +126,12 @@ def _delete_in_batches(queryset: QuerySet, batch_size: int, outcome: Outcome) ->
             return removed
         started = time.monotonic()
         with transaction.atomic():
-            # The conditions again: a row that changed since it was read (reprocessed, reopened) stays.
-            deleted, _ = queryset.filter(pk__in=ids).delete()
-        outcome.longest_batch = max(outcome.longest_batch, time.monotonic() - started)
+            deleted, _ = queryset.model.objects.filter(still, pk__in=ids).delete()
+        took = time.monotonic() - started
+        outcome.longest_batch = max(outcome.longest_batch, took)
+        outcome.longest_by_kind[key] = max(outcome.longest_by_kind.get(key, 0.0), took)
         outcome.batches += 1
+        outcome.batch_seconds.append(took)
         removed += deleted
         after = ids[-1]
         if len(ids) < batch_size:
@@ -130,11 +143,11 @@ def prune(*, dry_run: bool = False, now=None) -> Outcome:
     started_at = timezone.now()
     started = time.monotonic()
     outcome = Outcome(dry_run=dry_run)
-    for key, queryset in prunable(now).items():
+    for key, (queryset, still) in prunable(now).items():
         if dry_run:
             outcome.removed[key] = queryset.count()
         else:
-            outcome.removed[key] = _delete_in_batches(queryset, settings.PRUNE_BATCH_SIZE, outcome)
+            outcome.removed[key] = _delete_in_batches(key, queryset, still, settings.PRUNE_BATCH_SIZE, outcome)
     outcome.seconds = time.monotonic() - started
     log.info("%s", outcome)
     if not dry_run:
