@@ -66,7 +66,17 @@ class Order(models.Model):
             models.UniqueConstraint(fields=["connection", "external_id"], name="order_unique_per_connection"),
         ]
         indexes = [
-            models.Index(fields=["merchant", "-placed_at"], name="order_merchant_placed"),
+            # The merchant's order list (orders/paging.py): keyset pages on (placed_at, id), whole, by
+            # one state, of one connection, or both; the id breaks ties so deep pages never sort. On
+            # PostgreSQL placed_at is DESC NULLS LAST, the list's order (migration 0012 builds them).
+            models.Index(fields=["merchant", "-placed_at", "-id"], name="order_merchant_placed_id"),
+            models.Index(
+                fields=["merchant", "platform_status", "-placed_at", "-id"], name="order_merchant_state_placed"
+            ),
+            models.Index(fields=["connection", "-placed_at", "-id"], name="order_connection_placed"),
+            models.Index(
+                fields=["connection", "platform_status", "-placed_at", "-id"], name="order_connection_state_placed"
+            ),
             # The API's order feed: keyset pages on (updated_at, id) within a merchant (api/cursor.py).
             models.Index(fields=["merchant", "updated_at", "id"], name="order_merchant_updated"),
             # A connection's orders imported per day (connections/activity.py): a range of one connection.
