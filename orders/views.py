@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,13 +12,29 @@ from connections.context import platform_context
 from connections.health import record_platform_failure
 from connections.platforms.errors import PlatformFailure
 from portal.access import merchant_required
+from portal.counting import COUNT_CAP, Count, count_up_to
 
-from . import actions, export
+from . import actions, export, paging
 from .forms import DispatchForm, OrderFilterForm
 from .models import Order, OutboundAction
 from .next_step import Step, acceptance_step, awaits_acceptance, next_step
 
-PAGE_SIZE = 50
+# What a row of the list shows (and its state badge needs): never the platform's raw document.
+LIST_FIELDS = (
+    "id",
+    "number",
+    "placed_at",
+    "customer_name",
+    "platform_status",
+    "total",
+    "currency",
+    "connection",
+    "connection__platform",
+    "connection__name",
+)
+# A count by search or state reads every matching order's row (the whole merchant's is read
+# from an index alone): it stops sooner, at "1,000+".
+FILTERED_COUNT_CAP = 1_000
 
 
 def _orders(request):
@@ -33,12 +48,31 @@ def _order(request, pk) -> Order:
 @merchant_required
 @require_GET
 def order_list(request):
+    """The merchant's orders, newest first, in keyset pages (`orders/paging.py`), with a capped count."""
     form = OrderFilterForm(request.merchant, request.GET or None)
-    orders = form.apply(_orders(request).select_related("connection")).order_by("-placed_at", "-id")
-    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    orders = form.apply(_orders(request)).select_related("connection").only(*LIST_FIELDS)
+    page = paging.page(orders, request.GET)
     query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "orders/list.html", {"form": form, "page": page, "query": query.urlencode()})
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    links = {}
+    for name, param, value in (
+        ("newest", None, not page.at_newest),
+        ("newer", "before", page.newer),
+        ("older", "after", page.older),
+        ("oldest", "before", not page.at_oldest and paging.END),
+    ):
+        if value:
+            here = query.copy()
+            if param:
+                here[param] = value
+            links[name] = f"?{here.urlencode()}" if here else "?"
+    if page.at_newest and page.at_oldest:  # one page holds them all: no need to count
+        count = Count(len(page.object_list))
+    else:
+        count = count_up_to(orders, FILTERED_COUNT_CAP if form.reads_rows else COUNT_CAP)
+    context = {"form": form, "page": page, "count": count, "links": links, "query": query.urlencode()}
+    return render(request, "orders/list.html", context)
 
 
 @merchant_required
@@ -46,7 +80,7 @@ def order_list(request):
 def order_export(request):
     """The list's orders, with the list's filters, as CSV, streamed."""
     form = OrderFilterForm(request.merchant, request.GET or None)
-    orders = form.apply(_orders(request)).order_by("-placed_at", "-id")
+    orders = form.apply(_orders(request)).order_by(*paging.NEWEST_FIRST)
     response = StreamingHttpResponse(export.rows(orders, request.merchant), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'

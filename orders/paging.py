@@ -1,0 +1,169 @@
+"""Keyset pages of the merchant order list: newest first, at any depth for the cost of the first.
+
+The list's order is (placed_at DESC, id DESC), orders without a placing time last (by id,
+newest first). A page is the rows strictly after a key in that order ("Older", `?after=`)
+or strictly before one ("Newer", `?before=`, read backwards and turned round); "Oldest" is
+the page before the end (`?before=end`). Each is one index range scan of `PAGE_SIZE + 1`
+rows (the extra row says whether there is a further page), so page 8,000 costs what page 1
+does, where OFFSET read and threw away every row before it. The id breaks ties of
+placed_at, so no order is shown twice or skipped at a page boundary.
+
+A key is written plainly in the link, `<placed_at ISO>_<id>` (`_<id>` for an order without
+a placing time): the merchant scoping of the queryset, not the key, decides what is shown,
+so nothing needs signing. A key that does not parse reads as no key (the newest page).
+
+Old `?page=N` links keep working for the first `OFFSET_PAGES` pages (read by OFFSET over
+the same index, which costs little that near the start); a deeper `?page=N` shows the newest
+page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+PAGE_SIZE = 50
+#: Old `?page=N` links are read by OFFSET up to this page; deeper ones show the newest page.
+OFFSET_PAGES = 20
+END = "end"
+
+# NULLS LAST (FIRST backwards), as the list's indexes are built on PostgreSQL (migration 0012): a plain
+# index on placed_at cannot give this order, so the planner never walks every merchant's orders by
+# time looking for this merchant's (seconds for a merchant whose orders are all old).
+NEWEST_FIRST = (F("placed_at").desc(nulls_last=True), F("id").desc())
+OLDEST_FIRST = (F("placed_at").asc(nulls_first=True), F("id").asc())
+
+
+@dataclass(frozen=True)
+class Key:
+    """An order's place in the list: (placed_at, id); placed_at None sorts after every time."""
+
+    placed_at: datetime | None
+    id: int
+
+    @classmethod
+    def of(cls, order) -> Key:
+        return cls(order.placed_at, order.pk)
+
+    def encode(self) -> str:
+        moment = self.placed_at.astimezone(UTC).isoformat() if self.placed_at else ""
+        return f"{moment}_{self.id}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> Key | None:
+        moment, sep, pk = (value or "").rpartition("_")
+        if not sep or not pk.isdigit():
+            return None
+        if not moment:
+            return cls(None, int(pk))
+        try:
+            placed_at = datetime.fromisoformat(moment)
+        except ValueError:
+            return None
+        if timezone.is_naive(placed_at):
+            return None
+        return cls(placed_at, int(pk))
+
+
+@dataclass(frozen=True)
+class Page:
+    object_list: list
+    newer: str | None = None  # `before=` of the page of newer orders, None on the newest page
+    older: str | None = None  # `after=` of the page of older orders, None on the oldest page
+
+    @property
+    def at_newest(self) -> bool:
+        return self.newer is None
+
+    @property
+    def at_oldest(self) -> bool:
+        return self.older is None
+
+
+def _dated(orders: QuerySet) -> QuerySet:
+    return orders.filter(placed_at__isnull=False)
+
+
+def _undated(orders: QuerySet) -> QuerySet:
+    return orders.filter(placed_at__isnull=True)
+
+
+def _older_parts(orders: QuerySet, key: Key | None) -> list[QuerySet]:
+    """The orders after `key` in list order, as index-ordered querysets to read one after the other."""
+    if key is None:
+        return [_dated(orders).order_by(*NEWEST_FIRST), _undated(orders).order_by("-id")]
+    if key.placed_at is None:
+        return [_undated(orders).filter(id__lt=key.id).order_by("-id")]
+    p = key.placed_at
+    # The plain bound on placed_at lets the database start the index scan at the key.
+    dated = orders.filter(Q(placed_at__lt=p) | Q(placed_at=p, id__lt=key.id), placed_at__lte=p)
+    return [dated.order_by(*NEWEST_FIRST), _undated(orders).order_by("-id")]
+
+
+def _newer_parts(orders: QuerySet, key: Key | None) -> list[QuerySet]:
+    """The orders before `key` in list order, nearest first (`key` None: from the end)."""
+    dated = _dated(orders).order_by(*OLDEST_FIRST)
+    if key is None:
+        return [_undated(orders).order_by("id"), dated]
+    if key.placed_at is None:
+        return [_undated(orders).filter(id__gt=key.id).order_by("id"), dated]
+    p = key.placed_at
+    newer = orders.filter(Q(placed_at__gt=p) | Q(placed_at=p, id__gt=key.id), placed_at__gte=p)
+    return [newer.order_by(*OLDEST_FIRST)]
+
+
+def _read(parts: list[QuerySet], limit: int) -> list:
+    rows: list = []
+    for part in parts:
+        rows += part[: limit - len(rows)]
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _key(order) -> str:
+    return Key.of(order).encode()
+
+
+def older_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, skip: int = 0) -> Page:
+    """The page after `key` (None: the newest page), `skip` rows further on."""
+    rows = _read(_older_parts(orders, key), skip + size + 1)
+    more = len(rows) > skip + size
+    rows = rows[skip : skip + size]
+    if not rows:
+        return Page([]) if key is None and not skip else newer_than(orders, None, size)
+    return Page(
+        rows,
+        newer=_key(rows[0]) if key is not None or skip else None,
+        older=_key(rows[-1]) if more else None,
+    )
+
+
+def newer_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE) -> Page:
+    """The page before `key` (None: the oldest page); the newest page where fewer are left."""
+    rows = _read(_newer_parts(orders, key), size + 1)
+    if len(rows) < size and key is not None:
+        return older_than(orders, None, size)  # a short page at the top: show a full newest page
+    more = len(rows) > size
+    rows = rows[:size][::-1]
+    if not rows:
+        return Page([])
+    return Page(rows, newer=_key(rows[0]) if more else None, older=_key(rows[-1]) if key is not None else None)
+
+
+def page(orders: QuerySet, params, size: int | None = None) -> Page:
+    """The page the request's `after`, `before` or old `page` parameter asks for (`size`: PAGE_SIZE)."""
+    size = size or PAGE_SIZE
+    if params.get("before") == END:
+        return newer_than(orders, None, size)
+    if before := Key.decode(params.get("before")):
+        return newer_than(orders, before, size)
+    if after := Key.decode(params.get("after")):
+        return older_than(orders, after, size)
+    number = params.get("page", "")
+    if number.isdigit() and 1 < int(number) <= OFFSET_PAGES:
+        return older_than(orders, None, size, skip=(int(number) - 1) * size)
+    return older_than(orders, None, size)

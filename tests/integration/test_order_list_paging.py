@@ -1,0 +1,172 @@
+"""The merchant order list pages by key (orders/paging.py): every order once, at any depth, for a constant cost."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+from itertools import chain
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from connections.platforms import registry
+from orders import paging, views
+from tests.api.conftest import make_order
+from tests.integration.test_order_search import LIST, listed
+from tests.integration.test_order_state_words import a_connection
+
+
+def links(body: str) -> dict[str, str]:
+    """The pager's links, by their words: {"Older": "?after=...", ...}."""
+    pager = re.search(r'<nav class="pager".*?</nav>', body, re.S)
+    if not pager:
+        return {}
+    found = re.findall(r'<a href="([^"]*)"[^>]*>[«←\s]*([A-Za-z]+)', pager.group(0))
+    return {words: unescape(href) for href, words in found}
+
+
+def flat(pages) -> list[str]:
+    return list(chain.from_iterable(pages))
+
+
+def the_list_order(orders) -> list[str]:
+    """Newest first, ties by id, orders without a placing time last."""
+    dated = sorted((o for o in orders if o.placed_at), key=lambda o: (o.placed_at, o.pk), reverse=True)
+    undated = sorted((o for o in orders if not o.placed_at), key=lambda o: o.pk, reverse=True)
+    return [o.number for o in dated + undated]
+
+
+@pytest.fixture
+def shop(merchant):
+    return a_connection(merchant, registry.get("noths"))
+
+
+@pytest.fixture
+def tied(shop):
+    """57 orders over three instants (ties across every page boundary) and 4 with no placing time."""
+    moments = [timezone.now() - timedelta(days=d) for d in (1, 2, 3)]
+    orders = [make_order(shop, n, placed_at=moments[n % 3]) for n in range(57)]
+    orders += [make_order(shop, 100 + n, placed_at=None) for n in range(4)]
+    return orders
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(paging, "PAGE_SIZE", 10)
+
+
+def walk(client, start: str, direction: str, query: dict | None = None) -> tuple[list[list[str]], list[str]]:
+    """Follow `direction` ("Older" or "Newer") links from `start`; each page's numbers and the hrefs."""
+    pages, hrefs, href = [], [], start
+    while href is not None:
+        response = client.get(LIST + href, query or {})
+        assert response.status_code == 200
+        body = response.content.decode()
+        pages.append(listed(body))
+        hrefs.append(href)
+        href = links(body).get(direction)
+        assert len(pages) < 50, "the walk does not end"
+    return pages, hrefs
+
+
+def test_older_links_walk_every_order_once_in_order_through_ties_and_undated(member_client, tied, small_pages):
+    pages, _ = walk(member_client, "?", "Older")
+    assert [len(p) for p in pages] == [10] * 6 + [1]
+    assert flat(pages) == the_list_order(tied)
+
+
+def test_newer_links_walk_back_from_the_oldest_page(member_client, tied, small_pages):
+    pages, _ = walk(member_client, f"?before={paging.END}", "Newer")
+    order = the_list_order(tied)
+    assert pages[0] == order[-10:]  # the oldest page is full: the last ten orders
+    below_top = flat(reversed(pages[:-1]))
+    assert below_top == order[-len(below_top) :]  # consecutive, no order twice, none skipped
+    # The top page is the newest page, full: a short page at the top reads the newest page instead.
+    assert pages[-1] == order[:10] and set(pages[-1]) | set(below_top) == set(order)
+
+
+def test_the_newest_and_oldest_pages_link_to_what_is_there(member_client, tied, small_pages):
+    first = member_client.get(LIST).content.decode()
+    assert set(links(first)) == {"Older", "Oldest"}
+    last = member_client.get(LIST, {"before": paging.END}).content.decode()
+    assert set(links(last)) == {"Newest", "Newer"}
+    middle = member_client.get(LIST + links(first)["Older"]).content.decode()
+    assert set(links(middle)) == {"Newest", "Newer", "Older", "Oldest"}
+    assert "61 orders" in first  # counted: more than one page
+
+
+def test_filters_and_search_stay_in_the_links(member_client, shop, small_pages):
+    for n in range(25):
+        make_order(shop, n, customer_name=f"Ada Lovelace {n}" if n % 2 else f"Grace Hopper {n}")
+    query = {"q": "lovelace", "status": "accepted", "connection": str(shop.pk)}
+    pages, hrefs = walk(member_client, "?" + "&".join(f"{k}={v}" for k, v in query.items()), "Older")
+    assert [len(p) for p in pages] == [10, 2]
+    assert all(int(n.split("-")[1]) % 2 for n in flat(pages))
+    for href in hrefs[1:]:
+        assert "q=lovelace" in href and "status=accepted" in href and f"connection={shop.pk}" in href
+
+
+def test_a_key_that_does_not_parse_reads_as_the_newest_page(member_client, tied, small_pages):
+    for bad in ("nonsense", "2026-13-01T00:00:00+00:00_5", "2026-01-01T00:00:00_5", "_x"):
+        body = member_client.get(LIST, {"after": bad}).content.decode()
+        assert listed(body) == the_list_order(tied)[:10]
+
+
+def test_old_page_links_read_by_offset_near_the_start_and_the_newest_page_deeper(member_client, tied, small_pages):
+    order = the_list_order(tied)
+    assert listed(member_client.get(LIST, {"page": "3"}).content.decode()) == order[20:30]
+    assert listed(member_client.get(LIST, {"page": "999"}).content.decode()) == order[:10]
+
+
+def test_a_key_past_the_end_shows_the_oldest_page(member_client, tied, small_pages):
+    body = member_client.get(LIST, {"after": paging.Key(None, 1).encode()}).content.decode()
+    assert listed(body) == the_list_order(tied)[-10:]
+
+
+def test_a_large_list_says_how_many_up_to_the_cap(member_client, tied, small_pages, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 20)
+    assert "20+ orders" in member_client.get(LIST).content.decode()
+    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 15)
+    assert "15+ orders" in member_client.get(LIST, {"status": "accepted"}).content.decode()
+
+
+def queries(client, params) -> int:
+    with CaptureQueriesContext(db) as ctx:
+        assert client.get(LIST, params).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"before": paging.END}, {"q": "customer"}, {"status": "accepted"}, {"page": "2"}],
+    ids=["newest", "oldest", "search", "state", "old-page-link"],
+)
+def test_a_page_costs_the_same_queries_for_3_orders_and_for_30(member_client, merchant, small_pages, params):
+    shops = [a_connection(merchant, registry.get(key), key) for key in ("noths", "partner")]
+    for n in range(3):
+        make_order(shops[n % 2], n)
+    queries(member_client, params)  # warm the session and the caches
+    few = queries(member_client, params)
+    for n in range(3, 30):
+        make_order(shops[n % 2], n, placed_at=None if n % 7 == 0 else timezone.now() - timedelta(hours=n))
+    assert queries(member_client, params) <= few + 1  # + the count, once there is more than one page
+    deep = member_client.get(LIST, params).content.decode()
+    if older := links(deep).get("Older"):
+        assert queries(member_client, dict(params, after=re.search(r"after=([^&]+)", older).group(1))) <= few + 1
+
+
+def test_the_list_never_reads_the_raw_payload(member_client, shop):
+    make_order(shop, 1, raw={"secret": "x" * 100})
+    with CaptureQueriesContext(db) as ctx:
+        member_client.get(LIST)
+    listing = [q["sql"] for q in ctx.captured_queries if 'FROM "orders_order"' in q["sql"]]
+    assert listing and not any('"orders_order"."raw"' in sql for sql in listing)
+
+
+def test_keys_round_trip():
+    moment = timezone.now()
+    assert paging.Key.decode(paging.Key(moment, 5).encode()) == paging.Key(moment, 5)
+    assert paging.Key.decode(paging.Key(None, 7).encode()) == paging.Key(None, 7)
