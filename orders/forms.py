@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from functools import reduce
 from operator import or_
 
@@ -16,17 +17,25 @@ def state_options(connections) -> dict[str, tuple[str, Q]]:
     """{value: (words, the orders in it)}: the states of these connections' platforms, one option per wording.
 
     Two platforms that say a state the same way ("Cancelled") share one option, which finds
-    the orders of both. An option names the connections of each platform by id, so the list
-    reads it from the order table alone (its index on the merchant, the state and the time)."""
+    the orders of both. A code no other option uses is matched by the code alone, so the list
+    reads (and counts) it from the order table's (merchant, state, placed_at, id) index; a code
+    two of the merchant's platforms word differently also names the connections of its platform."""
     by_platform: dict[str, list[int]] = {}
     for connection in connections:
         by_platform.setdefault(connection.platform, []).append(connection.pk)
-    options: dict[str, tuple[str, list[Q]]] = {}
+    options: dict[str, tuple[str, list[tuple[str, list[int]]]]] = {}
     for key, ids in by_platform.items():
         for state in registry.get(key).states:
             _, held = options.setdefault(slugify(state.words), (state.words, []))
-            held.append(Q(connection_id__in=ids, platform_status=state.code))
-    return {value: (words, reduce(or_, held)) for value, (words, held) in options.items()}
+            held.append((state.code, ids))
+    owners = Counter(code for _, held in options.values() for code in {code for code, _ in held})
+
+    def matching(held) -> Q:
+        alone = sorted({code for code, _ in held if owners[code] == 1})
+        shared = [Q(connection_id__in=ids, platform_status=code) for code, ids in held if owners[code] > 1]
+        return reduce(or_, [Q(platform_status__in=alone)] * bool(alone) + shared)
+
+    return {value: (words, matching(held)) for value, (words, held) in options.items()}
 
 
 #: Shorter search terms than this match an order number exactly: a trigram index serves
@@ -71,9 +80,13 @@ class OrderFilterForm(PortalForm):
         return orders
 
     @property
-    def reads_rows(self) -> bool:
-        """A search or a state is asked for: counting the matches reads their rows, not an index alone."""
-        return self.is_valid() and bool((self.cleaned_data.get("q") or "").strip() or self.cleaned_data.get("status"))
+    def searching(self) -> bool:
+        return self.is_valid() and bool((self.cleaned_data.get("q") or "").strip())
+
+    @property
+    def narrow(self) -> bool:
+        """A connection is asked for: its index lacks the merchant, so counting it reads rows."""
+        return self.is_valid() and bool(self.cleaned_data.get("connection"))
 
     @property
     def short_search(self) -> bool:

@@ -32,9 +32,10 @@ LIST_FIELDS = (
     "connection__platform",
     "connection__name",
 )
-# A count by search or state reads every matching order's row (the whole merchant's is read
-# from an index alone): it stops sooner, at "1,000+".
-FILTERED_COUNT_CAP = 1_000
+# The merchant's count, by state or not, is read from an index alone, up to "10,000+"; one
+# connection's reads each order's row, so it stops sooner, at "1,000+". A search is not counted
+# beyond its page: a common word's matches among 400,000 orders cost more than the page.
+CONNECTION_COUNT_CAP = 1_000
 
 
 def _orders(request):
@@ -69,8 +70,10 @@ def order_list(request):
             links[name] = f"?{here.urlencode()}" if here else "?"
     if page.at_newest and page.at_oldest:  # one page holds them all: no need to count
         count = Count(len(page.object_list))
+    elif form.searching:
+        count = Count(paging.PAGE_SIZE, capped=True)
     else:
-        count = count_up_to(orders, FILTERED_COUNT_CAP if form.reads_rows else COUNT_CAP)
+        count = count_up_to(orders, CONNECTION_COUNT_CAP if form.narrow else COUNT_CAP)
     context = {"form": form, "page": page, "count": count, "links": links, "query": query.urlencode()}
     return render(request, "orders/list.html", context)
 

@@ -129,8 +129,12 @@ def test_a_key_past_the_end_shows_the_oldest_page(member_client, tied, small_pag
 def test_a_large_list_says_how_many_up_to_the_cap(member_client, tied, small_pages, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 20)
     assert "20+ orders" in member_client.get(LIST).content.decode()
-    monkeypatch.setattr(views, "FILTERED_COUNT_CAP", 15)
-    assert "15+ orders" in member_client.get(LIST, {"status": "accepted"}).content.decode()
+    assert "20+ orders" in member_client.get(LIST, {"status": "accepted"}).content.decode()
+    monkeypatch.setattr(views, "CONNECTION_COUNT_CAP", 15)
+    assert "15+ orders" in member_client.get(LIST, {"connection": tied[0].connection_id}).content.decode()
+    # A search says how many only when one page holds them all.
+    assert "10+ orders" in member_client.get(LIST, {"q": "customer"}).content.decode()
+    assert "8 orders" in member_client.get(LIST, {"q": "customer 5"}).content.decode()  # 5, 50-56
 
 
 def queries(client, params) -> int:
