@@ -190,7 +190,12 @@ class OrderListQuerySerializer(serializers.Serializer):
     connection = serializers.IntegerField(required=False, help_text="Only this connection's orders.")
     status = serializers.ChoiceField(choices=STATUS_CHOICES, required=False, allow_blank=True)
     search = serializers.CharField(
-        required=False, allow_blank=True, help_text="Part of the order number or the customer's name."
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "Part of the order number, the customer's name or email, from 3 characters; "
+            "a shorter term matches an order number exactly."
+        ),
     )
     updated_since = UTCDateTimeField(
         required=False,
