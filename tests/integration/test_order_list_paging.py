@@ -109,6 +109,20 @@ def test_filters_and_search_stay_in_the_links(member_client, shop, small_pages):
         assert "q=lovelace" in href and "status=accepted" in href and f"connection={shop.pk}" in href
 
 
+def test_a_search_walks_its_matches_in_order_both_ways(member_client, shop, small_pages):
+    orders = [
+        make_order(shop, n, customer_name="Ada Lovelace" if n % 3 == 0 or n > 40 else "Grace Hopper") for n in range(50)
+    ]
+    orders += [make_order(shop, 100 + n, customer_name="Ada Lovelace", placed_at=None) for n in range(3)]
+    expected = the_list_order([o for o in orders if "Lovelace" in o.customer_name])
+    assert len(expected) == 26
+    pages, _ = walk(member_client, "?q=lovelace", "Older")
+    assert flat(pages) == expected
+    pages, _ = walk(member_client, f"?q=lovelace&before={paging.END}", "Newer")
+    below_top = flat(reversed(pages[:-1]))
+    assert below_top == expected[-len(below_top) :] and pages[-1] == expected[:10]
+
+
 def test_a_key_that_does_not_parse_reads_as_the_newest_page(member_client, tied, small_pages):
     for bad in ("nonsense", "2026-13-01T00:00:00+00:00_5", "2026-01-01T00:00:00_5", "_x"):
         body = member_client.get(LIST, {"after": bad}).content.decode()
