@@ -49,7 +49,7 @@ class OrderFilterForm(PortalForm):
     q = forms.CharField(
         label="Search",
         required=False,
-        widget=forms.TextInput(attrs={"placeholder": "Order number or customer", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "Order number, customer or email", "type": "search"}),
     )
     connection = forms.TypedChoiceField(label="Connection", required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(label="Status", required=False)
