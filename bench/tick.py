@@ -1,0 +1,240 @@
+"""The scheduler's minute tick at 1,000 and 10,000 connections: a steady tick and an all-due tick.
+
+```sh
+.venv/bin/python bench/tick.py                                   # 1,000 and 10,000, temporary SQLite file
+.venv/bin/python bench/tick.py --connections 1000                # one size
+.venv/bin/python bench/tick.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+```
+
+For each size it makes a scratch database (a temporary SQLite file; with `--database-url` the
+`scale_tick` database on that server, dropped afterwards), migrates it and writes the
+connections in bulk: a third on each platform, spread over 50 merchants, every one connected,
+syncing every 30 minutes; each webhook connection with a few recent events (a rhythm, so the
+silence check has something to read).
+The broker is django-q2's ORM broker (the default without `REDIS_URL`), not run synchronously,
+so each queued sync costs what it costs in production.
+
+Then, in a process of its own:
+
+1. a first tick (the first silence check of every webhook connection; not timed);
+2. **steady**: `--repeat` ticks (default 3) with 2% of the connections due, the runs and broker
+   tasks of the round before removed first; the median and the queries of the slowest;
+3. **all due**: one tick with every connection due, no run active.
+
+It prints ms and queries per tick, the runs and broker tasks made, and PASS/FAIL against the
+targets of issue 15 (at 10,000 connections: steady under 200 ms, all due queued in under 5 s).
+The exit status is 1 if a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from common import run_children
+
+SCRATCH_PG_DATABASE = "scale_tick"
+STEADY_TARGET_MS = 200
+ALL_DUE_TARGET_MS = 5000
+TARGET_SIZE = 10_000
+STEADY_SHARE = 0.02
+EVENTS_PER_WEBHOOK_CONNECTION = 6
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the scheduler tick at many connections; print figures.")
+    parser.add_argument("--connections", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
+    parser.add_argument("--repeat", type=int, default=3, help="steady ticks timed (default 3)")
+    parser.add_argument("--database-url", help="a PostgreSQL server (the scratch database is created on it)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--orders", type=int, help=argparse.SUPPRESS)  # the size, as common.run_children names it
+    parser.add_argument("--result-file", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_main(args)
+    sizes = [int(size) for size in args.connections.split(",") if size.strip()]
+    results = run_children(
+        __file__,
+        sizes,
+        args.database_url,
+        SCRATCH_PG_DATABASE,
+        ["--repeat", str(args.repeat)],
+        prefix="bench-tick-",
+        unit="connections",
+    )
+    return report(results)
+
+
+def report(results: list[dict]) -> int:
+    print(f"\n== Scheduler tick, {results[0]['database']}\n")
+    heads = f"{'connections':>12} {'steady ms':>10} {'queries':>8} {'due':>5} {'all due ms':>11} {'queries':>8}"
+    print(f"{heads} runs/tasks")
+    failed = False
+    for r in results:
+        print(
+            f"{r['connections']:>12,} {r['steady_ms']:>10.0f} {r['steady_queries']:>8,} {r['steady_due']:>5,} "
+            f"{r['all_due_ms']:>11.0f} {r['all_due_queries']:>8,} {r['all_due_runs']:,}/{r['all_due_tasks']:,}"
+        )
+    print()
+    for r in results:
+        checks = [
+            ("steady tick", r["steady_ms"], STEADY_TARGET_MS),
+            ("all due queued", r["all_due_ms"], ALL_DUE_TARGET_MS),
+        ]
+        for label, value, target in checks:
+            if r["connections"] < TARGET_SIZE:
+                print(f"  {r['connections']:,}: {label} {value:.0f} ms (target is set at {TARGET_SIZE:,})")
+                continue
+            ok = value < target
+            failed |= not ok
+            print(f"  {'PASS' if ok else 'FAIL'} {r['connections']:,}: {label} {value:.0f} ms < {target:,} ms")
+        if r["all_due_runs"] != r["connections"] or r["all_due_tasks"] != r["connections"]:
+            failed = True
+            print(f"  FAIL {r['connections']:,}: all due made {r['all_due_runs']:,} runs, {r['all_due_tasks']:,} tasks")
+    return 1 if failed else 0
+
+
+# == the child: one size =======================================================================
+
+
+def child_main(args) -> int:
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    result = TickBench(args.orders).run(args.repeat)
+    Path(args.result_file).write_text(json.dumps(result))
+    return 0
+
+
+class TickBench:
+    def __init__(self, size: int):
+        self.size = size
+
+    def say(self, text: str) -> None:
+        print(f"  {text}", flush=True)
+
+    def run(self, repeat: int) -> dict:
+        from django.db import connection as db
+
+        from portal.tasks import tick
+
+        started = time.perf_counter()
+        self.build()
+        self.say(f"built {self.size:,} connections in {time.perf_counter() - started:.1f} s")
+        self.analyze(db)
+        tick()  # the first look at every webhook connection's rhythm
+        steady = []
+        for _ in range(repeat):
+            due = self.make_due(max(1, int(self.size * STEADY_SHARE)))
+            steady.append((*self.timed(tick, db), due))
+            self.say(f"steady tick, {due:,} due: {steady[-1][0]:.0f} ms, {steady[-1][1]:,} queries")
+        due = self.make_due(self.size)
+        all_due_ms, all_due_queries = self.timed(tick, db)
+        runs, tasks = self.queued()
+        self.say(f"all-due tick: {all_due_ms:.0f} ms, {all_due_queries:,} queries, {runs:,} runs, {tasks:,} tasks")
+        return {
+            "engine": db.vendor,
+            "connections": self.size,
+            "steady_ms": statistics.median(ms for ms, _, _ in steady),
+            "steady_queries": max(q for _, q, _ in steady),
+            "steady_due": max(d for _, _, d in steady),
+            "all_due_ms": all_due_ms,
+            "all_due_queries": all_due_queries,
+            "all_due_runs": runs,
+            "all_due_tasks": tasks,
+        }
+
+    def build(self) -> None:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from connections.models import Connection, WebhookEvent
+        from connections.platforms import registry
+        from portal.models import Merchant
+
+        now = timezone.now()
+        merchants = Merchant.objects.bulk_create([Merchant(name=f"Bench {n}") for n in range(50)])
+        keys = [p.key for p in registry.all_platforms()]
+        Connection.objects.bulk_create(
+            [
+                Connection(
+                    merchant=merchants[n % len(merchants)],
+                    platform=keys[n % len(keys)],
+                    name=f"bench{n}",
+                    status=Connection.Status.CONNECTED,
+                    next_sync_at=now + timedelta(minutes=1 + n % 29),
+                    next_reconcile_at=now + timedelta(days=1),
+                )
+                for n in range(self.size)
+            ],
+            batch_size=2000,
+        )
+        webhook = Connection.objects.filter(platform__in=registry.webhook_platforms()).values_list("pk", flat=True)
+        events = []
+        for connection_id in webhook:
+            for k in range(EVENTS_PER_WEBHOOK_CONNECTION):
+                events.append(
+                    WebhookEvent(
+                        connection_id=connection_id,
+                        dedupe_key=f"e{connection_id}-{k}",
+                        body="{}",
+                        state=WebhookEvent.State.PROCESSED,
+                        received_at=now - timedelta(minutes=5 * k + 1),
+                    )
+                )
+        WebhookEvent.objects.bulk_create(events, batch_size=5000)
+
+    def analyze(self, db) -> None:
+        with db.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+    def make_due(self, count: int) -> int:
+        """`count` connections due now (the first ones), nothing queued: the round before's runs and tasks gone."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+        from django_q.models import OrmQ
+
+        from connections.models import Connection, SyncRun
+
+        now = timezone.now()
+        SyncRun.objects.all().delete()
+        OrmQ.objects.all().delete()
+        Connection.objects.update(next_sync_at=now + timedelta(minutes=10), status=Connection.Status.CONNECTED)
+        ids = list(Connection.objects.order_by("pk").values_list("pk", flat=True)[:count])
+        for start in range(0, len(ids), 500):
+            Connection.objects.filter(pk__in=ids[start : start + 500]).update(next_sync_at=now - timedelta(seconds=1))
+        return len(ids)
+
+    def timed(self, call, db) -> tuple[float, int]:
+        statements = []
+
+        def count(execute, sql, params, many, context):
+            statements.append(1)
+            return execute(sql, params, many, context)
+
+        with db.execute_wrapper(count):
+            started = time.perf_counter()
+            call()
+            elapsed = (time.perf_counter() - started) * 1000
+        return elapsed, len(statements)
+
+    def queued(self) -> tuple[int, int]:
+        from django_q.models import OrmQ
+
+        from connections.models import SyncRun
+
+        return SyncRun.objects.filter(status=SyncRun.Status.QUEUED).count(), OrmQ.objects.count()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
