@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from orders.actions import accept_new_orders
 from orders.ingest import ImportPolicy, ingest_page, merge_skips
+from portal import queueing
 
 from . import clock, health, heartbeat
 from .context import platform_context
@@ -112,6 +113,17 @@ def enqueue_run(run_id: int) -> None:
     from django_q.tasks import async_task
 
     async_task("connections.tasks.run_sync", run_id, task_name=f"sync-run-{run_id}", group="sync")
+
+
+def enqueue_runs(run_ids: list[int]) -> None:
+    """Hand many runs to the broker in one push (`enqueue_run` for each, when tasks run inline)."""
+    if queueing.runs_inline():
+        for run_id in run_ids:
+            enqueue_run(run_id)
+        return
+    queueing.push_many(
+        "connections.tasks.run_sync", [(f"sync-run-{run_id}", (run_id,)) for run_id in run_ids], group="sync"
+    )
 
 
 def requeue(run: SyncRun) -> None:

@@ -5,9 +5,9 @@ import logging
 from django.utils import timezone
 
 from connections import reconcile
+from connections.bulk_queue import queue_due_syncs
 from connections.health import check_webhook_silence
-from connections.models import Connection, SyncRun
-from connections.sync import SyncRefused, recover_stale_runs, repair_stuck_connections, request_sync
+from connections.sync import recover_stale_runs, repair_stuck_connections
 from connections.webhooks import drain_due
 from orders.actions import requeue_due_actions
 
@@ -22,17 +22,7 @@ def tick() -> str:
     Heartbeat.objects.update_or_create(name=Heartbeat.TICK, defaults={"at": now})
     recovered = recover_stale_runs()
     repaired = repair_stuck_connections()
-    started = 0
-    due = Connection.objects.filter(
-        next_sync_at__lte=now, status__in=[Connection.Status.CONNECTED, Connection.Status.NEEDS_ATTENTION]
-    )
-    for connection in due:
-        trigger = SyncRun.Trigger.RETRY if connection.consecutive_failures else SyncRun.Trigger.SCHEDULED
-        try:
-            _, created = request_sync(connection, trigger=trigger)
-        except SyncRefused:
-            continue
-        started += created
+    started = queue_due_syncs(now)
     # After the syncs, which go first: a reconciliation starts only where no sync is due.
     woken = reconcile.wake_due(now)
     reconciling = reconcile.start_due(now)
