@@ -542,6 +542,11 @@ class WebhookEvent(models.Model):
             models.Index(fields=["connection", "received_at"], name="webhookevent_conn_received"),
             # The admin's event list, newest first, read a page at a time instead of sorting them all.
             models.Index(fields=["received_at", "id"], name="webhookevent_received_id"),
+            # The tick's drain (webhooks.drain_due): events waiting to be applied, and events a worker
+            # holds. Partial, so they hold only the events not yet applied; the first is written by
+            # each event's INSERT, the second only when a drain claims events.
+            models.Index(fields=["received_at"], condition=Q(state="received"), name="webhookevent_received_wait"),
+            models.Index(fields=["claimed_at"], condition=Q(state="processing"), name="webhookevent_claimed_stale"),
         ]
 
     def __str__(self):

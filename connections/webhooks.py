@@ -470,22 +470,22 @@ def drain(connection_id: int, *, gather: float | None = None) -> int:
 def drain_due() -> int:
     """The tick's part: take back events a dead worker held, drain what waits too long.
 
-    Connection by connection, so each look is a range of the (connection, state) index:
-    the events table has no index on state alone (each is written by every event's INSERT).
+    Two looks at the whole table, whatever the number of connections: each is a range of a
+    partial index that holds only the events not yet applied (`webhookevent_claimed_stale`,
+    `webhookevent_received_wait`), so it reads what waits, not every connection's events.
     """
     stale = timezone.now() - timedelta(seconds=STALE_SECONDS)
-    live = set(Connection.objects.live().values_list("pk", flat=True))
+    WebhookEvent.objects.filter(state=WebhookEvent.State.PROCESSING, claimed_at__lt=stale).update(
+        state=WebhookEvent.State.RECEIVED, claim=None
+    )
+    waiting = WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED, received_at__lt=stale)
+    due = Connection.objects.live().filter(
+        platform__in=registry.webhook_platforms(), pk__in=waiting.values("connection_id")
+    )
     drained = 0
-    for connection_id in Connection.objects.filter(platform__in=registry.webhook_platforms()).values_list(
-        "pk", flat=True
-    ):
-        events = WebhookEvent.objects.filter(connection_id=connection_id)
-        events.filter(state=WebhookEvent.State.PROCESSING, claimed_at__lt=stale).update(
-            state=WebhookEvent.State.RECEIVED, claim=None
-        )
-        if connection_id in live and events.filter(state=WebhookEvent.State.RECEIVED, received_at__lt=stale).exists():
-            _ask_anew(connection_id)
-            drained += 1
+    for connection_id in due.order_by("pk").values_list("pk", flat=True):
+        _ask_anew(connection_id)
+        drained += 1
     return drained
 
 
