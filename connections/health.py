@@ -23,7 +23,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Window
+from django.db.models import Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -252,32 +252,64 @@ def _for_example(numbers: list[str]) -> str:
 
 
 def check_webhook_silence(now=None) -> int:
-    """The tick's part: a webhook connection silent far beyond its rhythm has a problem; returns how many."""
+    """The tick's part: a webhook connection silent far beyond its rhythm has a problem; returns how
+    many were found silent by this tick's checks.
+
+    Only the connections whose check is due are read (`Connection.next_silence_check_at`, a range
+    of its partial index; none yet: at once). Each check sets the next: when the connection would
+    become silent if nothing came meanwhile; a window on (the silence is reported once per window,
+    not every minute); or, with no rhythm yet, after the floor. A silence problem is closed at the
+    next tick after an event comes (`_close_returned`), one indexed look per open problem.
+    """
     now = now or timezone.now()
+    _close_returned()
+    due = (
+        Connection.objects.live()
+        .filter(platform__in=registry.webhook_platforms())
+        .filter(Q(next_silence_check_at__lte=now) | Q(next_silence_check_at=None))
+        .order_by("pk")
+    )
     silent = 0
-    for connection in Connection.objects.live().filter(platform__in=registry.webhook_platforms()):
+    for connection in due:
         times = list(
             WebhookEvent.objects.filter(connection=connection)
             .order_by("-received_at")
             .values_list("received_at", flat=True)[:RECENT_EVENTS]
         )
-        if len(times) < 2:
-            continue  # no rhythm yet: a new or quiet store is not a problem
-        allowed = silence_allowed(times)
-        quiet_for = now - times[0]
-        if quiet_for > allowed:
-            silent += 1
-            hours = quiet_for.total_seconds() / 3600
-            report(
-                connection,
-                Cause.WEBHOOK_SILENT,
-                f"No webhook for {hours:.1f} hours, though events usually come every "
-                f"{_words(_usual_gap(times))}. Check the webhook URL and secret in the platform's settings; "
-                "the scheduled sync still brings the orders in.",
-            )
+        if len(times) < 2:  # no rhythm yet: a new or quiet store is not a problem
+            next_check = now + timedelta(minutes=settings.WEBHOOK_SILENT_MINUTES_MIN)
         else:
-            resolve(connection, Cause.WEBHOOK_SILENT)
+            allowed = silence_allowed(times)
+            quiet_for = now - times[0]
+            if quiet_for > allowed:
+                silent += 1
+                hours = quiet_for.total_seconds() / 3600
+                report(
+                    connection,
+                    Cause.WEBHOOK_SILENT,
+                    f"No webhook for {hours:.1f} hours, though events usually come every "
+                    f"{_words(_usual_gap(times))}. Check the webhook URL and secret in the platform's settings; "
+                    "the scheduled sync still brings the orders in.",
+                )
+                next_check = now + allowed
+            else:
+                resolve(connection, Cause.WEBHOOK_SILENT)
+                next_check = times[0] + allowed
+        Connection.objects.filter(pk=connection.pk).update(next_silence_check_at=next_check)
     return silent
+
+
+def _close_returned() -> int:
+    """Close the silence problems of connections that have sent an event since it was last seen; their
+    rhythm is checked again at once."""
+    returned = Problem.objects.filter(cause=Cause.WEBHOOK_SILENT, closed_at=None).filter(
+        Exists(WebhookEvent.objects.filter(connection=OuterRef("connection"), received_at__gt=OuterRef("last_seen_at")))
+    )
+    closed = 0
+    for problem in returned.select_related("connection"):
+        closed += resolve(problem.connection, Cause.WEBHOOK_SILENT)
+        Connection.objects.filter(pk=problem.connection_id).update(next_silence_check_at=None)
+    return closed
 
 
 def silence_allowed(times: list) -> timedelta:

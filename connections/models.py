@@ -122,6 +122,8 @@ class Connection(models.Model):
     previous_webhook_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when a drain of this connection's webhook events is queued, cleared as it starts.
     webhook_drain_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the tick next looks at a webhook connection's rhythm (health.check_webhook_silence); none: at once.
+    next_silence_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -132,6 +134,14 @@ class Connection(models.Model):
         ordering = ["merchant__name", "name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), "merchant", "platform", name="connection_unique_name"),
+        ]
+        indexes = [
+            # The tick's silence check: the live connections of the webhook platforms whose check is due.
+            models.Index(
+                fields=["platform", "next_silence_check_at"],
+                condition=~Q(status__in=["paused", "disconnected"]),
+                name="connection_silence_due",
+            ),
         ]
 
     def __str__(self):

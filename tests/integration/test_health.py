@@ -129,10 +129,13 @@ def test_a_webhook_connection_silent_beyond_its_rhythm_has_a_problem_until_event
     assert health.check_webhook_silence() == 1
     problem = Problem.objects.get(closed_at=None)
     assert problem.cause == Problem.Cause.WEBHOOK_SILENT and "usually come every 5 minutes" in problem.message
-    assert health.check_webhook_silence() == 1 and Problem.objects.get().count == 2
+    # Reported once per window (here 50 minutes, ten times the usual gap), not at every tick.
+    assert health.check_webhook_silence() == 0 and Problem.objects.get().count == 1
+    later = timezone.now() + timedelta(minutes=51)
+    assert health.check_webhook_silence(later) == 1 and Problem.objects.get().count == 2
 
-    stored_events(connection, [0])  # the platform sends again
-    assert health.check_webhook_silence() == 0
+    stored_events(connection, [-52])  # the platform sends again: closed at the next tick, not a window later
+    assert health.check_webhook_silence(later + timedelta(minutes=2)) == 0
     assert not Problem.objects.filter(closed_at=None).exists()
 
 
