@@ -17,13 +17,11 @@ What `sync.request_sync` does for one connection, done for every due connection 
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connections, router, transaction
+from django.db.models import Exists, F, OuterRef
 
 from . import sync
 from .models import Connection, SyncRun
-
-INSERT_BATCH = 1000
 
 
 def queue_due_syncs(now) -> int:
@@ -39,33 +37,49 @@ def queue_due_syncs(now) -> int:
         except sync.SyncRefused:
             continue
         started += created
+    free = due.exclude(Exists(active)).select_for_update(skip_locked=True, of=("self",))
     with transaction.atomic():
-        free = list(
-            due.exclude(Exists(active))
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", "consecutive_failures")
-        )
-        if not free:
+        made = _insert_runs(free, now)
+        if not made:
             return started
-        SyncRun.objects.bulk_create(
-            [
-                SyncRun(
-                    connection_id=pk,
-                    kind=SyncRun.Kind.SYNC,
-                    trigger=_trigger(failures),
-                    queued_at=now,
-                    enqueued_at=now,
-                )
-                for pk, failures in free
-            ],
-            batch_size=INSERT_BATCH,
-            ignore_conflicts=True,
-        )
         mine = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, kind=SyncRun.Kind.SYNC, queued_at=now)
-        run_ids = list(mine.order_by("pk").values_list("pk", flat=True))
         Connection.objects.filter(pk__in=mine.values("connection_id")).update(next_sync_at=None)
-        transaction.on_commit(lambda: sync.enqueue_runs(run_ids))
-    return started + len(run_ids)
+        transaction.on_commit(lambda: sync.enqueue_runs(made))
+    return started + len(made)
+
+
+def _insert_runs(free, now) -> list[int]:
+    """One `INSERT INTO syncrun (...) SELECT ... FROM (free connections) ON CONFLICT DO NOTHING
+    RETURNING id`: a queued sync for each, made by the database, none where another run became active
+    meanwhile. Every column but the connection and the trigger takes the model's default, as a new
+    `SyncRun(...)` would. Returns the new runs' ids in order."""
+    db = connections[router.db_for_write(SyncRun)]
+    quote = db.ops.quote_name
+    template = SyncRun(kind=SyncRun.Kind.SYNC, queued_at=now, enqueued_at=now)
+    source_sql, source_params = free.values(
+        due_id=F("pk"), due_failures=F("consecutive_failures")
+    ).query.sql_with_params()
+    columns, values, params = [], [], []
+    for field in SyncRun._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(field.column))
+        if field.name == "connection":
+            values.append(f"due.{quote('due_id')}")
+        elif field.name == "trigger":
+            values.append(f"CASE WHEN due.{quote('due_failures')} > 0 THEN %s ELSE %s END")
+            params += [SyncRun.Trigger.RETRY, SyncRun.Trigger.SCHEDULED]
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(template, add=True), db))
+    sql = (
+        f"INSERT INTO {quote(SyncRun._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
+        f"SELECT {', '.join(values)} FROM ({source_sql}) AS due WHERE 1 = 1 "
+        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, *source_params])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def _trigger(consecutive_failures: int) -> str:
