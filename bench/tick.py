@@ -4,6 +4,7 @@
 .venv/bin/python bench/tick.py                                   # 1,000 and 10,000, temporary SQLite file
 .venv/bin/python bench/tick.py --connections 1000                # one size
 .venv/bin/python bench/tick.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+.venv/bin/python bench/tick.py --connections 10000 --repeat 1 --profile   # where each tick spends (cProfile)
 ```
 
 For each size it makes a scratch database (a temporary SQLite file; with `--database-url` the
@@ -29,7 +30,9 @@ The exit status is 1 if a target fails.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import statistics
 import sys
 import time
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", default="1000,10000", help="comma-separated sizes (default 1000,10000)")
     parser.add_argument("--repeat", type=int, default=3, help="steady ticks timed (default 3)")
     parser.add_argument("--database-url", help="a PostgreSQL server (the scratch database is created on it)")
+    parser.add_argument("--profile", action="store_true", help="print where the last steady and all-due ticks spend")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--orders", type=int, help=argparse.SUPPRESS)  # the size, as common.run_children names it
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
@@ -62,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes,
         args.database_url,
         SCRATCH_PG_DATABASE,
-        ["--repeat", str(args.repeat)],
+        ["--repeat", str(args.repeat)] + ["--profile"] * args.profile,
         prefix="bench-tick-",
         unit="connections",
     )
@@ -109,14 +113,14 @@ def child_main(args) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    result = TickBench(args.orders).run(args.repeat)
+    result = TickBench(args.orders, profile=args.profile).run(args.repeat)
     Path(args.result_file).write_text(json.dumps(result))
     return 0
 
 
 class TickBench:
-    def __init__(self, size: int):
-        self.size = size
+    def __init__(self, size: int, *, profile: bool = False):
+        self.size, self.profile = size, profile
 
     def say(self, text: str) -> None:
         print(f"  {text}", flush=True)
@@ -222,10 +226,16 @@ class TickBench:
             statements.append(1)
             return execute(sql, params, many, context)
 
+        profiler = cProfile.Profile() if self.profile else None
         with db.execute_wrapper(count):
             started = time.perf_counter()
-            call()
+            if profiler is not None:
+                profiler.runcall(call)
+            else:
+                call()
             elapsed = (time.perf_counter() - started) * 1000
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         return elapsed, len(statements)
 
     def queued(self) -> tuple[int, int]:
