@@ -7,11 +7,11 @@ What `sync.request_sync` does for one connection, done for every due connection 
   (a reconciliation running, a lost run) go through `request_sync` one by one, as before: they
   are few, and its rules for them (a stale run handed over again, a reconciliation asked to
   step aside) stay in one place.
-* The others get their runs in one multi-row INSERT that skips a conflict with the partial
+* The others get their runs in one INSERT ... SELECT that skips a conflict with the partial
   unique index of active runs (`ON CONFLICT DO NOTHING`), so a run queued meanwhile by Fetch
   Orders or another worker wins, and a connection never has two active runs. The runs this tick
-  made are read back by their queue time (the tick's own instant); their connections' next
-  sync time is cleared, as `queue_run` does, in one UPDATE.
+  made come back from the INSERT (RETURNING); their connections' next sync time is cleared, as
+  `queue_run` does, in one UPDATE per 5,000.
 * After commit, one broker push for them all (`portal.queueing`).
 """
 
@@ -22,6 +22,9 @@ from django.db.models import Exists, F, OuterRef
 
 from . import sync
 from .models import Connection, SyncRun
+
+# Connections a statement clears the next sync time of (well under every database's parameter limit).
+UPDATE_BATCH = 5000
 
 
 def queue_due_syncs(now) -> int:
@@ -42,17 +45,19 @@ def queue_due_syncs(now) -> int:
         made = _insert_runs(free, now)
         if not made:
             return started
-        mine = SyncRun.objects.filter(status=SyncRun.Status.QUEUED, kind=SyncRun.Kind.SYNC, queued_at=now)
-        Connection.objects.filter(pk__in=mine.values("connection_id")).update(next_sync_at=None)
-        transaction.on_commit(lambda: sync.enqueue_runs(made))
+        connection_ids = [connection_id for _, connection_id in made]
+        for start in range(0, len(connection_ids), UPDATE_BATCH):
+            Connection.objects.filter(pk__in=connection_ids[start : start + UPDATE_BATCH]).update(next_sync_at=None)
+        run_ids = [run_id for run_id, _ in made]
+        transaction.on_commit(lambda: sync.enqueue_runs(run_ids))
     return started + len(made)
 
 
-def _insert_runs(free, now) -> list[int]:
+def _insert_runs(free, now) -> list[tuple[int, int]]:
     """One `INSERT INTO syncrun (...) SELECT ... FROM (free connections) ON CONFLICT DO NOTHING
     RETURNING id`: a queued sync for each, made by the database, none where another run became active
     meanwhile. Every column but the connection and the trigger takes the model's default, as a new
-    `SyncRun(...)` would. Returns the new runs' ids in order."""
+    `SyncRun(...)` would. Returns the new runs' (id, connection id), in order."""
     db = connections[router.db_for_write(SyncRun)]
     quote = db.ops.quote_name
     template = SyncRun(kind=SyncRun.Kind.SYNC, queued_at=now, enqueued_at=now)
@@ -75,11 +80,11 @@ def _insert_runs(free, now) -> list[int]:
     sql = (
         f"INSERT INTO {quote(SyncRun._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608 (names from the model)
         f"SELECT {', '.join(values)} FROM ({source_sql}) AS due WHERE 1 = 1 "
-        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}"
+        f"ON CONFLICT DO NOTHING RETURNING {quote('id')}, {quote(SyncRun._meta.get_field('connection').column)}"
     )
     with db.cursor() as cursor:
         cursor.execute(sql, [*params, *source_params])
-        return sorted(row[0] for row in cursor.fetchall())
+        return sorted(cursor.fetchall())
 
 
 def _trigger(consecutive_failures: int) -> str:
