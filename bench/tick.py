@@ -223,8 +223,11 @@ class TickBench:
         statements = []
 
         def count(execute, sql, params, many, context):
-            statements.append(1)
-            return execute(sql, params, many, context)
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append(((time.perf_counter() - started) * 1000, sql))
 
         profiler = cProfile.Profile() if self.profile else None
         with db.execute_wrapper(count):
@@ -236,6 +239,8 @@ class TickBench:
             elapsed = (time.perf_counter() - started) * 1000
         if profiler is not None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            for ms, sql in sorted(statements, reverse=True)[:8]:
+                print(f"  {ms:8.1f} ms  {sql[:300]}")
         return elapsed, len(statements)
 
     def queued(self) -> tuple[int, int]:

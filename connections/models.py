@@ -142,6 +142,15 @@ class Connection(models.Model):
                 condition=~Q(status__in=["paused", "disconnected"]),
                 name="connection_silence_due",
             ),
+            # The tick's reconciliations (reconcile.start_due): the live connections that have them, by
+            # when the next is due (none: to be given a time).
+            models.Index(
+                fields=["platform", "next_reconcile_at"],
+                condition=Q(reconcile=True) & ~Q(status__in=["paused", "disconnected"]),
+                name="connection_reconcile_due",
+            ),
+            # The tick's repair of connections left syncing without a run (sync.repair_stuck_connections).
+            models.Index(fields=["status"], condition=Q(status="syncing"), name="connection_syncing"),
         ]
 
     def __str__(self):

@@ -93,7 +93,8 @@ def start_due(now=None) -> int:
     """The tick's part: start the reconciliations that are due, where nothing else runs and no sync
     is due (that goes first); give a time to the connections that have none. Returns how many started."""
     now = now or timezone.now()
-    live = Connection.objects.live().filter(platform__in=reconciling_platforms(), reconcile=True)
+    # Unordered: the default order joins the merchant, and the index gives what is due.
+    live = Connection.objects.live().filter(platform__in=reconciling_platforms(), reconcile=True).order_by()
     busy = SyncRun.objects.filter(connection=OuterRef("pk"), status__in=[*SyncRun.ACTIVE, SyncRun.Status.WAITING])
     reconciling = busy.filter(kind=RECONCILE)
     unscheduled = live.filter(next_reconcile_at=None).exclude(status=Connection.Status.PENDING)
@@ -105,6 +106,7 @@ def start_due(now=None) -> int:
         live.filter(status=Connection.Status.CONNECTED, next_reconcile_at__lte=now)
         .exclude(next_sync_at__lte=now)
         .exclude(Exists(busy))
+        .order_by("next_reconcile_at", "pk")
     )
     started = 0
     for connection in due:
