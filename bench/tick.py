@@ -161,41 +161,11 @@ class TickBench:
 
         from django.utils import timezone
 
-        from connections.models import Connection, WebhookEvent
-        from connections.platforms import registry
         from portal.models import Merchant
+        from tests.support.fleet import make_fleet
 
-        now = timezone.now()
         merchants = Merchant.objects.bulk_create([Merchant(name=f"Bench {n}") for n in range(50)])
-        keys = [p.key for p in registry.all_platforms()]
-        Connection.objects.bulk_create(
-            [
-                Connection(
-                    merchant=merchants[n % len(merchants)],
-                    platform=keys[n % len(keys)],
-                    name=f"bench{n}",
-                    status=Connection.Status.CONNECTED,
-                    next_sync_at=now + timedelta(minutes=1 + n % 29),
-                    next_reconcile_at=now + timedelta(days=1),
-                )
-                for n in range(self.size)
-            ],
-            batch_size=2000,
-        )
-        webhook = Connection.objects.filter(platform__in=registry.webhook_platforms()).values_list("pk", flat=True)
-        events = []
-        for connection_id in webhook:
-            for k in range(EVENTS_PER_WEBHOOK_CONNECTION):
-                events.append(
-                    WebhookEvent(
-                        connection_id=connection_id,
-                        dedupe_key=f"e{connection_id}-{k}",
-                        body="{}",
-                        state=WebhookEvent.State.PROCESSED,
-                        received_at=now - timedelta(minutes=5 * k + 1),
-                    )
-                )
-        WebhookEvent.objects.bulk_create(events, batch_size=5000)
+        make_fleet(merchants, self.size, timezone.now() + timedelta(minutes=10), events=EVENTS_PER_WEBHOOK_CONNECTION)
 
     def analyze(self, db) -> None:
         with db.cursor() as cursor:
