@@ -3,7 +3,7 @@
     .venv/bin/python bench/scale.py                      # full size: 1,000,000 orders (minutes to build)
     .venv/bin/python bench/scale.py --orders 20000       # everything in proportion, about a minute
     .venv/bin/python bench/scale.py --orders 20000 --keep          # keep the database scale_bench
-    .venv/bin/python bench/scale.py --reuse scale_bench --skip-tick  # measure it again, no build
+    .venv/bin/python bench/scale.py --reuse scale_bench --skip-tick  # measure it again: migrate, no build
 
 Builds the data set (bench/scale_data.py) in a scratch database `scale_bench` on the server
 --database-url names (that database is only connected to, to create and drop the scratch one),
@@ -73,6 +73,7 @@ def parent(args) -> int:
             facts = read_facts(url)
             env = {**bench_env(url), **facts["keys"]}
             print(f"== reusing {args.reuse}: {facts['counts']}", flush=True)
+            migrate(env)  # a kept database follows the code's migrations since it was built
         else:
             url, describe, drop = scratch_database(args.database_url, work, SCRATCH)
             env = bench_env(url)
@@ -108,6 +109,11 @@ def run_child(env: dict, what: str, work: Path, extra: list[str]) -> dict:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", what, "--result-file", str(result), *extra]
     subprocess.run(command, env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"}, cwd=BASE_DIR, check=True)
     return json.loads(result.read_text())
+
+
+def migrate(env: dict) -> None:
+    command = [sys.executable, "manage.py", "migrate", "--verbosity", "0"]
+    subprocess.run(command, env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"}, cwd=BASE_DIR, check=True)
 
 
 def read_facts(url: str) -> dict:
