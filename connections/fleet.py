@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
@@ -102,11 +103,18 @@ def problems_per_day() -> Chart:
 
 
 def webhook_events_per_day() -> Chart:
-    """Webhook events received per day, stacked by their state now."""
+    """Webhook events received per day, stacked by their state now.
+
+    Counting them all read every event of the last 30 days (500,000: 290 ms on PostgreSQL) on
+    each view; the days before today are now counted every FLEET_PAST_DAYS_SECONDS (kept
+    briefly, not for the day, because a past event's state can still change: a failed one
+    retried), and today on each view."""
     window = utc_window()
     # Through the connections, so each one's range is read from (connection, received_at).
     events = WebhookEvent.objects.filter(connection__in=Connection.objects.order_by().values("pk"))
-    per_state = daily.counts(events, "received_at", window, ("state",))
+    per_state = daily.counts_with_past_kept(
+        events, "received_at", window, ("state",), key="fleet-webhooks", seconds=settings.FLEET_PAST_DAYS_SECONDS
+    )
     series = [
         Series(state.label, per_state.get((state.value,), window.zeros()), style)
         for state, style in EVENT_STYLES.items()

@@ -260,6 +260,9 @@ WEBHOOK_LOOKUP_SECONDS = env.int("WEBHOOK_LOOKUP_SECONDS", default=1)
 # While a store's events keep coming, its drain waits this long between batches, so they
 # are applied some at a time (0 = one batch after another): a little later, for less work.
 WEBHOOK_GATHER_SECONDS = env.float("WEBHOOK_GATHER_SECONDS", default=0.25)
+# Fleet health's webhook events per day: the days before today are counted at most this often
+# (0 = on every view), today on each view; a past day's states may be this much behind.
+FLEET_PAST_DAYS_SECONDS = env.int("FLEET_PAST_DAYS_SECONDS", default=300)
 # -- What one webhook event may hold (connections/webhook_limits.py) -------------------
 # An event beyond one of these is refused at once, 400 with the reason, and nothing is
 # stored: the drain could never apply it. Real events are far inside them (3 to 6 levels).

@@ -30,6 +30,7 @@ os.environ.setdefault("API_TOKEN_FAILURE_LIMIT", "100000")
 os.environ.setdefault("WEBHOOK_FAILURE_LIMIT", "100000")
 # Tests change connections between webhook posts; the lookup memory has its own tests.
 os.environ.setdefault("WEBHOOK_LOOKUP_SECONDS", "0")
+os.environ.setdefault("FLEET_PAST_DAYS_SECONDS", "0")  # charts count their data anew; one test keeps it
 os.environ.setdefault("WEBHOOK_GATHER_SECONDS", "0")  # Q_SYNC: the drain runs inside the request
 os.environ.setdefault("PLATFORM_READ_TIMEOUT", "5")
 os.environ.setdefault("PLATFORM_CONNECT_TIMEOUT", "2")

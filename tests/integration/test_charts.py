@@ -219,6 +219,21 @@ def test_webhook_events_per_day_by_state_across_the_fleet(db):
     assert "6 received" in chart.summary
 
 
+def test_webhook_events_per_day_counts_past_days_once_then_only_today(db, settings, django_assert_num_queries):
+    settings.FLEET_PAST_DAYS_SECONDS = 300
+    connection = ConnectionFactory()
+    webhook_events(connection, local(2, 10), 2)
+    webhook_events(connection, local(0, 10), 1)
+    first = fleet.webhook_events_per_day()
+    webhook_events(connection, local(2, 11), 4)  # a past day: not seen until counted again
+    webhook_events(connection, local(0, 11), 3)  # today: seen at once
+    with django_assert_num_queries(1):  # today's events only
+        second = fleet.webhook_events_per_day()
+    before, after = ({s.name: s.values for s in chart.series}["Processed"] for chart in (first, second))
+    assert (before[-3], before[-1]) == (2, 1)
+    assert (after[-3], after[-1]) == (2, 4)
+
+
 # -- the pages ----------------------------------------------------------------------------------
 
 
