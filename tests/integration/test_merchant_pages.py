@@ -1,11 +1,14 @@
 """The merchant's pages, with the adapter talking real HTTP to the sandbox NOTHS."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
+from connections import views as connection_views
 from connections.models import Connection, Credential, SyncRun
+from connections.platforms import registry
 from connections.platforms.noths.sandbox.data import generate_orders
 from connections.platforms.noths.tests.fixtures import SANDBOX_TOKEN
 from orders.models import Order, OutboundAction
@@ -56,6 +59,16 @@ def test_manage_connection_lists_noths_with_add_account(member_client):
         "Push dispatch tracking back to NOTHS",
     ):
         assert label in body
+
+
+def test_manage_connection_renders_each_blank_add_account_form_once_per_process(member_client, monkeypatch):
+    monkeypatch.setattr(connection_views, "_BLANK_ACCOUNT_FIELDS", {})
+    first, second = (member_client.get(reverse("connections:manage")) for _ in range(2))
+    rendered = [[t.name for t in page.templates].count("connections/_account_fields.html") for page in (first, second)]
+    assert rendered == [len(registry.all_platforms()), 0]
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')  # masked anew on each page
+    dialogs = [token.sub("TOKEN", page.content.decode().split("<dialog", 1)[1]) for page in (first, second)]
+    assert dialogs[0] == dialogs[1] and dialogs[1].count("TOKEN") == len(registry.all_platforms())
 
 
 def test_a_good_token_with_pasted_spaces_lands_connected(member_client, merchant, sandbox_account):
