@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
 from portal.durations import duration_words
 
 
@@ -56,6 +60,27 @@ class Chart:
         """(row label, [(value, text), ...]) per row, for the template."""
         columns = [series.cells() for series in self.series]
         return [(row, [column[n] for column in columns]) for n, row in enumerate(self.rows)]
+
+    def body(self) -> SafeString:
+        """The table's rows as HTML, made here rather than in the template: 30 days of a few
+        series through template tags and the date filter took 6-8 ms a chart, a quarter of the
+        connection page's time."""
+        return format_html_join(
+            "\n", "<tr>{}{}</tr>", ((self._row_header(row), self._cells(cells)) for row, cells in self.table())
+        )
+
+    def _row_header(self, row) -> SafeString:
+        if self.by_day:
+            return format_html(
+                '<th scope="row" data-label="{}">{}</th>', date_format(row, "j M"), date_format(row, "D j M")
+            )
+        return format_html('<th scope="row" data-label="{}">{}</th>', row, row)
+
+    @staticmethod
+    def _cells(cells) -> SafeString:
+        return format_html_join(
+            "", '<td class="num" data-value="{}">{}</td>', ((str(value), text) for value, text in cells)
+        )
 
     @property
     def by_day(self) -> bool:
