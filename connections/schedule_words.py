@@ -7,7 +7,7 @@ already begun, the page says so, and it never says "none" while a fetch or a che
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -100,14 +100,16 @@ def first_download_words(connection: Connection, only_fetch: SyncRun | None) -> 
 
 
 def first_fetches(connections: list[Connection]) -> dict[int, SyncRun | None]:
-    """For each connection with at most one fetch so far: that fetch (or None); two queries."""
-    counts = dict(
-        SyncRun.objects.filter(connection__in=connections, kind=SyncRun.Kind.SYNC)
-        .order_by()
-        .values("connection_id")
-        .annotate(fetches=Count("pk"))
-        .values_list("connection_id", "fetches")
+    """For each connection with at most one fetch so far: that fetch (or None); at most two queries.
+
+    "A second fetch exists" reads at most two runs of each connection, where counting them all
+    read 10,000 on a busy one."""
+    fetches = SyncRun.objects.filter(connection=OuterRef("pk"), kind=SyncRun.Kind.SYNC).order_by()
+    early = list(
+        Connection.objects.order_by()
+        .filter(pk__in=[c.pk for c in connections])
+        .filter(~Exists(fetches[1:2]))
+        .values_list("pk", flat=True)
     )
-    single = [pk for pk, fetches in counts.items() if fetches == 1]
-    found = {run.connection_id: run for run in SyncRun.objects.filter(connection_id__in=single, kind=SyncRun.Kind.SYNC)}
-    return {c.pk: found.get(c.pk) for c in connections if counts.get(c.pk, 0) <= 1}
+    found = {run.connection_id: run for run in SyncRun.objects.filter(connection_id__in=early, kind=SyncRun.Kind.SYNC)}
+    return {c.pk: found.get(c.pk) for c in connections if c.pk in early}
