@@ -10,23 +10,12 @@ from connections.platforms.partner import webhooks as partner
 from connections.platforms.partner.tests.fixtures import make_partner_connection
 from connections.platforms.partner.tests.orders import partner_order
 from orders.models import Order
+from tests.support.webhook_direct import receive
 
 
 @pytest.fixture
 def connection(merchant):
     return make_partner_connection(merchant)
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The drains asked for, by connection id; none runs until the test calls `drain`."""
-    asked = []
-    monkeypatch.setattr(webhooks, "queue_drain", asked.append)
-    return asked
-
-
-def receive(connection, body):
-    return webhooks.receive(connection, orjson.dumps(body), {"HTTP_USER_AGENT": "test"}, "127.0.0.1")
 
 
 def test_a_duplicate_inside_a_callers_transaction_is_acknowledged_and_the_transaction_goes_on(connection, queued):

@@ -1,7 +1,6 @@
 """The webhook's one durable write (`connections/webhook_inbox.py`): how many statements a request
 sends, and a dead kept database connection replaced once without storing an event twice."""
 
-import orjson
 import pytest
 from django.db import OperationalError, connection, connections
 from django.utils import timezone
@@ -10,6 +9,7 @@ from connections import webhook_inbox, webhooks
 from connections.models import Connection, WebhookEvent
 from connections.platforms.partner.tests.fixtures import make_partner_connection
 from connections.platforms.partner.tests.orders import partner_order
+from tests.support.webhook_direct import receive
 
 POSTGRES = connection.vendor == "postgresql"
 
@@ -17,18 +17,6 @@ POSTGRES = connection.vendor == "postgresql"
 @pytest.fixture
 def partner(merchant):
     return make_partner_connection(merchant)
-
-
-@pytest.fixture
-def queued(monkeypatch):
-    """The drains asked for, by connection id; none runs."""
-    asked = []
-    monkeypatch.setattr(webhooks, "queue_drain", asked.append)
-    return asked
-
-
-def receive(partner, body):
-    return webhooks.receive(partner, orjson.dumps(body), {"HTTP_USER_AGENT": "test"}, "127.0.0.1")
 
 
 def flag(partner):
