@@ -45,7 +45,7 @@ def _imported(merchant: Merchant, connections: list[Connection], window: daily.W
     # filter had the planner AND in a bitmap of all the merchant's orders, for nothing.
     connection_ids = [connection.pk for connection in connections]
     orders = Order.objects.filter(connection_id__in=connection_ids, connection__merchant=merchant)
-    closed, today = daily.Window(window.days[:-1], window.tz), daily.Window(window.days[-1:], window.tz)
+    closed, today = window.before_today()
     keys = {connection.pk: _closed_days_key(merchant, connection, window) for connection in connections}
     known = cache.get_many(list(keys.values()))
     missing = [pk for pk in connection_ids if keys[pk] not in known]

@@ -34,6 +34,10 @@ class Window:
     def end(self) -> datetime:
         return datetime.combine(self.days[-1] + timedelta(days=1), time.min, tzinfo=self.tz)
 
+    def before_today(self) -> tuple[Window, Window]:
+        """(the days before the last, the last day alone): a day that is over keeps its counts."""
+        return Window(self.days[:-1], self.tz), Window(self.days[-1:], self.tz)
+
     def zeros(self, empty=0) -> list:
         return [empty] * len(self.days)
 
@@ -75,7 +79,7 @@ def counts_with_past_kept(
 
     For charts over big tables whose past days barely change: the staff's overview may show a
     past day up to `seconds` old, never today's."""
-    past, today = Window(window.days[:-1], window.tz), Window(window.days[-1:], window.tz)
+    past, today = window.before_today()
     kept_key = f"{key}:{window.tz}:{window.days[0]}:{window.days[-1]}"
     before = cache.get(kept_key) if seconds else None
     if before is None:
