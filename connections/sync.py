@@ -109,10 +109,17 @@ def not_active_reason(connection: Connection) -> str:
     return f"{connection} is {connection.get_status_display().lower()}; Edit it and enter its credentials to connect."
 
 
+RUN_TASK = "connections.tasks.run_sync"  # what a queued run is handed to the broker as, alone or in bulk
+
+
+def _run_task_name(run_id: int) -> str:
+    return f"sync-run-{run_id}"
+
+
 def enqueue_run(run_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("connections.tasks.run_sync", run_id, task_name=f"sync-run-{run_id}", group="sync")
+    async_task(RUN_TASK, run_id, task_name=_run_task_name(run_id), group="sync")
 
 
 def enqueue_runs(run_ids: list[int]) -> None:
@@ -121,9 +128,7 @@ def enqueue_runs(run_ids: list[int]) -> None:
         for run_id in run_ids:
             enqueue_run(run_id)
         return
-    queueing.push_many(
-        "connections.tasks.run_sync", [(f"sync-run-{run_id}", (run_id,)) for run_id in run_ids], group="sync"
-    )
+    queueing.push_many(RUN_TASK, [(_run_task_name(run_id), (run_id,)) for run_id in run_ids], group="sync")
 
 
 def requeue(run: SyncRun) -> None:
