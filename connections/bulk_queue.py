@@ -36,7 +36,7 @@ def queue_due_syncs(now) -> int:
     started = 0
     for connection in due.filter(Exists(active)):
         try:
-            _, created = sync.request_sync(connection, trigger=_trigger(connection.consecutive_failures))
+            _, created = sync.request_sync(connection, trigger=sync.due_trigger(connection))
         except sync.SyncRefused:
             continue
         started += created
@@ -73,7 +73,7 @@ def _insert_runs(free, now) -> list[tuple[int, int]]:
             values.append(f"due.{quote('due_id')}")
         elif field.name == "trigger":
             values.append(f"CASE WHEN due.{quote('due_failures')} > 0 THEN %s ELSE %s END")
-            params += [SyncRun.Trigger.RETRY, SyncRun.Trigger.SCHEDULED]
+            params += [SyncRun.Trigger.RETRY, SyncRun.Trigger.SCHEDULED]  # sync.due_trigger, in SQL
         else:
             values.append("%s")
             params.append(field.get_db_prep_save(field.pre_save(template, add=True), db))
@@ -85,7 +85,3 @@ def _insert_runs(free, now) -> list[tuple[int, int]]:
     with db.cursor() as cursor:
         cursor.execute(sql, [*params, *source_params])
         return sorted(cursor.fetchall())
-
-
-def _trigger(consecutive_failures: int) -> str:
-    return SyncRun.Trigger.RETRY if consecutive_failures else SyncRun.Trigger.SCHEDULED

@@ -49,6 +49,7 @@ from .sync import (
     Stopped,
     SyncRefused,
     describe_failure,
+    due_trigger,
     enqueue_run,
     not_active_reason,
     queue_run,
@@ -216,9 +217,8 @@ def _step_aside(run: SyncRun, token: uuid.UUID) -> None:
         if not _release(run, token, status=SyncRun.Status.WAITING):
             raise LeaseLost
         connection = Connection.objects.get(pk=run.connection_id)
-        trigger = SyncRun.Trigger.RETRY if connection.consecutive_failures else SyncRun.Trigger.SCHEDULED
         with contextlib.suppress(SyncRefused):  # paused meanwhile: the tick wakes this run, which then stops
-            request_sync(connection, trigger=trigger)
+            request_sync(connection, trigger=due_trigger(connection))
     log.info("Reconciliation %s steps aside for a sync of connection %s.", run.pk, run.connection_id)
 
 

@@ -116,6 +116,11 @@ def _run_task_name(run_id: int) -> str:
     return f"sync-run-{run_id}"
 
 
+def due_trigger(connection: Connection) -> str:
+    """What starts a sync that falls due: a retry after failures, else the schedule."""
+    return SyncRun.Trigger.RETRY if connection.consecutive_failures else SyncRun.Trigger.SCHEDULED
+
+
 def enqueue_run(run_id: int) -> None:
     from django_q.tasks import async_task
 
