@@ -22,6 +22,7 @@ RATE_LIMIT = "rate_limit"
 SERVER_ERROR = "server_error"
 TIMEOUT = "timeout"
 CONNECTION = "connection"
+UNEXPECTED_ANSWER = "unexpected_answer"
 OTHER = "other"
 
 # In the order they are told, with their words (one, many).
@@ -30,6 +31,7 @@ KIND_WORDS = {
     SERVER_ERROR: ("server error", "server errors"),
     TIMEOUT: ("timeout", "timeouts"),
     CONNECTION: ("failed connection", "failed connections"),
+    UNEXPECTED_ANSWER: ("unexpected answer", "unexpected answers"),
     OTHER: ("failed request", "failed requests"),
 }
 

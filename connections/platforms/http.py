@@ -24,6 +24,7 @@ from django.conf import settings
 
 from . import faults, outbound
 from . import scrub as scrubbing
+from .answers import Reading, UnexpectedAnswer, answered, judge
 from .backoff import backoff_seconds
 from .base import PlatformContext
 from .errors import (
@@ -47,6 +48,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     content: bytes
+    value: Any = None  # a read's answer, once judged to be what the platform documents
 
     def json(self) -> Any:
         return orjson.loads(self.content)
@@ -163,23 +165,27 @@ class PlatformClient:
         self.clock = ctx.clock
 
     # -- public ---------------------------------------------------------------------
-    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self.decode(self.request("GET", path, params=params))
+    def get_json(self, path: str, reading: Reading, params: dict[str, Any] | None = None) -> Any:
+        """GET `path`: its answer, which `reading` says the platform documents (`answers`)."""
+        return self.request("GET", path, params=params, reading=reading).value
 
     def post_form(self, path: str, data: dict[str, Any], params: dict[str, Any] | None = None) -> Any:
         return self.decode(self.request("POST", path, params=params, data=data), allow_empty=True)
 
-    def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
-        return self.request("GET", path, params=params).content
+    def get_bytes(self, path: str, reading: Reading, params: dict[str, Any] | None = None) -> bytes:
+        """GET a file (a PDF) that `reading` describes."""
+        return self.request("GET", path, params=params, reading=reading).value
 
     def post_json(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
         return self.decode(self.request("POST", path, params=params, json_body=body), allow_empty=True)
 
-    def query_json(self, path: str, body: Any) -> Any:
-        """POST a request that only reads (a GraphQL query): retried as a GET is, and its answer is JSON."""
-        return self.decode(self.request("POST", path, json_body=body, idempotent=True))
+    def query_json(self, path: str, body: Any, reading: Reading) -> Any:
+        """POST a request that only reads (a GraphQL query): retried as a GET is, its answer judged as one."""
+        return self.request("POST", path, json_body=body, idempotent=True, reading=reading).value
 
-    def request(self, method, path, *, params=None, data=None, json_body=None, also_ok=(), idempotent=False) -> Reply:
+    def request(
+        self, method, path, *, params=None, data=None, json_body=None, also_ok=(), idempotent=False, reading=None
+    ) -> Reply:
         """Send one request with bounded retries; return a 2xx `Reply` or raise a `PlatformFailure`.
 
         `also_ok` lists other statuses the caller handles itself (a 304 meaning "already so").
@@ -188,15 +194,33 @@ class PlatformClient:
         retried only when the request cannot have arrived (connect failure) or was
         refused with 429, because a repeated POST might act twice; unless `idempotent`
         says this one only reads.
+
+        A read (`reading`) has its 2xx answer judged (`answers.judge`) into `Reply.value`: an
+        answer the platform does not document is retried as a 5xx is, and when every attempt
+        brings one, the words say what came back each time.
         """
         method = method.upper()
         query = {**self.params, **(params or {})}
         url = f"{self.base_url}{path}"
         safe = method in SAFE_METHODS or idempotent
+        came_back: list[str] = []
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
             try:
-                return self._send_once(method, url, query, data, json_body, also_ok)
+                reply = self._send_once(method, url, query, data, json_body, also_ok)
+                if reading is not None and 200 <= reply.status < 300:
+                    reply.value = self._judge(method, path, reading, reply)
+                return reply
+            except UnexpectedAnswer as exc:
+                came_back.append(exc.came_back)
+                if last or not safe:
+                    raise UnexpectedAnswer(
+                        self._scrub(answered(self.platform, reading, f"{method} {path}", came_back)),
+                        answer=exc.answer,
+                        came_back=exc.came_back,
+                        status=exc.status,
+                    ) from None
+                self._wait_and_retry(exc, self._backoff(attempt))
             except RateLimited as exc:
                 if last or exc.retry_after > self.max_inline_wait:
                     raise
@@ -218,6 +242,10 @@ class PlatformClient:
             self.faults.absorbed(kind, wait, status=status, label=label)
 
     # -- internals ------------------------------------------------------------------
+    def _judge(self, method: str, path: str, reading: Reading, reply: Reply) -> Any:
+        content_type = reply.headers.get("Content-Type", "")
+        return judge(self.platform, f"{method} {path}", reading, reply.content, content_type, reply.status)
+
     def _wait_and_retry(self, error: PlatformFailure, wait: float) -> None:
         kind, label = _fault_of(error)
         self.absorbed(kind, wait, status=error.status, label=label)
@@ -339,6 +367,8 @@ class _Unreached(TransientError):
 
 def _fault_of(error: PlatformFailure) -> tuple[str, str]:
     """The `FaultLog` kind and label of a fault the client absorbs."""
+    if isinstance(error, UnexpectedAnswer):
+        return faults.UNEXPECTED_ANSWER, error.answer
     if isinstance(error, RateLimited):
         return faults.RATE_LIMIT, f"HTTP {error.status}" if error.status else "rate limit"
     if isinstance(error, _TimedOut):

@@ -17,6 +17,7 @@ from connections.platforms.base import PlatformContext
 from connections.platforms.errors import HostRefused, TransientError
 from connections.platforms.http import PlatformClient
 from tests.support.outbound import RecordingServer
+from tests.support.readings import ANY_JSON
 
 PUBLIC = "93.184.216.34"
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,7 +219,7 @@ def test_a_name_that_changes_its_answer_is_refused_at_the_request_and_nothing_is
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.get("https://api.shop.example/api/v1/orders", json={"orders": []})
         with pytest.raises(HostRefused) as caught:
-            client("https://api.shop.example").get_json("/api/v1/orders")
+            client("https://api.shop.example").get_json("/api/v1/orders", ANY_JSON)
         assert len(mock.calls) == 0
     assert caught.value.message.startswith("The host api.shop.example resolves to 127.0.0.1, a loopback address")
     assert caught.value.kind == "refused" and caught.value.status is None and caught.value.platform_message == ""
@@ -231,7 +232,7 @@ def test_a_refused_request_reaches_no_server(rules, connections_opened):
     with RecordingServer() as server:
         for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", f"[::ffff:127.0.0.1]:{server.port}"):
             with pytest.raises(HostRefused, match="a loopback address"):
-                client(f"http://{host}").get_json("/x")
+                client(f"http://{host}").get_json("/x", ANY_JSON)
     assert server.seen == [] and connections_opened == []
 
 
@@ -241,7 +242,7 @@ def test_the_request_connects_to_the_address_checked_keeping_the_name(rules, fak
     rules.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]  # the server is on this machine: allowed by address
     fake_dns.answers("api.pinned.test", ["127.0.0.1"], ["10.255.255.1"])  # a rebind after the check
     with RecordingServer() as server:
-        assert client(f"http://api.pinned.test:{server.port}").get_json("/api/v1/orders") == {"ok": True}
+        assert client(f"http://api.pinned.test:{server.port}").get_json("/api/v1/orders", ANY_JSON) == {"ok": True}
     assert fake_dns.lookups == ["api.pinned.test"]
     assert connections_opened == [("127.0.0.1", server.port)]
     assert [(s.path, s.host) for s in server.seen] == [("/api/v1/orders", f"api.pinned.test:{server.port}")]
@@ -252,10 +253,14 @@ def test_tls_to_the_pinned_address_names_the_host_and_checks_its_certificate(rul
     fake_dns["api.pinned.test"] = ["127.0.0.1"]
     fake_dns["impostor.test"] = ["127.0.0.1"]
     with RecordingServer(tls_name="api.pinned.test", folder=tmp_path) as server:
-        answer = client(f"https://api.pinned.test:{server.port}", session=trusting(server.ca_file)).get_json("/x")
+        answer = client(f"https://api.pinned.test:{server.port}", session=trusting(server.ca_file)).get_json(
+            "/x", ANY_JSON
+        )
         # The same address under another name: the certificate is for api.pinned.test, so it is refused.
         with pytest.raises(TransientError, match=r"Could not reach NOTHS.*certificate verify failed"):
-            client(f"https://impostor.test:{server.port}", session=trusting(server.ca_file), attempts=1).get_json("/x")
+            client(f"https://impostor.test:{server.port}", session=trusting(server.ca_file), attempts=1).get_json(
+                "/x", ANY_JSON
+            )
     assert answer == {"ok": True}
     assert [(s.host, s.server_name) for s in server.seen] == [(f"api.pinned.test:{server.port}", "api.pinned.test")]
 
@@ -272,7 +277,7 @@ def test_each_checked_address_is_tried_while_none_answers(rules, fake_dns, conne
     rules.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.0/8"]
     with RecordingServer() as server:  # listens on 127.0.0.1 only: 127.0.0.3 refuses the connection
         fake_dns["api.pinned.test"] = ["127.0.0.3", "127.0.0.1"]
-        assert client(f"http://api.pinned.test:{server.port}").get_json("/x") == {"ok": True}
+        assert client(f"http://api.pinned.test:{server.port}").get_json("/x", ANY_JSON) == {"ok": True}
     assert connections_opened == [("127.0.0.3", server.port), ("127.0.0.1", server.port)]
     assert len(server.seen) == 1
 
@@ -280,7 +285,7 @@ def test_each_checked_address_is_tried_while_none_answers(rules, fake_dns, conne
 def test_a_name_that_stops_resolving_is_a_passing_fault_retried_like_any_unreachable_host(fake_dns):
     fake_dns["api.shop.example"] = []
     with pytest.raises(TransientError) as caught:
-        client("https://api.shop.example").get_json("/x")
+        client("https://api.shop.example").get_json("/x", ANY_JSON)
     assert caught.value.message == "Could not reach NOTHS at api.shop.example: the host name does not resolve"
     assert fake_dns.lookups == ["api.shop.example"] * 3
 
@@ -289,7 +294,7 @@ def test_a_client_for_the_operators_host_is_not_checked(fake_dns):
     ctx = PlatformContext(base_url="https://api.shop.example", credentials={})
     with responses.RequestsMock() as mock:
         mock.get("https://api.shop.example/x", json={"ok": True})
-        assert PlatformClient("NOTHS", ctx).get_json("/x") == {"ok": True}
+        assert PlatformClient("NOTHS", ctx).get_json("/x", ANY_JSON) == {"ok": True}
     assert fake_dns.lookups == []
 
 
@@ -299,7 +304,7 @@ def test_a_session_an_adapter_brings_is_checked_too(fake_dns):
     session = requests.Session()
     session.mount("https://api.shop.example/", requests.adapters.HTTPAdapter())
     with pytest.raises(HostRefused):
-        client("https://api.shop.example", session=session).get_json("/x")
+        client("https://api.shop.example", session=session).get_json("/x", ANY_JSON)
 
 
 def test_only_the_connection_context_builds_platform_contexts():

@@ -49,7 +49,7 @@ from ..http import PlatformClient
 from ..parts import Acceptance, DispatchNotes, Reconciliation, Shipments
 from ..platform import Platform
 from ..values import utc_datetime
-from . import words
+from . import readings, words
 from .orders import STATE_MAP, normalize_order, total_count, unwrap
 
 PAGE_SIZE_MAX = 250
@@ -63,9 +63,7 @@ def client(ctx: PlatformContext) -> PlatformClient:
 
 
 def current_state(client: PlatformClient, external_id: str) -> str:
-    order = unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}"))
-    if "state" not in order:
-        raise TransientError("NOTHS sent an order without its state.")
+    order = unwrap(client.get_json(f"/api/v1/orders/{_path_id(external_id)}", readings.ORDER))
     return str(order["state"])
 
 
@@ -136,7 +134,7 @@ class NothsDispatchNotes(DispatchNotes):
     flags_after = {"dispatch_note_viewed": True}
 
     def fetch(self, ctx, external_id) -> bytes:
-        return client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note")
+        return client(ctx).get_bytes(f"/api/v1/orders/{_path_id(external_id)}/dispatch_note", readings.DISPATCH_NOTE)
 
 
 OPEN_STATES = ",".join(state for state, status in STATE_MAP.items() if status in OPEN_STATUSES)
@@ -180,7 +178,8 @@ class NothsReconciliation(Reconciliation):
         wanted = [i for i in external_ids if str(i).isdigit()]
         orders, invalid = [], []
         if wanted:
-            body = client(ctx).get_json("/api/v1/orders", {"ids": ",".join(wanted), "per_page": len(wanted)})
+            params = {"ids": ",".join(wanted), "per_page": len(wanted)}
+            body = client(ctx).get_json(LIST, readings.BY_ID, params)
             orders, invalid = _records(body)
         found = {r.external_id for r in orders}
         gone = [i for i in external_ids if i not in found]
@@ -244,7 +243,7 @@ class NothsPlatform(Platform):
 
     # -- verbs ----------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
-        body = client(ctx).get_json(LIST, {"per_page": 0, "offset": 0})
+        body = client(ctx).get_json(LIST, readings.COUNT, {"per_page": 0, "offset": 0})
         total = total_count(body)
         return AccountFacts(
             summary=f"NOTHS accepted the token; the account has {total} order{'s' if total != 1 else ''}.",
@@ -256,7 +255,7 @@ class NothsPlatform(Platform):
         cursor = cursor or {}
         window = cursor.get("window") or self._new_window(api, ctx, cursor)
         while True:
-            body = api.get_json(LIST, _list_params(window, {}))
+            body = api.get_json(LIST, readings.LIST, _list_params(window, {}))
             moved_back = timedelta(0)
             if not window["to"]:
                 window = _ended_by_noths(window, ctx.clock)
@@ -282,7 +281,7 @@ class NothsPlatform(Platform):
                 return
 
     def fetch_order(self, ctx, external_id) -> OrderRecord:
-        body = unwrap(client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}"))
+        body = unwrap(client(ctx).get_json(f"/api/v1/orders/{_path_id(external_id)}", readings.ORDER))
         return OrderRecord(str(body.get("id") or external_id), body, normalize_order)
 
     def explain(self, error: Exception) -> str:
@@ -311,7 +310,8 @@ def _committed_newest(api: PlatformClient, ctx: PlatformContext, cursor: dict[st
     if not cursor.get("since"):
         return None
     if ctx.clock.offset is None:
-        api.get_json(LIST, {"per_page": 0, "offset": 0})  # a cursor of before, and NOTHS's clock unknown: ask once
+        # A cursor of before, and NOTHS's clock unknown: ask once.
+        api.get_json(LIST, readings.COUNT, {"per_page": 0, "offset": 0})
     return _newest_of_old(cursor["since"], ctx.clock)
 
 
@@ -379,7 +379,7 @@ def _window_pages(
 
     The window's end is fixed, so its orders can only leave it while we page (`_next_position`)."""
     while True:
-        body = api.get_json(LIST, _list_params(window, filters))
+        body = api.get_json(LIST, readings.LIST, _list_params(window, filters))
         total = total_count(body)
         orders, invalid = _records(body)
         next_offset, window = _next_position(window, body["data"], total)
@@ -405,12 +405,10 @@ def _list_params(window: dict[str, Any], filters: dict[str, str]) -> dict[str, A
 
 
 def _records(body: dict[str, Any]) -> tuple[list[OrderRecord], list[InvalidRecord]]:
-    records = body.get("data")
-    if not isinstance(records, list):
-        raise TransientError("NOTHS sent an order list without its \u201cdata\u201d array.")
+    """The orders of a list page (`readings.ORDER_INDEX`: `data` is a list of objects), and those without an id."""
     orders, invalid = [], []
-    for record in records:
-        if isinstance(record, dict) and record.get("id") not in (None, ""):
+    for record in body["data"]:
+        if record.get("id") not in (None, ""):
             orders.append(OrderRecord(str(record["id"]), record, normalize_order))
         else:
             invalid.append(InvalidRecord(_reference(record), "unreadable NOTHS order: no id"))

@@ -44,11 +44,11 @@ from ..base import (
     ShipmentRequest,
     first_help,
 )
-from ..errors import AuthError, PlatformError, TransientError
+from ..errors import AuthError, PlatformError
 from ..http import PlatformClient
 from ..parts import Acceptance, Authorization, Reconciliation, Shipments, one_by_one
 from ..platform import Platform
-from . import words
+from . import readings, words
 from .legacy_oauth import authorization_header
 from .orders import STATUS_MAP, normalize_order
 
@@ -113,9 +113,7 @@ class NuorderShipments(Shipments):
 
     def push(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
         api = client(ctx)
-        order = api.get_json(f"/api/order/{_path_id(external_id)}")
-        if not isinstance(order, dict):
-            raise TransientError("NuORDER sent something other than an order.")
+        order = api.get_json(f"/api/order/{_path_id(external_id)}", readings.ORDER)
         recorded = _has_tracking(order, shipment.tracking_number)
         if order.get("status") == "shipped" and (recorded or (retry and not shipment.tracking_number)):
             return ActionResult("NuORDER already shows the order as shipped with this tracking.", already_done=True)
@@ -155,22 +153,26 @@ class NuorderAuthorization(Authorization):
 
     def start(self, ctx: PlatformContext) -> dict[str, str]:
         """GET /api/initiate with the consumer key and secret: a temporary token to approve."""
-        body = _handshake(ctx, "/api/initiate", callback="oob", application_name=settings.NUORDER_APPLICATION_NAME)
-        return {
-            "pending_token": _required(body, "oauth_token"),
-            "pending_token_secret": _required(body, "oauth_token_secret"),
-        }
+        body = _handshake(
+            ctx,
+            "/api/initiate",
+            readings.INITIATE,
+            callback="oob",
+            application_name=settings.NUORDER_APPLICATION_NAME,
+        )
+        return {"pending_token": body["oauth_token"], "pending_token_secret": body["oauth_token_secret"]}
 
     def finish(self, ctx: PlatformContext, pending: dict[str, str], code: str) -> dict[str, str]:
         """GET /api/token with the verification code: the final token and token secret."""
         body = _handshake(
             ctx,
             "/api/token",
+            readings.ACCESS_TOKEN,
             token=pending["pending_token"],
             token_secret=pending["pending_token_secret"],
             verifier=code,
         )
-        return {"token": _required(body, "oauth_token"), "token_secret": _required(body, "oauth_token_secret")}
+        return {"token": body["oauth_token"], "token_secret": body["oauth_token_secret"]}
 
 
 # The statuses in the order an order moves through them, and those of an order still under way.
@@ -257,9 +259,7 @@ class NuorderPlatform(Platform):
 
     # -- verbs ----------------------------------------------------------------------------
     def check(self, ctx: PlatformContext) -> AccountFacts:
-        ids = client(ctx).get_json("/api/orders/approved/list")
-        if not isinstance(ids, list):
-            raise TransientError("NuORDER sent something other than a list of order ids.")
+        ids = client(ctx).get_json("/api/orders/approved/list", readings.APPROVED_IDS)
         kind = "Retail" if ctx.credentials.get("application_type") == RETAIL else "Wholesale"
         return AccountFacts(
             summary=f"NuORDER accepted the credentials ({kind}); {len(ids)} approved order"
@@ -275,9 +275,7 @@ class NuorderPlatform(Platform):
             yield OrderPage(records=chunk, cursor={} if done is None else {"done": done})
 
     def fetch_order(self, ctx, external_id) -> OrderRecord:
-        body = client(ctx).get_json(f"/api/order/{_path_id(external_id)}")
-        if not isinstance(body, dict) or not body.get("_id"):
-            raise TransientError("NuORDER sent something other than an order.")
+        body = client(ctx).get_json(f"/api/order/{_path_id(external_id)}", readings.ORDER)
         return OrderRecord(str(body["_id"]), body, normalize_order)
 
     def explain(self, error: Exception) -> str:
@@ -297,7 +295,7 @@ class NuorderPlatform(Platform):
 # -- requests ----------------------------------------------------------------------------------
 
 
-def _handshake(ctx: PlatformContext, path: str, **signing) -> Any:
+def _handshake(ctx: PlatformContext, path: str, reading, **signing) -> Any:
     """One handshake request, signed the legacy way (see nuorder_legacy_oauth)."""
     c = ctx.credentials
     header = authorization_header(
@@ -314,7 +312,7 @@ def _handshake(ctx: PlatformContext, path: str, **signing) -> Any:
         headers={"Authorization": header},
         attempts=1,  # a signed handshake request is not repeated with the same nonce
     )
-    return client.get_json(path)
+    return client.get_json(path, reading)
 
 
 def _bucket_pages(
@@ -341,23 +339,13 @@ def _bucket_pages(
 
 
 def _bucket(client: PlatformClient, status: str) -> list[OrderRecord]:
-    reply = client.request("GET", f"/api/orders/{status}/detail")
-    if not reply.content.strip():
-        return []  # NuORDER sometimes answers an empty bucket with an empty body
-    try:
-        body = reply.json()
-    except ValueError:
-        raise TransientError(f"NuORDER sent a {status} list that is not valid JSON.") from None
-    if not isinstance(body, list):
-        raise TransientError(f"NuORDER sent something other than a list for {status} orders.")
-    return [
-        OrderRecord(str(order.get("_id") or ""), order, normalize_order) for order in body if isinstance(order, dict)
-    ]
+    body = client.get_json(f"/api/orders/{status}/detail", readings.bucket(status))
+    return [OrderRecord(str(order.get("_id") or ""), order, normalize_order) for order in body]
 
 
 def _status(client: PlatformClient, external_id: str) -> str:
-    order = client.get_json(f"/api/order/{_path_id(external_id)}")
-    return str(order.get("status", "")) if isinstance(order, dict) else ""
+    order = client.get_json(f"/api/order/{_path_id(external_id)}", readings.ORDER)
+    return str(order.get("status", ""))
 
 
 def _set_status(client: PlatformClient, external_id: str, status: str) -> bool:
@@ -397,12 +385,6 @@ def _has_tracking(order: dict[str, Any], tracking_number: str) -> bool:
         for s in order.get("shipments") or []
         if isinstance(s, dict)
     )
-
-
-def _required(body: Any, key: str) -> str:
-    if not isinstance(body, dict) or not body.get(key):
-        raise TransientError(f"NuORDER's answer has no {key}.")
-    return str(body[key])
 
 
 def _path_id(external_id: str) -> str:

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from ..answers import Reading
 from ..base import (
     DEFAULT_IMPORT_DAYS,
     AccountFacts,
@@ -47,13 +48,13 @@ from ..base import (
     first_help,
 )
 from ..deliveries import typed_secret_problem
-from ..errors import AuthError, PlatformError, TransientError
+from ..errors import AuthError, PlatformError
 from ..http import PlatformClient, parse_retry_after
 from ..parts import OrderUpdates, Reconciliation, one_by_one
 from ..platform import Platform
 from ..tokens import token_or_client_problems
 from ..values import utc_datetime
-from . import picking, tokens, words
+from . import picking, readings, tokens, words
 from .orders import known_status, normalize_order, unknown_status_words
 from .picking import OrderUpdate
 from .picking_form import PickingForm
@@ -106,8 +107,8 @@ class PartnerOrderUpdates(OrderUpdates):
             raise PlatformError(read_only)
         chain_id = ctx.credentials.get("chain_id", "")
         path = f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}"
-        current = PLATFORM.call(ctx, lambda client: client.get_json(path))
-        held = str(current.get("status", "")).upper() if isinstance(current, dict) else ""
+        current = PLATFORM.call(ctx, lambda client: client.get_json(path, readings.ORDER))
+        held = str(current.get("status", "")).upper()
         if update.status != picking.UPDATE_CART and held == update.status:
             # A retry whose first attempt arrived (its answer was lost): the PUT is not sent twice.
             shown = PLATFORM.state(held).words.lower()
@@ -287,7 +288,7 @@ class PartnerPlatform(Platform):
         vendors = vendor_ids(ctx.credentials)
         now = ctx.clock.now()
         params = {"start_time": _time(now - timedelta(days=1)), "end_time": _time(now), "page_size": 1, "page": 1}
-        body = self.call(ctx, lambda client: self._list(client, chain_id, vendors[0], params))
+        body = self.call(ctx, lambda client: self._list(client, chain_id, vendors[0], params, readings.STORE_CHECK))
         count = _total_count(body)
         mode = "Pelican, read only" if ctx.credentials.get("picking_mode") == PELICAN else "Partner Picking"
         recent = (
@@ -339,11 +340,8 @@ class PartnerPlatform(Platform):
 
     def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
         chain_id = ctx.credentials.get("chain_id", "")
-        body = self.call(
-            ctx, lambda client: client.get_json(f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}")
-        )
-        if not isinstance(body, dict) or not body.get("order_id"):
-            raise TransientError("The Partner API sent something other than an order.")
+        path = f"/v2/chains/{chain_id}/orders/{_order_path(external_id)}"
+        body = self.call(ctx, lambda client: client.get_json(path, readings.ORDER))
         return OrderRecord(str(body["order_id"]), body, normalize_order)
 
     def explain(self, error: Exception) -> str:
@@ -354,16 +352,23 @@ class PartnerPlatform(Platform):
         return super().explain(error)
 
     # -- internals ----------------------------------------------------------------------------------
-    def _list(self, client: PlatformClient, chain_id: str, vendor_id: str, params: dict[str, Any]) -> Any:
+    def _list(
+        self,
+        client: PlatformClient,
+        chain_id: str,
+        vendor_id: str,
+        params: dict[str, Any],
+        reading: Reading = readings.STORE_ORDERS,
+    ) -> Any:
         """GET a store's orders. The docs show the path with and without /orders: try the other on a 404."""
         base = f"/v2/chains/{chain_id}/vendors/{_path_part(vendor_id)}"
         try:
-            return client.get_json(f"{base}/orders", params)
+            return client.get_json(f"{base}/orders", reading, params)
         except PlatformError as exc:
             if exc.status != 404:
                 raise
         try:
-            return client.get_json(base, params)
+            return client.get_json(base, reading, params)
         except PlatformError as exc:
             if exc.status == 404:
                 raise PlatformError(
@@ -446,9 +451,7 @@ def _orders_and_pages(body: Any, page: int, size: int) -> tuple[list, int]:
     """`{"orders": [...], "total_pages": n}`, or a bare list (then a full page means there may be more)."""
     if isinstance(body, list):
         return body, page + 1 if len(body) >= size else page
-    if not isinstance(body, dict) or not isinstance(body.get("orders", []), list):
-        raise TransientError("The Partner API sent an order list in a shape it does not use.")
-    orders = body.get("orders") or []
+    orders = body["orders"]
     try:
         total_pages = int(body.get("total_pages") or 0)
     except (TypeError, ValueError):

@@ -45,7 +45,7 @@ from ..parts import Reconciliation, Shipments, one_by_one
 from ..platform import Platform
 from ..tokens import token_or_client_problems
 from ..values import utc_datetime
-from . import orders, queries, words
+from . import orders, queries, readings, words
 from .client import TOKENS, AboveBucket, GraphQL, api_version
 from .shop import EXAMPLE, shop_domain
 from .webhooks import ShopifyDeliveries
@@ -80,7 +80,8 @@ class ShopifyShipments(Shipments):
 
     def push(self, ctx, external_id, shipment: ShipmentRequest, *, retry=False) -> ActionResult:
         api = graphql(ctx)
-        order = api.query(queries.FULFILLMENT_ORDERS, {"id": external_id}).get("order")
+        reading = readings.FULFILLMENT_ORDERS
+        order = api.query(queries.FULFILLMENT_ORDERS, {"id": external_id}, reading=reading)["order"]
         if not order:
             raise PlatformError("Shopify does not know this order (it may have been deleted there).", status=404)
         if order.get("cancelledAt"):
@@ -140,7 +141,8 @@ def _create(api: GraphQL, fulfillment_orders: list[str], shipment: ShipmentReque
     }
     if tracking:
         fulfillment["trackingInfo"] = tracking
-    answer = api.query(queries.FULFILLMENT_CREATE, {"fulfillment": fulfillment}).get("fulfillmentCreate") or {}
+    created = api.query(queries.FULFILLMENT_CREATE, {"fulfillment": fulfillment}, reading=None)  # a mutation
+    answer = created.get("fulfillmentCreate") or {}
     if errors := answer.get("userErrors"):
         said = cut_short("; ".join(str(error.get("message") or "") for error in errors if isinstance(error, dict)))
         raise PlatformError(f"Shopify refused the fulfilment: {said}.", platform_message=said)
@@ -175,8 +177,9 @@ class ShopifyReconciliation(Reconciliation):
             after = cursor["after"] if phase == cursor["phase"] else None
             while True:
                 variables = {"first": queries.VERSIONS_PAGE, "after": after, "query": searches[phase]}
-                found = api.query(queries.ORDER_VERSIONS, variables, cost=queries.versions_cost()).get("orders") or {}
-                same, differ = _compare(known, found.get("nodes") or [])
+                reading, cost = readings.ORDER_VERSIONS, queries.versions_cost()
+                found = api.query(queries.ORDER_VERSIONS, variables, reading=reading, cost=cost)["orders"]
+                same, differ = _compare(known, found["nodes"])
                 info = found.get("pageInfo") or {}
                 more = bool(info.get("hasNextPage") and info.get("endCursor"))
                 if more:
@@ -298,7 +301,7 @@ class ShopifyPlatform(Platform):
         problems = self.credential_problems(ctx.credentials)
         if problems:
             raise PlatformError(" ".join(problems.values()))
-        shop = graphql(ctx).query(queries.SHOP).get("shop") or {}
+        shop = graphql(ctx).query(queries.SHOP, reading=readings.SHOP)["shop"]
         plan = shop.get("plan") or {}
         version = api_version(ctx)
         given = "token" if ctx.credentials.get("access_token") else "client ID and secret"
@@ -333,13 +336,14 @@ class ShopifyPlatform(Platform):
                 "lineItemsAfter": None,
             }
             try:
-                found = api.query(queries.ORDERS, variables, cost=queries.page_cost(size)).get("orders") or {}
+                cost = queries.page_cost(size)
+                found = api.query(queries.ORDERS, variables, reading=readings.ORDERS, cost=cost)["orders"]
             except AboveBucket as small:
                 if size == 1:
                     raise
                 size = page_size(small.maximum)  # a store with a smaller bucket: smaller pages
                 continue
-            nodes = [node for node in found.get("nodes") or [] if isinstance(node, dict)]
+            nodes = found["nodes"]
             records, invalid = [], []
             for node in nodes:
                 try:
@@ -358,7 +362,7 @@ class ShopifyPlatform(Platform):
     def fetch_order(self, ctx: PlatformContext, external_id: str) -> OrderRecord:
         api = graphql(ctx)
         variables = {"id": external_id, "lineItems": MORE_LINE_ITEMS, "lineItemsAfter": None}
-        node = api.query(queries.ORDER, variables).get("order")
+        node = api.query(queries.ORDER, variables, reading=readings.ORDER)["order"]
         if not isinstance(node, dict):
             raise PlatformError("Shopify does not know this order (it may have been deleted there).", status=404)
         return orders.record(_with_every_line_item(api, node))
@@ -399,9 +403,9 @@ def _with_every_line_item(api: GraphQL, node: dict) -> dict:
     after = (lines.get("pageInfo") or {}).get("endCursor")
     while after:
         variables = {"id": node["id"], "lineItems": MORE_LINE_ITEMS, "lineItemsAfter": after}
-        more = ((api.query(queries.ORDER, variables).get("order") or {}).get("lineItems")) or {}
-        collected += more.get("nodes") or []
-        info = more.get("pageInfo") or {}
+        more = api.query(queries.ORDER, variables, reading=readings.MORE_LINE_ITEMS)["order"]["lineItems"]
+        collected += more["nodes"]
+        info = more["pageInfo"]
         after = info.get("endCursor") if info.get("hasNextPage") else None
     return {**node, "lineItems": {"pageInfo": {"hasNextPage": False, "endCursor": None}, "nodes": collected}}
 

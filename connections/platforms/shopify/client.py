@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
+from ..answers import Reading
 from ..base import PlatformContext
 from ..errors import AuthError, PlatformError, RateLimited, TransientError, cut_short
 from ..faults import RATE_LIMIT
@@ -84,14 +85,19 @@ class GraphQL:
         self.costs: dict[str, float] = {}  # the requested cost each document was last charged
         self.http = self._http()
 
-    def query(self, document: str, variables: dict | None = None, *, cost: float | None = None) -> dict:
-        """`data` of the answer; waits for the bucket first (`cost`: the document's requested cost, when known)."""
+    def query(
+        self, document: str, variables: dict | None = None, *, reading: Reading | None, cost: float | None = None
+    ) -> dict:
+        """`data` of the answer; waits for the bucket first (`cost`: the document's requested cost, when known).
+
+        A query that reads names its `reading` (`readings`): an answer Shopify does not document is
+        retried, then fails the read. A mutation (None) is not judged: it may have acted."""
         expected = cost if cost is not None else self.costs.get(document, 0.0)
         for attempt in range(MAX_THROTTLED + 1):
             if self.bucket is not None and expected > self.bucket.maximum:
                 raise AboveBucket(expected, self.bucket.maximum)
             self._wait(self.bucket.wait_for(expected, self.clock()) if self.bucket else 0.0, "its query budget")
-            body = self._post({"query": document, "variables": variables or {}})
+            body = self._post({"query": document, "variables": variables or {}}, reading)
             self._note_cost(document, body)
             if _code(body) == "THROTTLED":
                 # The answer told the bucket: the wait above, next time round, is for it. Without a
@@ -136,17 +142,23 @@ class GraphQL:
 
         return TOKENS.token(self.ctx, fetch, renew=renew)
 
-    def _post(self, payload: dict) -> Any:
+    def _post(self, payload: dict, reading: Reading | None) -> Any:
         """The answer's JSON; a 429 is read here (its body may say THROTTLED)."""
+
+        def send():
+            return self.http.request(
+                "POST", self.path, json_body=payload, idempotent=True, also_ok=(429,), reading=reading
+            )
+
         try:
-            reply = self.http.request("POST", self.path, json_body=payload, idempotent=True, also_ok=(429,))
+            reply = send()
         except AuthError:
             if self.ctx.credentials.get("access_token") or not self.ctx.credentials.get("client_id"):
                 raise
             TOKENS.forget(self.ctx)  # a day's token expired or was revoked early: one more, once
             self.http = self._http(renew=True)
-            reply = self.http.request("POST", self.path, json_body=payload, idempotent=True, also_ok=(429,))
-        body = self.http.decode(reply)
+            reply = send()
+        body = reply.value if reading is not None and reply.status != 429 else self.http.decode(reply)
         if reply.status == 429 and _code(body) != "THROTTLED":
             wait = parse_retry_after(reply.headers.get("Retry-After"))
             if wait > MAX_WAIT:
@@ -157,7 +169,7 @@ class GraphQL:
                 )
             self._wait(wait, "its request limit")
             self.http.absorbed(RATE_LIMIT, wait, status=429)
-            return self._post(payload)
+            return self._post(payload, reading)
         return body
 
     # -- the bucket ------------------------------------------------------------------------------
@@ -198,7 +210,7 @@ def _cost(body: Any) -> dict:
     return cost if isinstance(cost, dict) else {}
 
 
-def _errors(body: Any) -> list[dict]:
+def errors_of(body: Any) -> list[dict]:
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, str):  # the REST-style {"errors": "Not Found"}
         return [{"message": errors}]
@@ -206,7 +218,7 @@ def _errors(body: Any) -> list[dict]:
 
 
 def _code(body: Any) -> str:
-    for error in _errors(body):
+    for error in errors_of(body):
         extensions = error.get("extensions") if isinstance(error.get("extensions"), dict) else {}
         if extensions.get("code"):
             return str(extensions["code"])
@@ -216,12 +228,12 @@ def _code(body: Any) -> str:
 def _data(body: Any) -> dict:
     """The answer's `data`, or its errors as the kit's kinds. A field Shopify hides from the app
     (protected customer data: ACCESS_DENIED with a path) is null in `data`, not a failure."""
-    errors = _errors(body)
+    errors = errors_of(body)
     data = body.get("data") if isinstance(body, dict) else None
-    fatal = [e for e in errors if not (e.get("path") and _error_code(e) == "ACCESS_DENIED" and data)]
+    fatal = [e for e in errors if not (e.get("path") and error_code(e) == "ACCESS_DENIED" and data)]
     if fatal:
         error = fatal[0]
-        code, words = _error_code(error), cut_short(str(error.get("message") or "an error without words"))
+        code, words = error_code(error), cut_short(str(error.get("message") or "an error without words"))
         kwargs = {"code": code, "platform_message": words, "status": 200}
         if code == "ACCESS_DENIED":
             raise AuthError(f"{NAME} refused access: {words}", **kwargs)
@@ -233,6 +245,6 @@ def _data(body: Any) -> dict:
     return data
 
 
-def _error_code(error: dict) -> str:
+def error_code(error: dict) -> str:
     extensions = error.get("extensions") if isinstance(error.get("extensions"), dict) else {}
     return str(extensions.get("code") or "")

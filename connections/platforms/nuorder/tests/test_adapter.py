@@ -172,16 +172,23 @@ def test_a_resumed_fetch_skips_the_buckets_already_committed():
 
 
 @responses.activate
-def test_an_empty_body_is_an_empty_bucket():
+def test_an_empty_body_is_not_an_empty_bucket():
     responses.get(f"{WHOLESALE}/api/orders/approved/detail", body="")
-    (page,) = nuorder.fetch_orders(ctx(), None)
-    assert page.records == [] and page.cursor == {}
+    with pytest.raises(TransientError, match=r"approved orders \(GET /api/orders/approved/detail\) with an empty body"):
+        list(nuorder.fetch_orders(ctx(), None))
 
 
 @responses.activate
 def test_a_bucket_that_is_not_a_list_is_a_transient_error():
     responses.get(f"{WHOLESALE}/api/orders/approved/detail", json={"code": 1})
-    with pytest.raises(TransientError, match="other than a list"):
+    with pytest.raises(TransientError, match="an object where a list of orders was expected"):
+        list(nuorder.fetch_orders(ctx(), None))
+
+
+@responses.activate
+def test_a_bucket_of_ids_is_not_a_bucket_of_orders():
+    responses.get(f"{WHOLESALE}/api/orders/approved/detail", json=["65aa00000000000000000001"])
+    with pytest.raises(TransientError, match="a list of ids where orders were expected"):
         list(nuorder.fetch_orders(ctx(), None))
 
 

@@ -96,7 +96,7 @@ def test_orders_moving_between_chosen_buckets_are_updated(nuorder_connection, nu
     [
         ({"fault_server_error": -1}, "NuORDER had a server error (HTTP 500)"),
         ({"fault_rate_limit": -1, "retry_after_seconds": 45}, "it asked us to wait 45 seconds"),
-        ({"fault_malformed_json": -1}, "not valid JSON"),
+        ({"fault_malformed_json": -1}, "with JSON cut short"),
     ],
     ids=["500-plain-text", "429", "malformed"],
 )
@@ -109,13 +109,26 @@ def test_faults_fail_the_run_in_words_and_lose_nothing(nuorder_connection, nuord
     assert Order.objects.count() == 5
 
 
-def test_an_empty_body_is_an_empty_bucket_not_a_loss(nuorder_connection, nuorder_app):
-    generate_orders(nuorder_app.account, 5, statuses=("approved",))
-    fetch(nuorder_connection)
+def test_an_empty_body_is_not_an_empty_bucket_the_run_fails_and_the_next_brings_every_order(
+    nuorder_connection, nuorder_app
+):
+    """Issue 16: NuORDER documents an empty bucket as `[]`. An empty body used to be taken as one: the
+    pass skipped the bucket and said succeeded, and its orders came a pass late with nothing said."""
+    Connection.objects.filter(pk=nuorder_connection.pk).update(import_statuses=["pending", "approved"])
+    generate_orders(nuorder_app.account, 3, statuses=("approved",), seed=1)
+    fetch(Connection.objects.get(pk=nuorder_connection.pk))
+    before = Connection.objects.get(pk=nuorder_connection.pk).cursor
+    generate_orders(nuorder_app.account, 18, statuses=("pending",), seed=2)
     SandboxAccount.objects.filter(pk=nuorder_app.account.pk).update(fault_empty_body=-1)
     run = fetch(Connection.objects.get(pk=nuorder_connection.pk))
-    assert run.status == SyncRun.Status.SUCCEEDED and run.orders_seen == 0
-    assert Order.objects.count() == 5
+    assert run.status == SyncRun.Status.FAILED and run.orders_seen == 0
+    assert run.error.startswith(
+        "NuORDER answered the pending orders (GET /api/orders/pending/detail) with an empty body"
+    )
+    assert Connection.objects.get(pk=nuorder_connection.pk).cursor == before
+    SandboxAccount.objects.filter(pk=nuorder_app.account.pk).update(fault_empty_body=0)
+    run = fetch(Connection.objects.get(pk=nuorder_connection.pk))
+    assert run.status == SyncRun.Status.SUCCEEDED and Order.objects.count() == 21
 
 
 # -- writing back -----------------------------------------------------------------------------------

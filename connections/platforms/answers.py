@@ -1,0 +1,298 @@
+"""What a platform's answer to a read means: the one rule every adapter's reads go through.
+
+A read names what it asks for (`Reading.what`, "the approved orders") and the shape the
+platform documents for its answer (`Reading.shape`). An answer in that shape is believed,
+and only a "none" the platform documents (`[]`, an empty `nodes` list, `total: 0`) means
+none. Any other answer with a success status is ambiguous and distrusted: an empty body,
+an HTML page or plain text where JSON was asked for, JSON cut short, an error carried in a
+success (`{"error": ...}`, an `errors` array), or JSON of the wrong shape (an object where
+a list was documented, a list of ids where documents were). `judge` turns each into an
+`UnexpectedAnswer`, a `TransientError` the shared client retries with the backoff of a 5xx;
+when it persists, the read fails with words that name the endpoint and what came back.
+A sync's page fails with it, so its cursor stays where it was and the run is not succeeded.
+
+Where a platform is known to answer "none" in an undocumented way, its package says so
+once, with the source, as a `Quirk` on that read. The default is distrust.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .errors import TransientError, cut_short
+
+# The ambiguous answers, as the fault log labels them and the sandboxes serve them.
+EMPTY_BODY = "empty body"
+HTML_PAGE = "HTML page"
+PLAIN_TEXT = "plain text"
+CUT_SHORT = "JSON cut short"
+ERROR_IN_SUCCESS = "error in a success answer"
+WRONG_SHAPE = "wrong shape"
+IDS_ONLY = "ids instead of documents"
+IDS_WORDS = "a list of ids"
+ERROR_WORDS = "an error in a success answer"
+
+
+class Shape:
+    """What a platform documents for an answer (or a part of one)."""
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with `value`, as words that end "... was expected"; None when it fits."""
+        raise NotImplementedError
+
+
+def kind_of(value: Any) -> str:
+    """A JSON value in words: "an object", "a list", "a string", "null"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, dict):
+        return "an object" if value else "an empty object"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, str):
+        return "a string"
+    return "a number"
+
+
+def _is_id(value: Any) -> bool:
+    return (isinstance(value, str) and bool(value)) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+@dataclass(frozen=True)
+class Anything(Shape):
+    """Any JSON value at all (a field whose presence is what counts)."""
+
+    def problem(self, value: Any) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Text(Shape):
+    noun: str
+
+    def problem(self, value: Any) -> str | None:
+        return None if isinstance(value, str) and value else f"{kind_of(value)} where {self.noun} was expected"
+
+
+@dataclass(frozen=True)
+class Count(Shape):
+    """A whole number, or one written as digits."""
+
+    noun: str
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            return None
+        return f"{kind_of(value)} where {self.noun} was expected"
+
+
+@dataclass(frozen=True)
+class Document(Shape):
+    """An object with (at least) `fields`, each of its shape."""
+
+    noun: str
+    fields: dict[str, Shape] = field(default_factory=dict)
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return f"{kind_of(value)} where {self.noun} was expected"
+        for name, shape in self.fields.items():
+            if name not in value:
+                return f"{self.noun} without its \u201c{name}\u201d"
+            if said := shape.problem(value[name]):
+                return said
+        return None
+
+
+def document(noun: str, **fields: Shape) -> Document:
+    return Document(noun, fields)
+
+
+@dataclass(frozen=True)
+class ListOf(Shape):
+    """A list of documents (objects), of ids (`ids=True, documents=False`), or of either (both
+    True, where the docs read both ways); `[]` is a documented none."""
+
+    noun: str  # plural: "orders"
+    ids: bool = False
+    documents: bool = True
+
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, list):
+            return f"{kind_of(value)} where a list of {self.noun} was expected"
+        if not self.ids and value and all(_is_id(v) for v in value):
+            return f"{IDS_WORDS} where {self.noun} were expected"
+        bad = next((v for v in value if not self._fits(v)), None)
+        return None if bad is None else f"a list holding {kind_of(bad)} where a list of {self.noun} was expected"
+
+    def _fits(self, value: Any) -> bool:
+        return (self.ids and _is_id(value)) or (self.documents and isinstance(value, dict))
+
+
+@dataclass(frozen=True)
+class Either(Shape):
+    """One of two documented readings (the docs show both): the first's words when neither fits."""
+
+    first: Shape
+    second: Shape
+
+    def problem(self, value: Any) -> str | None:
+        said = self.first.problem(value)
+        if said is None or self.second.problem(value) is None:
+            return None
+        return said
+
+
+@dataclass(frozen=True)
+class Nullable(Shape):
+    """`null` is a documented answer (a single read's "no such thing")."""
+
+    shape: Shape
+
+    def problem(self, value: Any) -> str | None:
+        return None if value is None else self.shape.problem(value)
+
+
+@dataclass(frozen=True)
+class Pdf(Shape):
+    """A PDF file, not JSON: judged by its first bytes."""
+
+    def problem(self, value: Any) -> str | None:
+        return None  # judged in `judge`, before any JSON
+
+
+@dataclass(frozen=True)
+class Quirk:
+    """A platform answers "none" in a way it does not document: `answer` (one of the labels above)
+    is taken as `means`. Declared once in the platform's package, with its `source`."""
+
+    answer: str
+    means: Any
+    source: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One read: what it asks for, in words ("the approved orders"), and the documented shape of
+    its answer. `errors_are_answers`: the platform documents `errors` in a success (GraphQL),
+    and the shape decides which of them are ambiguous."""
+
+    what: str
+    shape: Shape
+    quirks: tuple[Quirk, ...] = ()
+    errors_are_answers: bool = False
+    # How the words name the endpoint, where its path holds account ids ("GET /v2/chains/{chain}/orders");
+    # else the method and path requested.
+    endpoint: str = ""
+
+
+class UnexpectedAnswer(TransientError):
+    """A success whose answer is not what the platform documents: retried as a 5xx is."""
+
+    def __init__(self, message: str, *, answer: str, came_back: str, status: int | None = None):
+        super().__init__(message, status=status)
+        self.answer = answer  # the label: EMPTY_BODY, WRONG_SHAPE, ...
+        self.came_back = came_back  # in words: "an empty body", "an object where a list of orders was expected"
+
+
+def judge(platform: str, endpoint: str, reading: Reading, content: bytes, content_type: str, status: int) -> Any:
+    """The answer's value (JSON, or the bytes of a PDF) if it is what `reading` documents; else
+    raises `UnexpectedAnswer` naming `endpoint` ("GET /api/orders/approved/detail")."""
+    answer, came_back, value = _examine(reading, content, content_type)
+    if answer is None:
+        return value
+    quirk = next((q for q in reading.quirks if q.answer == answer), None)
+    if quirk is not None:
+        return quirk.means
+    raise UnexpectedAnswer(
+        answered(platform, reading, endpoint, [came_back]), answer=answer, came_back=came_back, status=status
+    )
+
+
+def answered(platform: str, reading: Reading, endpoint: str, came_back: list[str]) -> str:
+    """ "NuORDER answered the approved orders (GET /api/orders/approved/detail) with an empty body
+    twice." for what came back on each attempt."""
+    return f"{platform} answered {reading.what} ({reading.endpoint or endpoint}) with {_told(came_back)}."
+
+
+def _told(came_back: list[str]) -> str:
+    if len(set(came_back)) == 1:
+        times = {1: "", 2: " twice"}.get(len(came_back), f" {len(came_back)} times")
+        return f"{came_back[0]}{times}"
+    return ", then ".join(came_back)
+
+
+def _examine(reading: Reading, content: bytes, content_type: str) -> tuple[str | None, str, Any]:
+    """(label, words, value): label None when the answer is as documented."""
+    text = content.strip()
+    if not text:
+        return EMPTY_BODY, "an empty body", None
+    if isinstance(reading.shape, Pdf):
+        return (None, "", content) if text.startswith(b"%PDF") else _not_pdf(text, content_type)
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _not_json(text, content_type)
+    if not reading.errors_are_answers and (said := _error_words(value)):
+        return ERROR_IN_SUCCESS, error_in_success(said), None
+    if said := reading.shape.problem(value):
+        return _label(said), said, None
+    return None, "", value
+
+
+def error_in_success(words: str) -> str:
+    """What came back, for an error a success carries (a shape that reads errors itself says it so)."""
+    return f"{ERROR_WORDS} (\u201c{cut_short(words, 120) or 'no words'}\u201d)"
+
+
+def _label(said: str) -> str:
+    if said.startswith(IDS_WORDS):
+        return IDS_ONLY
+    return ERROR_IN_SUCCESS if said.startswith(ERROR_WORDS) else WRONG_SHAPE
+
+
+def _not_pdf(text: bytes, content_type: str) -> tuple[str, str, None]:
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _not_json(text, content_type)
+    return WRONG_SHAPE, "JSON where a PDF was expected", None
+
+
+def _not_json(text: bytes, content_type: str) -> tuple[str, str, None]:
+    if "html" in content_type.lower() or text[:1] == b"<":
+        return HTML_PAGE, "an HTML page", None
+    if text[:1] in b"{[":
+        return CUT_SHORT, f"JSON cut short ({len(text):,} bytes)", None
+    snippet = cut_short(text[:60].decode("utf-8", errors="replace"), 40)
+    return PLAIN_TEXT, f"plain text (\u201c{snippet}\u201d)", None
+
+
+def _error_words(value: Any) -> str:
+    """The words of an error a success carries (`{"error": ...}`, `{"errors": [...]}`); '' for none."""
+    if not isinstance(value, dict):
+        return ""
+    for key in ("error", "errors"):
+        said = value.get(key)
+        if said:
+            return _words_of(said) or key
+    return ""
+
+
+def _words_of(said: Any) -> str:
+    if isinstance(said, str):
+        return said
+    if isinstance(said, list):
+        return "; ".join(_words_of(item) for item in said[:3])
+    if isinstance(said, dict):
+        for key in ("message", "title", "detail", "description", "error"):
+            if said.get(key):
+                return _words_of(said[key])
+    return ""
