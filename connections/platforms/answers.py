@@ -123,6 +123,9 @@ class ListOf(Shape):
     noun: str  # plural: "orders"
     ids: bool = False
     documents: bool = True
+    # The id every document has: one without it is the adapter's to report, but a list where none
+    # has it is not a list of these documents.
+    key: str = ""
 
     def problem(self, value: Any) -> str | None:
         if not isinstance(value, list):
@@ -130,7 +133,12 @@ class ListOf(Shape):
         if not self.ids and value and all(_is_id(v) for v in value):
             return f"{IDS_WORDS} where {self.noun} were expected"
         bad = next((v for v in value if not self._fits(v)), None)
-        return None if bad is None else f"a list holding {kind_of(bad)} where a list of {self.noun} was expected"
+        if bad is not None:
+            return f"a list holding {kind_of(bad)} where a list of {self.noun} was expected"
+        documents = [v for v in value if isinstance(v, dict)]
+        if self.key and documents and not any(self.key in d for d in documents):
+            return f"a list of objects without \u201c{self.key}\u201d where {self.noun} were expected"
+        return None
 
     def _fits(self, value: Any) -> bool:
         return (self.ids and _is_id(value)) or (self.documents and isinstance(value, dict))
@@ -235,12 +243,17 @@ def _examine(reading: Reading, content: bytes, content_type: str) -> tuple[str |
     if not text:
         return EMPTY_BODY, "an empty body", None
     if isinstance(reading.shape, Pdf):
-        return (None, "", content) if text.startswith(b"%PDF") else _not_pdf(text, content_type)
+        if not text.startswith(b"%PDF"):
+            return _not_pdf(text, content_type)
+        # A PDF ends with its %%EOF marker (a few bytes of whitespace may follow).
+        whole = b"%%EOF" in text[-64:]
+        return (None, "", content) if whole else (CUT_SHORT, f"a PDF cut short ({len(text):,} bytes)", None)
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return _not_json(text, content_type)
-    if not reading.errors_are_answers and (said := _error_words(value)):
+    keys = ("error",) if reading.errors_are_answers else ("error", "errors")
+    if said := _error_words(value, keys):
         return ERROR_IN_SUCCESS, error_in_success(said), None
     if said := reading.shape.problem(value):
         return _label(said), said, None
@@ -260,9 +273,11 @@ def _label(said: str) -> str:
 
 def _not_pdf(text: bytes, content_type: str) -> tuple[str, str, None]:
     try:
-        orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return _not_json(text, content_type)
+    if said := _error_words(value, ("error", "errors")):
+        return ERROR_IN_SUCCESS, error_in_success(said), None
     return WRONG_SHAPE, "JSON where a PDF was expected", None
 
 
@@ -275,11 +290,12 @@ def _not_json(text: bytes, content_type: str) -> tuple[str, str, None]:
     return PLAIN_TEXT, f"plain text (\u201c{snippet}\u201d)", None
 
 
-def _error_words(value: Any) -> str:
-    """The words of an error a success carries (`{"error": ...}`, `{"errors": [...]}`); '' for none."""
+def _error_words(value: Any, keys: tuple[str, ...]) -> str:
+    """The words of an error a success carries under `keys` (`{"error": ...}`, `{"errors": [...]}`);
+    '' for none. A platform whose shape reads `errors` itself (GraphQL) leaves that key to it."""
     if not isinstance(value, dict):
         return ""
-    for key in ("error", "errors"):
+    for key in keys:
         said = value.get(key)
         if said:
             return _words_of(said) or key

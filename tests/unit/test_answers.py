@@ -120,8 +120,12 @@ def test_a_list_of_ids_is_believed_where_ids_are_documented():
 
 def test_a_pdf_read_takes_a_pdf_only():
     note = Reading("the dispatch note", Pdf())
-    assert judged(note, b"%PDF-1.4 ...") == b"%PDF-1.4 ..."
+    assert judged(note, b"%PDF-1.4 ...%%EOF\n") == b"%PDF-1.4 ...%%EOF\n"
+    with pytest.raises(UnexpectedAnswer, match="a PDF cut short"):
+        judged(note, b"%PDF-1.4 ... 3 0 obj")
     with pytest.raises(UnexpectedAnswer, match="JSON where a PDF was expected"):
+        judged(note, b'{"note": "no"}')
+    with pytest.raises(UnexpectedAnswer, match="an error in a success answer"):
         judged(note, b'{"error": "no"}')
     with pytest.raises(UnexpectedAnswer, match="an HTML page"):
         judged(note, b"<html></html>", "text/html")
@@ -176,3 +180,10 @@ def test_a_read_that_only_posts_is_judged_and_retried_the_same_way(client):
     responses.post(f"{BASE}/graphql.json", json={"errors": [{"message": "Internal error"}]})
     responses.post(f"{BASE}/graphql.json", json=[{"_id": "a"}])
     assert client.query_json("/graphql.json", {"query": "{}"}, PENDING) == [{"_id": "a"}]
+
+
+def test_a_list_of_objects_none_of_which_has_the_id_is_not_a_list_of_those_documents():
+    orders = Reading("the orders", ListOf("orders", key="order_id"))
+    assert judged(orders, b'[{"order_id": "a"}, {"order_code": "x-1"}]')  # one without: the adapter reports it
+    with pytest.raises(UnexpectedAnswer, match="a list of objects without \u201corder_id\u201d where orders"):
+        judged(orders, b'[{"page": 1, "orders": []}]')

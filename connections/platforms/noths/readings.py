@@ -9,7 +9,7 @@ from ..answers import Anything, Count, Either, ListOf, Pdf, Reading, document
 
 # GET /api/v1/orders: an OrderIndex, {"query": {"results", "total"}, "data": [Order], "links"} (§2.1).
 ORDER_INDEX = document(
-    "an order list", data=ListOf("orders"), query=document("the list's counts", total=Count("a total"))
+    "an order list", data=ListOf("orders", key="id"), query=document("the list's counts", total=Count("a total"))
 )
 LIST = Reading("the order list", ORDER_INDEX)
 BY_ID = Reading("the orders asked for by id", ORDER_INDEX)

@@ -13,7 +13,7 @@ TOKEN = Text("a token")
 
 def bucket(status: str) -> Reading:
     """GET /api/orders/{status}/detail: an array of full orders; `[]` when there are none (§3 row 4)."""
-    return Reading(f"the {status} orders", ListOf("orders"))
+    return Reading(f"the {status} orders", ListOf("orders", key="_id"))
 
 
 # GET /api/orders/{status}/list: an array of `_id` strings (§3 row 3).

@@ -9,7 +9,7 @@ only its empty list means none: `{}`, or an object without `orders`, is not "no 
 
 from ..answers import Either, ListOf, Reading, Text, document
 
-_ORDERS = ListOf("orders", ids=True, documents=True)
+_ORDERS = ListOf("orders", ids=True, documents=True, key="order_id")
 # GET /v2/chains/{chain}/vendors/{vendor}/orders (or without /orders): a store's orders (O2).
 # The words name the endpoints by their templates: a path holds the chain's id.
 _LIST = Either(_ORDERS, document("an order list", orders=_ORDERS))

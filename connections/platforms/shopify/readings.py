@@ -39,23 +39,30 @@ class GraphQLAnswer(Shape):
 def _connection(noun: str) -> Shape:
     return document(
         f"a list of {noun}",
-        nodes=ListOf(noun),
+        nodes=ListOf(noun, key="id"),
         pageInfo=document("its page info", hasNextPage=Anything()),
     )
 
 
-def query(what: str, **data: Shape) -> Reading:
-    """A query's reading: `data` holds these fields, each of its shape."""
-    return Reading(what, GraphQLAnswer(Document("data", data)), errors_are_answers=True)
+def query(what: str, name: str, **data: Shape) -> Reading:
+    """The reading of query `name` (`queries`): `data` holds these fields, each of its shape. The words
+    name the query, not the one endpoint every query goes to."""
+    return Reading(what, GraphQLAnswer(Document("data", data)), errors_are_answers=True, endpoint=f"query {name}")
 
 
 _ORDER = document("an order", id=Text("an order id"))
-ORDERS = query("the orders changed since the last sync", orders=_connection("orders"))
-ORDER_VERSIONS = query("the orders' update times", orders=_connection("orders"))
+ORDERS = query("the orders changed since the last sync", "Orders", orders=_connection("orders"))
+ORDER_VERSIONS = query("the orders' update times", "OrderVersions", orders=_connection("orders"))
 # `order: null` is Shopify's "no such order" (deleted, or older than the app may read, §7.4).
-ORDER = query("the order", order=Nullable(_ORDER))
+ORDER = query("the order", "Order", order=Nullable(_ORDER))
 MORE_LINE_ITEMS = query(
-    "the order's further line items", order=document("an order", lineItems=_connection("line items"))
+    "the order's further line items", "Order", order=document("an order", lineItems=_connection("line items"))
 )
-FULFILLMENT_ORDERS = query("the order's fulfillment orders", order=Nullable(_ORDER))
-SHOP = query("the shop", shop=document("the shop", name=Anything()))
+FULFILLMENT_ORDERS = query("the order's fulfillment orders", "FulfillmentOrders", order=Nullable(_ORDER))
+# The check asks for one order's id too: only a token that may read orders gets it.
+SHOP = query(
+    "the shop",
+    "Shop",
+    shop=document("the shop", name=Anything()),
+    orders=document("a list of orders", nodes=ListOf("orders", key="id")),
+)
