@@ -5,11 +5,29 @@ from django.contrib import admin
 
 from connections.admin_platforms import PlatformFilter, platform_choices, platform_name
 
-from .models import SandboxAccount
+from . import platforms
+from .models import AnswerSwitch, SandboxAccount
+
+
+class AnswerSwitchInline(admin.TabularInline):
+    """An ambiguous answer per read endpoint (`sandbox.answers`); the endpoints are the platform's reads."""
+
+    model = AnswerSwitch
+    extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        part = platforms.part(obj.platform) if obj is not None else None
+        if part is not None and part.reads:
+            formset.form.base_fields["endpoint"].widget = forms.Select(
+                choices=[(read.name, f"{read.name}: {read.label}") for read in part.reads]
+            )
+        return formset
 
 
 @admin.register(SandboxAccount)
 class SandboxAccountAdmin(admin.ModelAdmin):
+    inlines = [AnswerSwitchInline]
     list_display = [
         "shortcode",
         "platform_label",

@@ -114,6 +114,46 @@ def take_one(instance: models.Model, field: str) -> bool:
 SWITCH_HELP = "-1 = every one, 0 = off."
 
 
+class AnswerSwitch(models.Model):
+    """One read endpoint of an account's fake API answering 200 with an ambiguous answer (an empty
+    body, HTML, JSON cut short or of the wrong shape, an error in a success) instead of the real
+    one: for `remaining` more requests (-1 = every one). `sandbox.answers` serves them; each
+    platform's sandbox part names its read endpoints (`SandboxPart.reads`)."""
+
+    EMPTY, HTML, TEXT, CUT, SHAPE, IDS, ERROR, ERRORS = (
+        "empty",
+        "html",
+        "text",
+        "cut",
+        "shape",
+        "ids",
+        "error",
+        "errors",
+    )
+    ANSWERS = [
+        (EMPTY, "an empty body"),
+        (HTML, "an HTML page"),
+        (TEXT, "plain text"),
+        (CUT, "JSON cut short"),
+        (SHAPE, "the wrong shape (an object for a list, a list for an object)"),
+        (IDS, "ids where documents are expected"),
+        (ERROR, '{"error": ...} in a 200'),
+        (ERRORS, '{"errors": [...]} in a 200 (GraphQL style)'),
+    ]
+
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="answer_switches")
+    endpoint = models.CharField(max_length=64, help_text="The read endpoint, as its sandbox part names it.")
+    answer = models.CharField(max_length=10, choices=ANSWERS)
+    remaining = models.IntegerField(default=-1, validators=[MinValueValidator(-1)], help_text=SWITCH_HELP)
+
+    class Meta:
+        ordering = ["account", "endpoint"]
+        constraints = [models.UniqueConstraint(fields=["account", "endpoint"], name="one_answer_switch_per_endpoint")]
+
+    def __str__(self):
+        return f"{self.endpoint}: {self.get_answer_display()}"
+
+
 class WebhookSender(models.Model):
     """What a fake platform that sends webhooks keeps per sender (a chain, a shop): where to send,
     how to retry, and the switches that make delivery misbehave. `sandbox.outbox` reads them."""

@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
+from .answers import ReadEndpoint
 from .forms import COMMON_FAULTS
 
 
@@ -21,6 +22,8 @@ class SandboxPart:
     key: ClassVar[str]  # the platform's key; its pages are under /sandbox/<key>/
     # The account fault switches this platform's fake API applies (SandboxAccount fields).
     faults: ClassVar[tuple[str, ...]] = COMMON_FAULTS
+    # The reads of this platform's fake API that answer switches may garble (`sandbox.answers`).
+    reads: ClassVar[tuple[ReadEndpoint, ...]] = ()
     # The index page: this platform's part (where its API is, a new account, its demo accounts) ...
     section_template: ClassVar[str]
     # ... and one account's cells: its orders, and what to do with them.

@@ -13,6 +13,7 @@ from django.db.models import F, Func, QuerySet, Subquery
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from sandbox.answers import answer_for
 from sandbox.faults import apply_faults, dated
 from sandbox.models import SandboxAccount
 
@@ -35,10 +36,11 @@ def error_response(error: NothsError) -> JsonResponse:
     return JsonResponse({"errors": [{"code": error.code, "title": error.title}]}, status=error.status)
 
 
-def noths_endpoint(*methods: str):
+def noths_endpoint(*methods: str, read: str = ""):
     """Wrap an API view: method check, token check, fault switches, errors as JSON.
 
     The view is called as `view(request, account, **kwargs)` and may raise `NothsError`.
+    `read`: its name in `part.SANDBOX.reads`, whose answer switches may garble it.
     """
 
     def decorate(view):
@@ -59,9 +61,10 @@ def noths_endpoint(*methods: str):
             if fault := apply_faults(account):
                 return fault
             try:
-                return view(request, account, **kwargs)
+                response = view(request, account, **kwargs)
             except NothsError as exc:
                 return error_response(exc)
+            return answer_for(account, read, response) if read else response
 
         return endpoint
 
@@ -76,7 +79,7 @@ def done() -> JsonResponse:
 # -- reading -------------------------------------------------------------------------
 
 
-@noths_endpoint("GET")
+@noths_endpoint("GET", read="orders")
 def order_list(request, account):
     """GET api/v1/orders: `{"query": {"results", "total"}, "data": [Order...], "links": []}`.
 
@@ -115,13 +118,13 @@ def order_page(orders: QuerySet, ordering: list, offset: int, per_page: int) -> 
     return orders.count(), []
 
 
-@noths_endpoint("GET")
+@noths_endpoint("GET", read="order")
 def order_detail(request, account, order_id):
     """GET api/v1/orders/<id>: the bare Order object."""
     return HttpResponse(get_order(account, order_id).document, content_type="application/json")
 
 
-@noths_endpoint("GET")
+@noths_endpoint("GET", read="dispatch note")
 @transaction.atomic
 def dispatch_note(request, account, order_id):
     """GET api/v1/orders/<id>/dispatch_note: a stub PDF; marks the note viewed (see print_dispatch_notes)."""

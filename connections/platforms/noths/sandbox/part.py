@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from sandbox.answers import FILE_ANSWERS, ReadEndpoint
 from sandbox.parts import SandboxPart, public_url
 
 from . import data as noths_data
@@ -11,6 +12,11 @@ from .models import NOTHS_STATES, SandboxNothsOrder
 
 class NothsSandbox(SandboxPart):
     key = "noths"
+    reads = (
+        ReadEndpoint("orders", "GET /api/v1/orders"),
+        ReadEndpoint("order", "GET /api/v1/orders/{id}"),
+        ReadEndpoint("dispatch note", "GET /api/v1/orders/{id}/dispatch_note", FILE_ANSWERS),
+    )
     section_template = "noths_sandbox/section.html"
     row_template = "noths_sandbox/row.html"
     states = NOTHS_STATES

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from sandbox.answers import answer_for
 from sandbox.faults import apply_faults, dated
 from sandbox.models import SandboxAccount
 
@@ -60,8 +61,9 @@ def nuorder_faults(account: SandboxAccount, request) -> HttpResponse | None:
     return fault  # the plain-text 500, as is
 
 
-def nuorder_endpoint(*methods: str, stage: str = API):
-    """Wrap an API view, called as `view(request, caller, **kwargs)`; it may raise NuorderError."""
+def nuorder_endpoint(*methods: str, stage: str = API, read: str = ""):
+    """Wrap an API view, called as `view(request, caller, **kwargs)`; it may raise NuorderError.
+    `read`: the name of its GET in `part.READS`, which the account's answer switches may garble."""
 
     def decorate(view):
         @csrf_exempt
@@ -84,9 +86,10 @@ def nuorder_endpoint(*methods: str, stage: str = API):
             if request.method in WRITE_METHODS and stage == API and caller.app.application_type == NUORDER_RETAIL:
                 return error(403, RETAIL_READ_ONLY)
             try:
-                return view(request, caller, **kwargs)
+                response = view(request, caller, **kwargs)
             except NuorderError as exc:
                 return error(exc.status, exc.message)
+            return answer_for(caller.account, read, response) if read and request.method == "GET" else response
 
         return endpoint
 
@@ -96,7 +99,7 @@ def nuorder_endpoint(*methods: str, stage: str = API):
 # -- the handshake (§2.2) ------------------------------------------------------------------------------
 
 
-@nuorder_endpoint("GET", "POST", stage=INITIATE)
+@nuorder_endpoint("GET", "POST", stage=INITIATE, read="initiate")
 def initiate(request, caller):
     """GET /api/initiate: a pending application named `application_name`, and a temporary token.
 
@@ -116,7 +119,7 @@ def initiate(request, caller):
     )
 
 
-@nuorder_endpoint("GET", "POST", stage=TOKEN)
+@nuorder_endpoint("GET", "POST", stage=TOKEN, read="token")
 @transaction.atomic
 def token(request, caller):
     """GET /api/token with the temporary token and `oauth_verifier`: the final token and secret."""
@@ -149,7 +152,7 @@ def _bucket(caller, status: str):
     return caller.account.nuorder_orders.filter(status=status).order_by("sequence", "pk")
 
 
-@nuorder_endpoint("GET")
+@nuorder_endpoint("GET", read="order ids")
 def order_ids(request, caller, status):
     """GET /api/orders/{status}/list: the bucket's `_id`s; an unknown status is an empty bucket."""
     if status not in NUORDER_STATUSES:
@@ -157,7 +160,7 @@ def order_ids(request, caller, status):
     return JsonResponse(list(_bucket(caller, status).values_list("nuorder_id", flat=True)), safe=False)
 
 
-@nuorder_endpoint("GET")
+@nuorder_endpoint("GET", read="orders")
 def order_details(request, caller, status):
     """GET /api/orders/{status}/detail: the whole bucket of full orders, no paging (none exists)."""
     if status not in NUORDER_STATUSES:
@@ -168,7 +171,7 @@ def order_details(request, caller, status):
     return json_body("[" + ",".join(documents) + "]")
 
 
-@nuorder_endpoint("GET", "POST")
+@nuorder_endpoint("GET", "POST", read="order")
 def order(request, caller, order_id):
     """GET /api/order/{id}: one order. POST with a partial order JSON: update it (shipments...)."""
     if request.method == "GET":

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from sandbox.answers import ReadEndpoint
 from sandbox.forms import COMMON_FAULTS
 from sandbox.parts import SandboxPart, public_url
 
@@ -14,6 +15,13 @@ class NuorderSandbox(SandboxPart):
     key = "nuorder"
     # NuORDER sometimes answers with an empty body: the fake applies that switch too.
     faults = (*COMMON_FAULTS, "fault_empty_body")
+    reads = (
+        ReadEndpoint("orders", "GET /api/orders/{status}/detail"),
+        ReadEndpoint("order ids", "GET /api/orders/{status}/list"),
+        ReadEndpoint("order", "GET /api/order/{id}"),
+        ReadEndpoint("initiate", "GET /api/initiate"),
+        ReadEndpoint("token", "GET /api/token"),
+    )
     section_template = "nuorder_sandbox/section.html"
     row_template = "nuorder_sandbox/row.html"
     states = NUORDER_STATUSES

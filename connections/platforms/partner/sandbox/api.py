@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from sandbox.answers import answer_for
 from sandbox.faults import apply_faults, dated
 
 from . import auth as partner_auth
@@ -67,8 +68,9 @@ def gate(chain: SandboxPartnerChain) -> HttpResponse | None:
     return fault
 
 
-def partner_endpoint(*methods: str):
-    """Wrap an API view, called as `view(request, chain, **kwargs)`; it may raise PartnerError."""
+def partner_endpoint(*methods: str, read: str = ""):
+    """Wrap an API view, called as `view(request, chain, **kwargs)`; it may raise PartnerError.
+    `read`: the name of its GET in `part.SANDBOX.reads`, whose answer switches may garble it."""
 
     def decorate(view):
         @csrf_exempt
@@ -91,9 +93,10 @@ def partner_endpoint(*methods: str):
             if path_chain is not None and path_chain.lower() != str(chain.chain_id):
                 return error(403, "forbidden", f"The token is not valid for chain {path_chain}")
             try:
-                return view(request, chain, **kwargs)
+                response = view(request, chain, **kwargs)
             except PartnerError as exc:
                 return error(exc.status, exc.error, exc.message)
+            return answer_for(chain.account, read, response) if read and request.method == "GET" else response
 
         return endpoint
 
@@ -132,7 +135,7 @@ def token(request):
 # -- orders --------------------------------------------------------------------------------------------------
 
 
-@partner_endpoint("GET", "PUT")
+@partner_endpoint("GET", "PUT", read="order")
 def order(request, chain, order_id):
     """GET the order; PUT (Partner Picking only) to update its cart, fulfil or cancel it."""
     if request.method == "GET":
@@ -147,13 +150,13 @@ def order(request, chain, order_id):
     return json_body(found.document)
 
 
-@partner_endpoint("GET")
+@partner_endpoint("GET", read="order")
 def legacy_order(request, chain, order_id):
     """GET /v2/orders/{order_id}: one page version shows the path without the chain."""
     return json_body(get_order(chain, order_id).document)
 
 
-@partner_endpoint("GET")
+@partner_endpoint("GET", read="store orders")
 def vendor_orders(request, chain, vendor_id):
     """A store's orders created in [start_time, end_time], oldest first, a page at a time."""
     vendor = chain.vendors.filter(vendor_id=vendor_id).first()

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from sandbox.answers import ReadEndpoint
 from sandbox.parts import SandboxPart, public_url
 
 from . import data, webhooks
@@ -11,6 +12,10 @@ from .models import PARTNER_STATUSES, SandboxPartnerOrder
 
 class PartnerSandbox(SandboxPart):
     key = "partner"
+    reads = (
+        ReadEndpoint("store orders", "GET /v2/chains/{chain_id}/vendors/{vendor_id}/orders"),
+        ReadEndpoint("order", "GET /v2/chains/{chain_id}/orders/{order_id}"),
+    )
     section_template = "partner_sandbox/section.html"
     row_template = "partner_sandbox/row.html"
     states = PARTNER_STATUSES

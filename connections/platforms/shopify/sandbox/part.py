@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from sandbox.answers import ReadEndpoint
 from sandbox.parts import SandboxPart, public_url
 
 from . import data as shopify_data
@@ -17,6 +18,14 @@ def sandbox_root() -> str:
 
 class ShopifySandbox(SandboxPart):
     key = "shopify"
+    # One endpoint, POST graphql.json: each named query is switched on its own.
+    reads = (
+        ReadEndpoint("query Orders", "query Orders"),
+        ReadEndpoint("query Order", "query Order"),
+        ReadEndpoint("query OrderVersions", "query OrderVersions"),
+        ReadEndpoint("query Shop", "query Shop"),
+        ReadEndpoint("query FulfillmentOrders", "query FulfillmentOrders"),
+    )
     section_template = "shopify_sandbox/section.html"
     row_template = "shopify_sandbox/row.html"
     states = FULFILLMENT_STATUSES
