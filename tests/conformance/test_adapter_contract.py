@@ -2,18 +2,13 @@
 
 import json
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
-from django.utils import timezone
 
-from connections.platforms import registry
 from connections.platforms.base import (
-    AcceptRequest,
     AccountFacts,
-    HeldOrders,
     NormalizedOrder,
     OrderRecord,
     OrderStatus,
@@ -21,22 +16,10 @@ from connections.platforms.base import (
 )
 from connections.platforms.errors import AuthError, HostRefused, RateLimited, TransientError
 from sandbox.models import SandboxAccount
+from tests.conformance.sandboxes import every_verb, held
 from tests.support.clocks import BEHIND_AND_AHEAD, set_clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PLATFORMS = [p.key for p in registry.all_platforms()]
-
-
-@pytest.fixture(params=PLATFORMS)
-def sandbox(request, live_server, settings, monkeypatch):
-    settings.PLATFORM_HTTP_ATTEMPTS = 1
-    settings.SYNC_SETTLE_SECONDS = 0
-    package = f"connections.platforms.{request.param}"
-    try:
-        contract = import_module(f"{package}.tests.contract")
-    except ModuleNotFoundError:
-        pytest.fail(f"{request.param} has no contract sandbox: write {package.replace('.', '/')}/tests/contract.py")
-    return registry.get(request.param), contract.sandbox(live_server.url, settings, monkeypatch)
 
 
 def secrets_of(ctx):
@@ -149,10 +132,6 @@ def test_a_shipment_push_is_done_once(sandbox):
     assert again.already_done
 
 
-def held(box, open_ids) -> HeldOrders:
-    return HeldOrders(open=frozenset(open_ids), versions={}, since=timezone.now() - timedelta(days=3))
-
-
 def test_a_reconciliation_accounts_for_every_open_order_it_is_given(sandbox):
     """Each open order the portal holds is read back (or said to be gone), in our shape, in pages
     whose cursors the engine can store; an order the platform does not have is gone."""
@@ -200,27 +179,6 @@ REFUSED_HOSTS = [
     ("https://rebound.example:{port}", "The host rebound.example resolves to 127.0.0.1, a loopback address"),
     ("https://metadata.google.internal", "The host metadata.google.internal is a cloud metadata service"),
 ]
-
-
-def every_verb(adapter, box, ctx):
-    """(name, call) for each way the portal calls a platform: its verbs and its parts' actions."""
-    order = box.shippable_id
-    yield "check", lambda: adapter.check(ctx)
-    yield "fetch_orders", lambda: list(adapter.fetch_orders(ctx, None))
-    yield "fetch_order", lambda: adapter.fetch_order(ctx, order)
-    if adapter.reconciliation is not None:
-        yield "reconciliation", lambda: list(adapter.reconciliation.pages(ctx, held(box, {order}), None))
-    if adapter.acceptance is not None:
-        dates = AcceptRequest(estimated_dispatch_date=date(2030, 1, 1), estimated_delivery_date=date(2030, 1, 3))
-        yield "accept", lambda: adapter.acceptance.accept(ctx, order, dates)
-    if adapter.shipments is not None:
-        yield "shipment", lambda: adapter.shipments.push(ctx, order, ShipmentRequest(tracking_number="CONF9"))
-    if adapter.order_updates is not None and box.fulfil_payload:
-        yield "order update", lambda: adapter.order_updates.send(ctx, order, box.fulfil_payload)
-    if adapter.dispatch_notes is not None:
-        yield "dispatch note", lambda: adapter.dispatch_notes.fetch(ctx, order)
-    if adapter.authorization is not None:
-        yield "authorization", lambda: adapter.authorization.start(ctx)
 
 
 def test_an_api_host_override_the_portal_refuses_gets_nothing_from_any_verb(

@@ -4,7 +4,8 @@ from connections.platforms.base import PlatformContext
 from tests.conformance.sandboxes import ORDERS, Sandbox, with_credentials
 
 from .. import adapter as nuorder_module
-from ..sandbox.data import create_app, generate_orders
+from ..sandbox.data import approve_pending, create_app, generate_orders
+from ..sandbox.models import SandboxNuorderPending
 from .fixtures import nuorder_credentials
 
 
@@ -26,4 +27,7 @@ def sandbox(live_url: str, settings, monkeypatch) -> Sandbox:
         expected_ids=set(app.account.nuorder_orders.values_list("nuorder_id", flat=True)),
         shippable_id=app.account.nuorder_orders.filter(status="processed").first().nuorder_id,
         unknown_id="0badc0de0badc0de0badc0de",
+        approve=lambda pending: approve_pending(
+            SandboxNuorderPending.objects.get(request_token=pending["pending_token"])
+        ),
     )

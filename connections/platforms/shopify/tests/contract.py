@@ -12,6 +12,8 @@ GID = "gid://shopify/Order/"
 def sandbox(live_url: str, settings, monkeypatch) -> Sandbox:
     settings.SHOPIFY_PAGE_SIZE = 10  # several pages of ORDERS
     shop = create_shop("Conformance Crafts", domain="conformance-crafts.myshopify.com")
+    # The contract calls many queries in a row: a bucket that refills at once never throttles them.
+    type(shop).objects.filter(pk=shop.pk).update(restore_rate=1_000_000.0)
     generate_orders(shop, ORDERS, days=5, mix=("unfulfilled",), seed=7)
     ctx = PlatformContext(
         base_url=f"{live_url}/sandbox/shopify/{shop.domain}",
