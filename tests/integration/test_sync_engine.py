@@ -182,7 +182,11 @@ def test_a_worker_killed_mid_sync_is_resumed_from_its_last_page(
     [
         ({"fault_rate_limit": -1, "retry_after_seconds": 90}, "it asked us to wait 90 seconds", "rate_limited"),
         ({"fault_server_error": -1}, "NOTHS had a server error (HTTP 500)", "transient"),
-        ({"fault_malformed_json": -1}, "NOTHS sent an answer that is not valid JSON", "transient"),
+        (
+            {"fault_malformed_json": -1},
+            "NOTHS answered the order list (GET /api/v1/orders) with JSON cut short",
+            "transient",
+        ),
         ({"slow_ms": 1300}, "NOTHS did not answer within 1 seconds", "transient"),
     ],
     ids=["429", "500", "malformed-json", "timeout"],
