@@ -225,8 +225,8 @@ def judge(platform: str, endpoint: str, reading: Reading, content: bytes, conten
 
 
 def answered(platform: str, reading: Reading, endpoint: str, came_back: list[str]) -> str:
-    """ "NuORDER answered the approved orders (GET /api/orders/approved/detail) with an empty body
-    twice." for what came back on each attempt."""
+    """The words for what came back on each attempt: "<platform> answered the approved orders
+    (GET /api/orders/approved/detail) with an empty body twice."""
     return f"{platform} answered {reading.what} ({reading.endpoint or endpoint}) with {_told(came_back)}."
 
 
