@@ -13,10 +13,15 @@ A sync's page fails with it, so its cursor stays where it was and the run is not
 
 Where a platform is known to answer "none" in an undocumented way, its package says so
 once, with the source, as a `Quirk` on that read. The default is distrust.
+
+The platform's own words in an error body, whatever its shape (`platform_message`), are
+read here too: the client quotes them for an error status and this rule for an error
+carried in a success.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -296,19 +301,55 @@ def _error_words(value: Any, keys: tuple[str, ...]) -> str:
     if not isinstance(value, dict):
         return ""
     for key in keys:
-        said = value.get(key)
-        if said:
-            return _words_of(said) or key
+        if said := value.get(key):
+            return words_in_json(said)[0] or key
     return ""
 
 
-def _words_of(said: Any) -> str:
-    if isinstance(said, str):
-        return said
-    if isinstance(said, list):
-        return "; ".join(_words_of(item) for item in said[:3])
-    if isinstance(said, dict):
-        for key in ("message", "title", "detail", "description", "error"):
-            if said.get(key):
-                return _words_of(said[key])
-    return ""
+def platform_message(content: bytes, content_type: str = "") -> tuple[str, str]:
+    """The platform's own words (and error code) from an error body, whatever its shape.
+
+    Handles `{"errors": [{"code", "title"}]}`, a bare `{"code", "title"}`, `{"error": ...}`,
+    `{"message": ...}`, `{"detail": ...}`, a JSON string, plain text and an empty body.
+    """
+    text = content.decode("utf-8", errors="replace").strip()
+    if not text:
+        return "", ""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        if "html" in content_type.lower() or text.lstrip().startswith("<"):
+            return "(an HTML error page)", ""
+        return cut_short(text), ""
+    return words_in_json(body)
+
+
+# Where an error body keeps its words, first found first.
+WORDS_KEYS = ("title", "message", "detail", "error_description", "description")
+
+
+def words_in_json(body: Any) -> tuple[str, str]:
+    if isinstance(body, str):
+        return cut_short(body), ""
+    if isinstance(body, list):
+        parts = [words_in_json(item) for item in body[:5]]
+        words = "; ".join(p[0] for p in parts if p[0])
+        code = next((p[1] for p in parts if p[1]), "")
+        return cut_short(words), code
+    if not isinstance(body, dict):
+        return cut_short(str(body)), ""
+    code = str(body.get("code", "") or "")
+    for key in ("errors", "error"):
+        if not body.get(key):
+            continue
+        if isinstance(body[key], str) and any(body.get(k) for k in WORDS_KEYS):
+            # A bare code beside the words ({"error": "conflict", "message": ...},
+            # OAuth's {"error": "invalid_client", "error_description": ...}): the words say it.
+            code = code or body[key]
+            break
+        words, inner_code = words_in_json(body[key])
+        return words, inner_code or code
+    for key in WORDS_KEYS:
+        if body.get(key):
+            return cut_short(str(body[key])), code
+    return cut_short(code or json.dumps(body)), code

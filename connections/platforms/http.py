@@ -11,7 +11,6 @@ Each fault it absorbs by waiting and trying again is reported to the context's `
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from django.conf import settings
 
 from . import faults, outbound
 from . import scrub as scrubbing
-from .answers import Reading, UnexpectedAnswer, answered, judge
+from .answers import Reading, UnexpectedAnswer, answered, judge, platform_message
 from .backoff import backoff_seconds
 from .base import PlatformContext
 from .errors import (
@@ -70,55 +69,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float:
     if when is None:
         return DEFAULT_RETRY_AFTER
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
-
-
-def platform_message(content: bytes, content_type: str = "") -> tuple[str, str]:
-    """The platform's own words (and error code) from an error body, whatever its shape.
-
-    Handles `{"errors": [{"code", "title"}]}`, a bare `{"code", "title"}`, `{"error": ...}`,
-    `{"message": ...}`, `{"detail": ...}`, a JSON string, plain text and an empty body.
-    """
-    text = content.decode("utf-8", errors="replace").strip()
-    if not text:
-        return "", ""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        if "html" in content_type.lower() or text.lstrip().startswith("<"):
-            return "(an HTML error page)", ""
-        return cut_short(text), ""
-    return _message_from_json(body)
-
-
-# Where an error body keeps its words, first found first.
-WORDS_KEYS = ("title", "message", "detail", "error_description", "description")
-
-
-def _message_from_json(body: Any) -> tuple[str, str]:
-    if isinstance(body, str):
-        return cut_short(body), ""
-    if isinstance(body, list):
-        parts = [_message_from_json(item) for item in body[:5]]
-        words = "; ".join(p[0] for p in parts if p[0])
-        code = next((p[1] for p in parts if p[1]), "")
-        return cut_short(words), code
-    if not isinstance(body, dict):
-        return cut_short(str(body)), ""
-    code = str(body.get("code", "") or "")
-    for key in ("errors", "error"):
-        if not body.get(key):
-            continue
-        if isinstance(body[key], str) and any(body.get(k) for k in WORDS_KEYS):
-            # A bare code beside the words ({"error": "conflict", "message": ...},
-            # OAuth's {"error": "invalid_client", "error_description": ...}): the words say it.
-            code = code or body[key]
-            break
-        words, inner_code = _message_from_json(body[key])
-        return words, inner_code or code
-    for key in WORDS_KEYS:
-        if body.get(key):
-            return cut_short(str(body[key])), code
-    return cut_short(code or json.dumps(body)), code
 
 
 class PlatformClient:

@@ -153,13 +153,10 @@ def _notes(raw: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
     return tuple(notes)
 
 
-def unwrap(body: Any) -> dict[str, Any]:
-    """One order from GET /orders/{id}: the spec says a bare Order; accept {"data": Order} too."""
-    if isinstance(body, dict) and isinstance(body.get("data"), dict):
-        body = body["data"]
-    if not isinstance(body, dict):
-        raise TransientError("NOTHS sent something other than an order.")
-    return body
+def unwrap(body: dict[str, Any]) -> dict[str, Any]:
+    """One order from GET /orders/{id}, as `readings.ORDER` believes it: a bare Order (the spec), or
+    {"data": Order}."""
+    return body["data"] if isinstance(body.get("data"), dict) else body
 
 
 def total_count(body: Any) -> int:

@@ -12,7 +12,18 @@ Only an empty `nodes` list means no orders; `order: null` means no such order.
 from dataclasses import dataclass
 from typing import Any
 
-from ..answers import Anything, Document, ListOf, Nullable, Reading, Shape, Text, document, error_in_success
+from ..answers import (
+    Anything,
+    Document,
+    ListOf,
+    Nullable,
+    Reading,
+    Shape,
+    Text,
+    document,
+    error_in_success,
+    words_in_json,
+)
 from .client import error_code, errors_of
 
 # Codes Shopify sends for an error that is not the answer failing: it counts as "500" (§6).
@@ -30,7 +41,7 @@ class GraphQLAnswer(Shape):
             return self.data.problem(value)
         errors = errors_of(value)
         if errors and all(error_code(e) in SERVER_CODES for e in errors):
-            return error_in_success("; ".join(str(e.get("message") or "") for e in errors))
+            return error_in_success(words_in_json(errors)[0])
         if errors:
             return None  # documented: the client turns them into the kit's kinds
         return document("a GraphQL answer", data=self.data).problem(value)
