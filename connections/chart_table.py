@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from html import escape
 
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from portal.durations import duration_words
 
@@ -57,30 +59,24 @@ class Chart:
     empty: str = ""  # said under the picture when every figure is zero or missing
 
     def table(self) -> list[tuple]:
-        """(row label, [(value, text), ...]) per row, for the template."""
+        """(row label, [(value, text), ...]) per row."""
         columns = [series.cells() for series in self.series]
         return [(row, [column[n] for column in columns]) for n, row in enumerate(self.rows)]
 
     def body(self) -> SafeString:
-        """The table's rows as HTML, made here rather than in the template: 30 days of a few
-        series through template tags and the date filter took 6-8 ms a chart, a quarter of the
-        connection page's time."""
-        return format_html_join(
-            "\n", "<tr>{}{}</tr>", ((self._row_header(row), self._cells(cells)) for row, cells in self.table())
-        )
-
-    def _row_header(self, row) -> SafeString:
-        if self.by_day:
-            return format_html(
-                '<th scope="row" data-label="{}">{}</th>', date_format(row, "j M"), date_format(row, "D j M")
+        """The table's rows as HTML, made here rather than in the template, with the standard
+        library's escaping: through template tags a chart took 6-8 ms, through `format_html` and
+        `date_format` per cell 3-6 ms; 30 days of four series are 150 cells on every view of a
+        connection's page."""
+        by_day = self.by_day
+        lines = []
+        for row, cells in self.table():
+            label, shown = _day_labels(row, get_language()) if by_day else (escape(str(row)),) * 2
+            figures = "".join(
+                f'<td class="num" data-value="{escape(str(value))}">{escape(text)}</td>' for value, text in cells
             )
-        return format_html('<th scope="row" data-label="{}">{}</th>', row, row)
-
-    @staticmethod
-    def _cells(cells) -> SafeString:
-        return format_html_join(
-            "", '<td class="num" data-value="{}">{}</td>', ((str(value), text) for value, text in cells)
-        )
+            lines.append(f'<tr><th scope="row" data-label="{label}">{shown}</th>{figures}</tr>')
+        return mark_safe("\n".join(lines))  # noqa: S308 (every value above is escaped)
 
     @property
     def by_day(self) -> bool:
@@ -89,3 +85,10 @@ class Chart:
     @property
     def is_empty(self) -> bool:
         return not any(series.total for series in self.series)
+
+
+@lru_cache(maxsize=512)
+def _day_labels(day: date, language: str | None) -> tuple[str, str]:
+    """A row's day as its label ("4 Dec") and as shown ("Fri 4 Dec"), escaped; the same thirty days
+    are on every chart of every page, so each is formatted once per language."""
+    return escape(date_format(day, "j M")), escape(date_format(day, "D j M"))
