@@ -386,6 +386,13 @@ class SyncRun(models.Model):
             # index (its page, the progress bar, Order downloads' latest run, the filtered list).
             models.Index(fields=["queued_at", "id"], name="syncrun_queued_id"),
             models.Index(fields=["connection", "queued_at", "id"], name="syncrun_connection_queued_id"),
+            # A connection's latest passed check of open orders, on its page: a few rows among
+            # thousands of syncs, read newest first without a filter over the connection's runs.
+            models.Index(
+                fields=["connection", "finished_at", "id"],
+                condition=Q(kind="reconcile", status="succeeded"),
+                name="syncrun_check_passed",
+            ),
         ]
 
     def __str__(self):
