@@ -7,6 +7,9 @@ already begun, the page says so, and it never says "none" while a fetch or a che
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
@@ -99,17 +102,19 @@ def first_download_words(connection: Connection, only_fetch: SyncRun | None) -> 
     return f"{said} and did not finish: see the latest fetch."
 
 
-def first_fetches(connections: list[Connection]) -> dict[int, SyncRun | None]:
+def first_fetches(connections: list[Connection], seen: Iterable[SyncRun] = ()) -> dict[int, SyncRun | None]:
     """For each connection with at most one fetch so far: that fetch (or None); at most two queries.
 
     "A second fetch exists" reads at most two runs of each connection, where counting them all
-    read 10,000 on a busy one."""
+    read 10,000 on a busy one. `seen` are runs the caller already holds (a connection page's
+    latest): a connection with two fetches among them is asked nothing."""
+    fetched = Counter(run.connection_id for run in seen if run.kind == SyncRun.Kind.SYNC)
+    asked = [c.pk for c in connections if fetched[c.pk] < 2]
+    if not asked:
+        return {}
     fetches = SyncRun.objects.filter(connection=OuterRef("pk"), kind=SyncRun.Kind.SYNC).order_by()
     early = list(
-        Connection.objects.order_by()
-        .filter(pk__in=[c.pk for c in connections])
-        .filter(~Exists(fetches[1:2]))
-        .values_list("pk", flat=True)
+        Connection.objects.order_by().filter(pk__in=asked).filter(~Exists(fetches[1:2])).values_list("pk", flat=True)
     )
     found = {run.connection_id: run for run in SyncRun.objects.filter(connection_id__in=early, kind=SyncRun.Kind.SYNC)}
     return {c.pk: found.get(c.pk) for c in connections if c.pk in early}

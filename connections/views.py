@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -155,9 +156,10 @@ def _blank_account_fields(form: AccountForm) -> str:
     return _BLANK_ACCOUNT_FIELDS[form.adapter.key]
 
 
-def _with_first_download(connections: list[Connection]) -> list[Connection]:
-    """Each connection with `first_download`: the words about its automatic first download, or ''."""
-    fetches = schedule_words.first_fetches(connections)
+def _with_first_download(connections: list[Connection], seen: Iterable[SyncRun] = ()) -> list[Connection]:
+    """Each connection with `first_download`: the words about its automatic first download, or ''
+    (`seen`: runs already loaded, as `schedule_words.first_fetches` takes them)."""
+    fetches = schedule_words.first_fetches(connections, seen)
     for connection in connections:
         only = fetches.get(connection.pk, False)
         connection.first_download = "" if only is False else schedule_words.first_download_words(connection, only)
@@ -241,7 +243,7 @@ def _detail_response(request, connection: Connection, *, revealed: str = "", for
         "last_check": _last_check(connection),
         "active_run": active_run,
         "next_sync": schedule_words.next_sync_words(connection, active_run, scheduler_running=scheduler_running),
-        "first_download": _first_download(connection),
+        "first_download": _first_download(connection, runs),
         "credentials_shown": _credentials_shown(connection),
         "scheduler_heartbeat": heartbeat,
         "scheduler_silent": connection.auto_sync and not scheduler_running,
@@ -253,8 +255,8 @@ def _detail_response(request, connection: Connection, *, revealed: str = "", for
     return TemplateResponse(request, "connections/detail.html", context, status=status)
 
 
-def _first_download(connection: Connection) -> str:
-    return _with_first_download([connection])[0].first_download
+def _first_download(connection: Connection, runs: list[SyncRun]) -> str:
+    return _with_first_download([connection], runs)[0].first_download
 
 
 def _last_check(connection: Connection) -> SyncRun | None:

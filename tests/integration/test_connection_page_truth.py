@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connections.models import Connection, SyncRun
-from connections.schedule_words import moment, next_sync_words
+from connections.schedule_words import first_fetches, moment, next_sync_words
 from portal.models import Heartbeat
 from tests.factories import ConnectionFactory
 
@@ -179,3 +179,18 @@ def test_once_the_first_download_is_done_it_says_what_came_in_then_steps_aside(m
 def test_a_first_fetch_the_merchant_started_is_not_called_automatic(member_client, connection):
     run(connection, trigger=SyncRun.Trigger.MANUAL)
     assert "first download" not in text(member_client.get(reverse("connections:detail", args=[connection.pk])))
+
+
+def test_the_runs_already_loaded_answer_whether_the_first_download_is_past(connection, django_assert_num_queries):
+    now = timezone.now()
+    first = run(connection, trigger=SyncRun.Trigger.SCHEDULED, status=SyncRun.Status.SUCCEEDED, finished_at=now)
+    with django_assert_num_queries(2):  # one fetch seen: is there a second anywhere, and which is the first
+        assert first_fetches([connection], seen=[first]) == {connection.pk: first}
+    second = run(connection, trigger=SyncRun.Trigger.SCHEDULED, queued_at=now + timedelta(minutes=30))
+    with django_assert_num_queries(0):
+        assert first_fetches([connection], seen=[second, first]) == {}
+    with django_assert_num_queries(1):  # the same answer, asked of the database
+        assert first_fetches([connection]) == {}
+    checks = [run(connection, kind=SyncRun.Kind.RECONCILE, status=SyncRun.Status.SUCCEEDED) for _ in range(2)]
+    with django_assert_num_queries(1):  # checks of open orders are not fetches
+        assert first_fetches([connection], seen=checks) == {}
