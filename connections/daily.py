@@ -8,6 +8,7 @@ however large the table is, and a day with nothing in it is still a day on the c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -67,23 +68,39 @@ def last_days(tz: tzinfo, days: int = DAYS, now: datetime | None = None) -> Wind
 def counts(queryset: QuerySet, field: str, window: Window, by: tuple[str, ...] = ()) -> dict[tuple, list[int]]:
     """How many rows fall on each day of the window by `field`, per group of the `by` fields
     (the key `()` without groups); one query. A group with no row in the window is absent."""
-    rows = window.within(queryset.order_by(), field).values("day", *by).annotate(n=Count("pk"))
-    return window.spread(rows, "n", by)
+    return window.spread(_counted(queryset, field, window, by), "n", by)
+
+
+def _counted(queryset: QuerySet, field: str, window: Window, by: tuple[str, ...]) -> QuerySet:
+    return window.within(queryset.order_by(), field).values("day", *by).annotate(n=Count("pk"))
+
+
+def kept_key(key: str, window: Window) -> str:
+    """The cache key of `key`'s figures for the window's days, in its zone: a new day is a new key."""
+    return f"{key}:{window.tz}:{window.days[0]}:{window.days[-1]}"
+
+
+def rows_with_past_kept(rows_in: Callable[[Window], Iterable[dict]], window: Window, key: str, seconds: int) -> list:
+    """The grouped rows (each with its `day`) `rows_in` reads for a window: those of the days
+    before today read at most once per `seconds` under `key` and kept, only today's read each call.
+
+    For figures over many rows whose past days barely change: a day that is over keeps its rows
+    until the key expires or a new day makes a new key. A row that changes a past day meanwhile
+    (a fetch that started before midnight and finished after its day was read) shows then."""
+    past, today = window.before_today()
+    kept = kept_key(key, window)
+    before = cache.get(kept) if seconds else None
+    if before is None:
+        before = list(rows_in(past))
+        cache.set(kept, before, seconds)
+    return [*before, *rows_in(today)]
 
 
 def counts_with_past_kept(
     queryset: QuerySet, field: str, window: Window, by: tuple[str, ...], key: str, seconds: int
 ) -> dict[tuple, list[int]]:
-    """`counts`, with the days before today read from the cache (counted at most once per
-    `seconds` under `key` and the window's days) and only today counted on each call.
+    """`counts`, with the days before today kept as `rows_with_past_kept` keeps them.
 
-    For charts over big tables whose past days barely change: the staff's overview may show a
-    past day up to `seconds` old, never today's."""
-    past, today = window.before_today()
-    kept_key = f"{key}:{window.tz}:{window.days[0]}:{window.days[-1]}"
-    before = cache.get(kept_key) if seconds else None
-    if before is None:
-        before = counts(queryset, field, past, by)
-        cache.set(kept_key, before, seconds)
-    now = counts(queryset, field, today, by)
-    return {group: [*before.get(group, past.zeros()), *now.get(group, today.zeros())] for group in {*before, *now}}
+    The staff's overview may show a past day up to `seconds` old, never today's."""
+    rows = rows_with_past_kept(lambda days: _counted(queryset, field, days, by), window, key, seconds)
+    return window.spread(rows, "n", by)

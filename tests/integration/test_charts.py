@@ -141,6 +141,22 @@ def test_fetch_durations_average_and_longest_per_day_with_syncs_and_checks_apart
     assert "4 finished" in chart.summary
 
 
+def test_fetch_durations_read_the_days_before_today_once_then_only_today(shop, django_assert_num_queries):
+    for day in range(1, 30):
+        finished_run(shop, local(day, 2), 10.0)
+    finished_run(shop, local(0, 1), 2.0)
+    with django_assert_num_queries(2):  # the days before today, then today
+        assert "30 finished" in activity.fetch_durations(shop).summary
+    finished_run(shop, local(0, 2), 4.0)
+    with django_assert_num_queries(1):  # today only: the past is kept
+        chart = activity.fetch_durations(shop)
+    assert "31 finished" in chart.summary
+    assert chart.series[0].values[-1] == 3.0 and chart.series[0].values[-2] == 10.0
+    other = ConnectionFactory(merchant=shop.merchant, name="other")
+    with django_assert_num_queries(2):  # each connection keeps its own
+        assert activity.fetch_durations(other).is_empty
+
+
 def test_fetch_durations_are_one_connections_only(shop):
     other = ConnectionFactory(merchant=shop.merchant, name="other")
     finished_run(other, local(0, 1), 50.0)
