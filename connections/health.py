@@ -17,6 +17,7 @@ import itertools
 import logging
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -123,25 +124,37 @@ def retry_notices(connections: list[Connection]) -> dict[int, str]:
     runs: dict[int, list[dict]] = {}
     for connection_id, retries in recent:
         runs.setdefault(connection_id, []).append(retries or {})
+    return _notices(active, runs)
+
+
+def _notices(connections: dict[int, Connection], runs: dict[int, list[dict]]) -> dict[int, str]:
+    """The notice of each connection whose latest finished runs' retry records (`runs`) say it keeps needing retries."""
     notices = {}
     for pk, records in runs.items():
         needed = [record for record in records if faults.total(record)]
-        if len(needed) < least:
+        if len(needed) < settings.RETRY_NOTICE_MIN_RUNS:
             continue
         kinds: Counter[str] = Counter()
         for record in needed:
             kinds.update(dict(faults.by_kind(record)))
         which = ", ".join(faults.kind_words(kind, kinds[kind]) for kind in faults.KIND_WORDS if kinds[kind])
         notices[pk] = (
-            f"{active[pk].adapter.short_name} has needed retries in {len(needed)} of the last {len(records)} runs "
+            f"{connections[pk].adapter.short_name} has needed retries in {len(needed)} of the last {len(records)} runs "
             f"({which}): it may be struggling. The retries absorbed them, so there is nothing to do; if its "
             "faults outlast the retries, fetches fail and this connection will say so."
         )
     return notices
 
 
-def retry_notice(connection: Connection) -> str:
-    """`retry_notices` of one connection ('' when it has none)."""
+def retry_notice(connection: Connection, latest: Iterable[SyncRun] = ()) -> str:
+    """`retry_notices` of one connection ('' when it has none).
+
+    `latest`: runs of it the caller holds, newest first (its page's latest, by queue time as the
+    query reads them): when they include the RETRY_NOTICE_RUNS latest finished runs, no query."""
+    window, least = settings.RETRY_NOTICE_RUNS, settings.RETRY_NOTICE_MIN_RUNS
+    finished = [run.retries or {} for run in latest if run.finished_at is not None][:window]
+    if 0 < window == len(finished) and least > 0 and connection.is_active:
+        return _notices({connection.pk: connection}, {connection.pk: finished}).get(connection.pk, "")
     return retry_notices([connection]).get(connection.pk, "")
 
 

@@ -234,7 +234,7 @@ def _detail_response(request, connection: Connection, *, revealed: str = "", for
         "credentials_unreadable": _unreadable_notice(connection),
         "adapter": connection.adapter,
         "problems": _problems_to_show(connection.problems.all()),
-        "retry_notice": health.retry_notice(connection),
+        "retry_notice": health.retry_notice(connection, runs),
         "clock_skew": clock.skew_words(connection),
         "not_imported": still_missing(connection.skipped_orders.all()).count(),
         # Capped ("10,000+"): counting a big connection's 400,000 orders cost more than the page.

@@ -184,6 +184,21 @@ def test_a_connection_whose_runs_keep_needing_retries_shows_a_notice(
     assert Connection.objects.get(pk=sandbox_connection.pk).status == Connection.Status.CONNECTED
 
 
+def test_the_runs_a_page_holds_give_the_notice_without_asking_again(
+    sandbox_connection, settings, django_assert_num_queries
+):
+    settings.RETRY_NOTICE_RUNS, settings.RETRY_NOTICE_MIN_RUNS = 5, 3
+    finished_runs(sandbox_connection, [True, True, False, True, False, True])  # newest last: 3 of the last 5
+    SyncRun.objects.create(connection=sandbox_connection, status=SyncRun.Status.RUNNING, started_at=timezone.now())
+    latest = list(sandbox_connection.sync_runs.all()[:10])  # as its page reads them, newest first
+    asked = health.retry_notice(sandbox_connection)
+    assert "3 of the last 5 runs" in asked
+    with django_assert_num_queries(0):
+        assert health.retry_notice(sandbox_connection, latest) == asked
+    with django_assert_num_queries(1):  # four finished runs held: too few to judge, so it asks
+        assert health.retry_notice(sandbox_connection, latest[:5]) == asked
+
+
 def test_no_notice_below_the_threshold_or_for_a_paused_connection(sandbox_connection, settings):
     settings.RETRY_NOTICE_RUNS, settings.RETRY_NOTICE_MIN_RUNS = 5, 3
     finished_runs(sandbox_connection, [True, True, True, False, False, False, True, True])  # 2 of the last 5
