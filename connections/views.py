@@ -44,7 +44,8 @@ def _connections(request):
 
 
 def _connection(request, pk) -> Connection:
-    return get_object_or_404(_connections(request).select_related("merchant"), pk=pk)
+    """One of the merchant's connections, with its merchant and stored credentials (one query)."""
+    return get_object_or_404(_connections(request).select_related("merchant", "credential"), pk=pk)
 
 
 def _adapter_or_404(key: str):
