@@ -8,7 +8,9 @@ What is pruned, and after how many days (settings, from the environment):
 - applied webhook events (`KEEP_WEBHOOK_EVENTS_DAYS`, by when they arrived): never one
   received, processing, failed or not applied, which staff may still reprocess;
 - closed problems (`KEEP_PROBLEMS_DAYS`, by when they closed): never an open one;
-- audit entries (`KEEP_AUDIT_DAYS`, by when they happened), kept longest.
+- audit entries (`KEEP_AUDIT_DAYS`, by when they happened), kept longest;
+- the prunes' own records (`PruneRun`, one a day), kept as long as audit entries, removed in
+  one statement as each prune is recorded.
 
 No other row references these (tests/unit/test_retention.py checks every foreign key), so a
 delete never cascades, into orders or anywhere else. Each batch of `PRUNE_BATCH_SIZE` rows is
@@ -158,4 +160,5 @@ def prune(*, dry_run: bool = False, now=None) -> Outcome:
             batches=outcome.batches,
             longest_batch_ms=round(outcome.longest_batch * 1000),
         )
+        PruneRun.objects.filter(started_at__lt=_cutoff(now or started_at, settings.KEEP_AUDIT_DAYS)).delete()
     return outcome

@@ -120,8 +120,9 @@ def test_batches_cost_the_same_queries_whatever_the_rows(connection, settings, d
     for _ in range(30):
         event(connection, 100)
         audit(1000)
-    # Per kind: one read of ids and one DELETE for each (partial) batch; the prune's own row.
-    with django_assert_max_num_queries(4 * 2 + 2 * 2 + 1):
+    # Per kind: one read of ids and one DELETE for each (partial) batch; the prune's own row, and
+    # the DELETE of prune records past their keeping.
+    with django_assert_max_num_queries(4 * 2 + 2 * 2 + 2):
         outcome = retention.prune(now=NOW)
     assert outcome.removed["webhook_events"] == outcome.removed["audit_entries"] == 30
 
@@ -137,6 +138,18 @@ def test_dry_run_deletes_nothing_and_the_command_prints_the_counts(connection):
     call_command("prune", stdout=out)
     assert "removed 1 sync runs, 1 webhook events, 0 problems, 1 audit entries" in out.getvalue()
     assert PruneRun.objects.get().removed == {"sync_runs": 1, "webhook_events": 1, "problems": 0, "audit_entries": 1}
+
+
+def test_prune_records_are_kept_as_long_as_audit_entries(connection, settings):
+    settings.KEEP_AUDIT_DAYS = 400
+
+    def record(days):
+        return PruneRun.objects.create(started_at=days_ago(days), finished_at=days_ago(days))
+
+    old, kept = record(401), record(399)
+    retention.prune(now=NOW)
+    assert not exists(old) and exists(kept)
+    assert PruneRun.objects.count() == 2  # the one kept and this prune's own
 
 
 def test_the_task_logs_its_counts(connection, caplog):
