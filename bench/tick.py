@@ -20,7 +20,9 @@ Then, in a process of its own:
 1. a first tick (the first silence check of every webhook connection; not timed);
 2. **steady**: `--repeat` ticks (default 3) with 2% of the connections due, the runs and broker
    tasks of the round before removed first; the median and the queries of the slowest;
-3. **all due**: one tick with every connection due, no run active.
+3. **all due**: one tick with every connection due, no run active;
+4. **all checks due**: one tick with every reconciling connection's check of open orders due
+   (no sync due, no run active), queued in bulk as the syncs are.
 
 It prints ms and queries per tick, the runs and broker tasks made, and PASS/FAIL against the
 targets of issue 15 (at 10,000 connections: steady under 200 ms, all due queued in under 5 s).
@@ -99,6 +101,14 @@ def report(results: list[dict]) -> int:
         if r["all_due_runs"] != r["connections"] or r["all_due_tasks"] != r["connections"]:
             failed = True
             print(f"  FAIL {r['connections']:,}: all due made {r['all_due_runs']:,} runs, {r['all_due_tasks']:,} tasks")
+        print(
+            f"  {r['connections']:,}: all {r['checks_due']:,} checks of open orders due: {r['checks_ms']:.0f} ms, "
+            f"{r['checks_queries']:,} queries"
+        )
+        if r["checks_runs"] != r["checks_due"] or r["checks_tasks"] != r["checks_due"]:
+            failed = True
+            made = f"{r['checks_runs']:,} runs, {r['checks_tasks']:,} tasks"
+            print(f"  FAIL {r['connections']:,}: checks due made {made}")
     return 1 if failed else 0
 
 
@@ -144,6 +154,13 @@ class TickBench:
         all_due_ms, all_due_queries = self.timed(tick, db)
         runs, tasks = self.queued()
         self.say(f"all-due tick: {all_due_ms:.0f} ms, {all_due_queries:,} queries, {runs:,} runs, {tasks:,} tasks")
+        checking = self.make_checks_due()
+        checks_ms, checks_queries = self.timed(tick, db)
+        checks_runs, checks_tasks = self.queued()
+        self.say(
+            f"all-checks-due tick, {checking:,} due: {checks_ms:.0f} ms, {checks_queries:,} queries, "
+            f"{checks_runs:,} runs, {checks_tasks:,} tasks"
+        )
         return {
             "engine": db.vendor,
             "connections": self.size,
@@ -154,6 +171,11 @@ class TickBench:
             "all_due_queries": all_due_queries,
             "all_due_runs": runs,
             "all_due_tasks": tasks,
+            "checks_due": checking,
+            "checks_ms": checks_ms,
+            "checks_queries": checks_queries,
+            "checks_runs": checks_runs,
+            "checks_tasks": checks_tasks,
         }
 
     def build(self) -> None:
@@ -188,6 +210,23 @@ class TickBench:
         for start in range(0, len(ids), 500):
             Connection.objects.filter(pk__in=ids[start : start + 500]).update(next_sync_at=now - timedelta(seconds=1))
         return len(ids)
+
+    def make_checks_due(self) -> int:
+        """Every reconciling connection's check of open orders due now, no sync due, nothing queued."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+        from django_q.models import OrmQ
+
+        from connections.models import Connection, SyncRun
+        from connections.reconcile import reconciling_platforms
+
+        now = timezone.now()
+        SyncRun.objects.all().delete()
+        OrmQ.objects.all().delete()
+        later, past = now + timedelta(minutes=10), now - timedelta(seconds=1)
+        Connection.objects.update(next_sync_at=later, next_reconcile_at=past)
+        return Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True).count()
 
     def timed(self, call, db) -> tuple[float, int]:
         statements = []

@@ -39,6 +39,7 @@ from orders.held import held_orders, mark_checked
 from orders.ingest import MAX_EXAMPLES, ImportPolicy, ingest_page, merge_skips
 
 from . import health
+from .bulk_queue import queue_free
 from .models import Connection, SyncRun
 from .platforms import registry
 from .platforms.base import PlatformContext
@@ -109,14 +110,7 @@ def start_due(now=None) -> int:
         .exclude(Exists(busy))
         .order_by("next_reconcile_at", "pk")
     )
-    started = 0
-    for connection in due:
-        try:
-            _, created = request_reconcile(connection, trigger=SyncRun.Trigger.SCHEDULED)
-        except SyncRefused:
-            continue
-        started += created
-    return started
+    return queue_free(due, now, kind=RECONCILE, schedule="next_reconcile_at")
 
 
 def _first_time(connection: Connection, now):

@@ -14,6 +14,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 import connections.sync as sync_module
+from connections import reconcile
 from connections.models import Connection, SyncRun
 from portal import queueing
 from portal.tasks import tick
@@ -57,11 +58,14 @@ def test_an_idle_tick_makes_as_many_queries_at_50_connections_as_at_5(handed):
     assert handed == [] and not SyncRun.objects.exists()
 
 
-def test_a_tick_queues_every_due_sync_in_as_many_queries_at_30_as_at_3(handed):
+def queries_of_all_due_ticks_at_3_and_at_30(handed, schedule: str) -> tuple[int, int]:
+    """The queries of a tick with every connection's `schedule` field just past and nothing queued,
+    at 3 connections and then at 30."""
+
     def all_due_tick() -> int:
         SyncRun.objects.all().delete()
         handed.clear()
-        Connection.objects.update(next_sync_at=timezone.now() - timedelta(seconds=1))
+        Connection.objects.update(**{schedule: timezone.now() - timedelta(seconds=1)})
         return queries_of_a_tick()
 
     make_connections(3)
@@ -69,7 +73,12 @@ def test_a_tick_queues_every_due_sync_in_as_many_queries_at_30_as_at_3(handed):
     at_3 = all_due_tick()
     make_connections(27, start=3)
     tick()
-    assert all_due_tick() == at_3
+    return at_3, all_due_tick()
+
+
+def test_a_tick_queues_every_due_sync_in_as_many_queries_at_30_as_at_3(handed):
+    at_3, at_30 = queries_of_all_due_ticks_at_3_and_at_30(handed, "next_sync_at")
+    assert at_30 == at_3
     runs = SyncRun.objects.order_by("pk")
     assert sorted(runs.values_list("connection_id", flat=True)) == sorted(
         Connection.objects.values_list("pk", flat=True)
@@ -78,6 +87,21 @@ def test_a_tick_queues_every_due_sync_in_as_many_queries_at_30_as_at_3(handed):
     assert {r.status for r in runs} == {SyncRun.Status.QUEUED}
     assert {r.trigger for r in runs} == {SyncRun.Trigger.SCHEDULED}
     assert not Connection.objects.exclude(next_sync_at=None).exists()
+
+
+def test_a_tick_queues_every_due_reconciliation_in_as_many_queries_at_30_as_at_3(handed):
+    at_3, at_30 = queries_of_all_due_ticks_at_3_and_at_30(handed, "next_reconcile_at")
+    assert at_30 == at_3
+    checking = Connection.objects.filter(platform__in=reconcile.reconciling_platforms())
+    runs = SyncRun.objects.order_by("pk")
+    assert checking.count() >= 10 and runs.count() == checking.count()
+    assert sorted(runs.values_list("connection_id", flat=True)) == sorted(checking.values_list("pk", flat=True))
+    assert handed == list(runs.values_list("pk", flat=True))  # one push each, in order
+    assert {(r.kind, r.status, r.trigger) for r in runs} == {
+        (SyncRun.Kind.RECONCILE, SyncRun.Status.QUEUED, SyncRun.Trigger.SCHEDULED)
+    }
+    assert not checking.exclude(next_reconcile_at=None).exists()  # set again when each run ends
+    assert "0 reconciliations started" in tick()  # nothing queued twice
 
 
 def test_a_due_connection_after_a_failure_is_queued_as_a_retry_and_a_busy_one_is_not_queued_twice(handed):
