@@ -65,13 +65,13 @@ def queue_free(free, now, *, kind: str, schedule: str) -> int:
 def _insert_runs(free, now, kind: str) -> list[tuple[int, int]]:
     """One `INSERT INTO syncrun (...) SELECT ... FROM (free connections) ON CONFLICT DO NOTHING
     RETURNING id`: a queued run of `kind` for each, made by the database, none where another run
-    became active meanwhile. Every column but the connection and the trigger takes the model's
-    default, as a new `SyncRun(...)` would. The trigger is the schedule's, but a sync after failures
-    is a retry (`sync.due_trigger`, here in SQL); a failed reconciliation has a later time of its
-    own instead. Returns the new runs' (id, connection id), in order."""
+    became active meanwhile. Every column but the connection takes its value from a scheduled
+    `SyncRun(kind=kind)`, defaults included, except that a sync after failures is a retry
+    (`sync.due_trigger`, here in SQL; a failed reconciliation has a later time of its own
+    instead). Returns the new runs' (id, connection id), in order."""
     db = connections[router.db_for_write(SyncRun)]
     quote = db.ops.quote_name
-    template = SyncRun(kind=kind, queued_at=now, enqueued_at=now)
+    template = SyncRun(kind=kind, trigger=SyncRun.Trigger.SCHEDULED, queued_at=now, enqueued_at=now)
     source_sql, source_params = free.values(
         due_id=F("pk"), due_failures=F("consecutive_failures")
     ).query.sql_with_params()
@@ -85,9 +85,6 @@ def _insert_runs(free, now, kind: str) -> list[tuple[int, int]]:
         elif field.name == "trigger" and kind == SyncRun.Kind.SYNC:
             values.append(f"CASE WHEN due.{quote('due_failures')} > 0 THEN %s ELSE %s END")
             params += [SyncRun.Trigger.RETRY, SyncRun.Trigger.SCHEDULED]
-        elif field.name == "trigger":
-            values.append("%s")
-            params.append(SyncRun.Trigger.SCHEDULED)
         else:
             values.append("%s")
             params.append(field.get_db_prep_save(field.pre_save(template, add=True), db))
