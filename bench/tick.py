@@ -198,32 +198,37 @@ class TickBench:
         from datetime import timedelta
 
         from django.utils import timezone
-        from django_q.models import OrmQ
 
-        from connections.models import Connection, SyncRun
+        from connections.models import Connection
 
         now = timezone.now()
-        SyncRun.objects.all().delete()
-        OrmQ.objects.all().delete()
+        self.clear_queue()
         Connection.objects.update(next_sync_at=now + timedelta(minutes=10), status=Connection.Status.CONNECTED)
         ids = list(Connection.objects.order_by("pk").values_list("pk", flat=True)[:count])
         for start in range(0, len(ids), 500):
             Connection.objects.filter(pk__in=ids[start : start + 500]).update(next_sync_at=now - timedelta(seconds=1))
         return len(ids)
 
+    def clear_queue(self) -> None:
+        """The round before's runs and broker tasks gone."""
+        from django_q.models import OrmQ
+
+        from connections.models import SyncRun
+
+        SyncRun.objects.all().delete()
+        OrmQ.objects.all().delete()
+
     def make_checks_due(self) -> int:
         """Every reconciling connection's check of open orders due now, no sync due, nothing queued."""
         from datetime import timedelta
 
         from django.utils import timezone
-        from django_q.models import OrmQ
 
-        from connections.models import Connection, SyncRun
+        from connections.models import Connection
         from connections.reconcile import reconciling_platforms
 
         now = timezone.now()
-        SyncRun.objects.all().delete()
-        OrmQ.objects.all().delete()
+        self.clear_queue()
         later, past = now + timedelta(minutes=10), now - timedelta(seconds=1)
         Connection.objects.update(next_sync_at=later, next_reconcile_at=past)
         return Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True).count()
