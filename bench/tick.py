@@ -210,13 +210,20 @@ class TickBench:
         return len(ids)
 
     def clear_queue(self) -> None:
-        """The round before's runs and broker tasks gone."""
+        """The round before's runs and broker tasks gone, and the tables vacuumed and analysed, as
+        autovacuum does after so many changes: otherwise the planner reads the runs table as empty
+        and scans its 10,000 dead rows once for each connection (an all-checks-due tick: 3 s, not 1)."""
+        from django.db import connection as db
         from django_q.models import OrmQ
 
-        from connections.models import SyncRun
+        from connections.models import Connection, SyncRun
 
         SyncRun.objects.all().delete()
         OrmQ.objects.all().delete()
+        if db.vendor == "postgresql":
+            with db.cursor() as cursor:
+                for model in (SyncRun, OrmQ, Connection):
+                    cursor.execute(f"VACUUM ANALYZE {db.ops.quote_name(model._meta.db_table)}")
 
     def make_checks_due(self) -> int:
         """Every reconciling connection's check of open orders due now, no sync due, nothing queued."""
