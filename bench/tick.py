@@ -22,7 +22,9 @@ Then, in a process of its own:
    tasks of the round before removed first; the median and the queries of the slowest;
 3. **all due**: one tick with every connection due, no run active;
 4. **all checks due**: one tick with every reconciling connection's check of open orders due
-   (no sync due, no run active), queued in bulk as the syncs are.
+   (no sync due, no run active), queued in bulk as the syncs are;
+5. **no check times**: one tick with no reconciling connection given a time for its check yet
+   (as after an upgrade from before there were any), each given its own in one UPDATE.
 
 It prints ms and queries per tick, the runs and broker tasks made, and PASS/FAIL against the
 targets of issue 15 (at 10,000 connections: steady under 200 ms, all due queued in under 5 s).
@@ -109,6 +111,13 @@ def report(results: list[dict]) -> int:
             failed = True
             made = f"{r['checks_runs']:,} runs, {r['checks_tasks']:,} tasks"
             print(f"  FAIL {r['connections']:,}: checks due made {made}")
+        print(
+            f"  {r['connections']:,}: {r['unscheduled']:,} connections without a check time: {r['first_ms']:.0f} ms, "
+            f"{r['first_queries']:,} queries"
+        )
+        if r["first_given"] != r["unscheduled"]:
+            failed = True
+            print(f"  FAIL {r['connections']:,}: {r['first_given']:,} of them were given one")
     return 1 if failed else 0
 
 
@@ -137,7 +146,9 @@ class TickBench:
 
     def run(self, repeat: int) -> dict:
         from django.db import connection as db
+        from django.db.models import Q
 
+        from connections.models import Connection
         from portal.tasks import tick
 
         started = time.perf_counter()
@@ -161,6 +172,19 @@ class TickBench:
             f"all-checks-due tick, {checking:,} due: {checks_ms:.0f} ms, {checks_queries:,} queries, "
             f"{checks_runs:,} runs, {checks_tasks:,} tasks"
         )
+        unscheduled = self.make_unscheduled()
+        first_ms, first_queries = self.timed(tick, db)
+        # A time of now (a spread of 0) is due at once: that connection's check is queued, its time cleared.
+        given = (
+            Connection.objects.filter(
+                Q(next_reconcile_at__isnull=False) | Q(sync_runs__isnull=False), pk__in=unscheduled
+            )
+            .distinct()
+            .count()
+        )
+        self.say(
+            f"no-check-times tick, {len(unscheduled):,}: {first_ms:.0f} ms, {first_queries:,} queries, {given:,} given"
+        )
         return {
             "engine": db.vendor,
             "connections": self.size,
@@ -176,6 +200,10 @@ class TickBench:
             "checks_queries": checks_queries,
             "checks_runs": checks_runs,
             "checks_tasks": checks_tasks,
+            "unscheduled": len(unscheduled),
+            "first_ms": first_ms,
+            "first_queries": first_queries,
+            "first_given": given,
         }
 
     def build(self) -> None:
@@ -239,6 +267,20 @@ class TickBench:
         later, past = now + timedelta(minutes=10), now - timedelta(seconds=1)
         Connection.objects.update(next_sync_at=later, next_reconcile_at=past)
         return Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True).count()
+
+    def make_unscheduled(self) -> list[int]:
+        """No reconciling connection has a time for its check yet; no sync due, nothing queued. Their ids."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from connections.models import Connection
+        from connections.reconcile import reconciling_platforms
+
+        self.clear_queue()
+        Connection.objects.update(next_sync_at=timezone.now() + timedelta(minutes=10), next_reconcile_at=None)
+        checking = Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True)
+        return list(checking.values_list("pk", flat=True))
 
     def timed(self, call, db) -> tuple[float, int]:
         statements = []

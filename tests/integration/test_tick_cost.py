@@ -15,7 +15,7 @@ from django_q.signing import SignedPackage
 
 import connections.sync as sync_module
 from connections import reconcile
-from connections.models import Connection, SyncRun
+from connections.models import RECONCILE_INTERVAL_CHOICES, Connection, SyncRun
 from portal import queueing
 from portal.tasks import tick
 from tests.factories import MerchantFactory
@@ -102,6 +102,35 @@ def test_a_tick_queues_every_due_reconciliation_in_as_many_queries_at_30_as_at_3
     }
     assert not checking.exclude(next_reconcile_at=None).exists()  # set again when each run ends
     assert "0 reconciliations started" in tick()  # nothing queued twice
+
+
+def test_a_tick_gives_every_connection_without_a_check_time_its_own_in_as_many_queries_at_30_as_at_3(handed):
+    """Each gets a time within its interval, spread by its id: (id x 37) mod the interval's minutes."""
+    intervals = [minutes for minutes, _ in RECONCILE_INTERVAL_CHOICES]
+
+    def unscheduled_tick() -> tuple[int, object, object]:
+        for n, pk in enumerate(Connection.objects.order_by("pk").values_list("pk", flat=True)):
+            Connection.objects.filter(pk=pk).update(
+                next_reconcile_at=None, reconcile_interval_minutes=intervals[n % len(intervals)]
+            )
+        before = timezone.now()
+        count = queries_of_a_tick()
+        return count, before, timezone.now()
+
+    make_connections(3)
+    tick()
+    at_3, _, _ = unscheduled_tick()
+    make_connections(27, start=3)
+    tick()
+    at_30, before, after = unscheduled_tick()
+    assert at_30 == at_3
+    checking = Connection.objects.filter(platform__in=reconcile.reconciling_platforms())
+    rows = list(checking.values_list("pk", "reconcile_interval_minutes", "next_reconcile_at"))
+    assert len(rows) >= 10 and {minutes for _, minutes, _ in rows} == set(intervals)
+    # One tick's time for all, plus each connection's own spread.
+    ticks_at = {at - timedelta(minutes=(pk * 37) % minutes) for pk, minutes, at in rows}
+    assert len(ticks_at) == 1 and before <= ticks_at.pop() <= after
+    assert not SyncRun.objects.exists() or handed  # a zero spread is due at once, and queued
 
 
 def test_a_due_connection_after_a_failure_is_queued_as_a_retry_and_a_busy_one_is_not_queued_twice(handed):
