@@ -122,9 +122,7 @@ def due_trigger(connection: Connection) -> str:
 
 
 def enqueue_run(run_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(RUN_TASK, run_id, task_name=_run_task_name(run_id), group="sync")
+    queueing.push(RUN_TASK, run_id, name=_run_task_name(run_id), group="sync")
 
 
 def enqueue_runs(run_ids: list[int]) -> None:

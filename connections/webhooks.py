@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from orders.actions import accept_new_orders
 from orders.ingest import OLDER_THAN_HELD, UP_TO_DATE, ImportPolicy, ingest_page, without_nul
+from portal import queueing
 from portal.failures import Limit
 
 from . import health, webhook_inbox, webhook_limits
@@ -379,9 +380,7 @@ def _mark_drain_asked(connection_id: int) -> bool:
 
 
 def queue_drain(connection_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("connections.webhooks.drain", connection_id, task_name=f"webhooks-{connection_id}")
+    queueing.push("connections.webhooks.drain", connection_id, name=f"webhooks-{connection_id}")
 
 
 def ask_for_drain(connection_id: int) -> None:

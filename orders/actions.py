@@ -26,6 +26,7 @@ from connections.platforms.base import AcceptRequest, OrderStatus, ShipmentReque
 from connections.platforms.errors import AuthError, PlatformError, PlatformFailure, RateLimited, TransientError
 from connections.platforms.faults import FaultLog
 from connections.sealed import MERCHANT_WORDS, UNREADABLE_WORDS, CredentialsUnreadable
+from portal import queueing
 
 from .ingest import IngestResult, ingest_page
 from .models import ActionAttempt, Order, OrderEvent, OutboundAction, Shipment
@@ -214,15 +215,11 @@ def retry_action(action: OutboundAction, user=None) -> OutboundAction:
 
 
 def enqueue_action(action_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("orders.tasks.run_action", action_id, task_name=f"action-{action_id}", group="actions")
+    queueing.push("orders.tasks.run_action", action_id, name=f"action-{action_id}", group="actions")
 
 
 def enqueue_connection_actions(connection_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("orders.tasks.run_connection_actions", connection_id, group="actions")
+    queueing.push("orders.tasks.run_connection_actions", connection_id, group="actions")
 
 
 def resume_actions(connection: Connection) -> None:

@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_q.brokers import get_broker
 
 from connections import keys
 
@@ -30,8 +31,6 @@ def _database() -> dict:
 
 
 def _broker() -> dict:
-    from django_q.brokers import get_broker
-
     broker = get_broker()
     kind = type(broker).__name__  # ORM or Redis
     if not broker.ping():

@@ -18,6 +18,7 @@ from connections.platforms.partner.tests.fixtures import PARTNER_WEBHOOK_SECRET,
 from connections.platforms.partner.tests.orders import partner_order
 from orders.ingest import ingest_page
 from orders.models import Order
+from portal import queueing
 
 
 @pytest.fixture(autouse=True)
@@ -174,12 +175,11 @@ def test_a_broker_that_is_down_costs_no_event(hook, monkeypatch):
     """The event is stored before the task is queued: the answer stays 202, the flag is let go
     so the next event asks again, and nothing is lost meanwhile."""
     connection, post = hook
-    import django_q.tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(django_q.tasks, "async_task", down)
+    monkeypatch.setattr(queueing, "async_task", down)
     first = partner_order(code="first")
     assert post(first).status_code == 202
     assert WebhookEvent.objects.get().state == "received"
