@@ -105,14 +105,17 @@ def test_a_tick_queues_every_due_reconciliation_in_as_many_queries_at_30_as_at_3
 
 
 def test_a_tick_gives_every_connection_without_a_check_time_its_own_in_as_many_queries_at_30_as_at_3(handed):
-    """Each gets a time within its interval, spread by its id: (id x 37) mod the interval's minutes."""
+    """Each gets the tick's time plus its own spread within its interval: (id x 37) mod the interval's
+    minutes. A spread of 0 is due at once, so that connection's check is queued by the same tick; the
+    first connection checks every minute, so its spread is always 0 and both sizes queue something."""
     intervals = [minutes for minutes, _ in RECONCILE_INTERVAL_CHOICES]
 
     def unscheduled_tick() -> tuple[int, object, object]:
+        SyncRun.objects.all().delete()
+        handed.clear()
         for n, pk in enumerate(Connection.objects.order_by("pk").values_list("pk", flat=True)):
-            Connection.objects.filter(pk=pk).update(
-                next_reconcile_at=None, reconcile_interval_minutes=intervals[n % len(intervals)]
-            )
+            minutes = 1 if n == 0 else intervals[n % len(intervals)]
+            Connection.objects.filter(pk=pk).update(next_reconcile_at=None, reconcile_interval_minutes=minutes)
         before = timezone.now()
         count = queries_of_a_tick()
         return count, before, timezone.now()
@@ -126,11 +129,15 @@ def test_a_tick_gives_every_connection_without_a_check_time_its_own_in_as_many_q
     assert at_30 == at_3
     checking = Connection.objects.filter(platform__in=reconcile.reconciling_platforms())
     rows = list(checking.values_list("pk", "reconcile_interval_minutes", "next_reconcile_at"))
-    assert len(rows) >= 10 and {minutes for _, minutes, _ in rows} == set(intervals)
-    # One tick's time for all, plus each connection's own spread.
-    ticks_at = {at - timedelta(minutes=(pk * 37) % minutes) for pk, minutes, at in rows}
+    assert len(rows) >= 10 and {minutes for _, minutes, _ in rows} == {1, *intervals}
+    queued = SyncRun.objects.filter(kind=SyncRun.Kind.RECONCILE, status=SyncRun.Status.QUEUED)
+    checked_now = {pk for pk, _, at in rows if at is None}
+    assert checked_now == set(queued.values_list("connection_id", flat=True))
+    assert min(pk for pk, _, _ in rows) in checked_now  # the one checked every minute
+    assert all((pk * 37) % minutes == 0 for pk, minutes, _ in rows if pk in checked_now)
+    # One tick's time for all the others, plus each one's own spread.
+    ticks_at = {at - timedelta(minutes=(pk * 37) % minutes) for pk, minutes, at in rows if at is not None}
     assert len(ticks_at) == 1 and before <= ticks_at.pop() <= after
-    assert not SyncRun.objects.exists() or handed  # a zero spread is due at once, and queued
 
 
 def test_a_due_connection_after_a_failure_is_queued_as_a_retry_and_a_busy_one_is_not_queued_twice(handed):
