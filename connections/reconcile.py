@@ -125,6 +125,7 @@ class Minutes(Func):
     microseconds on SQLite, an integer (its MOD, for one, gives a float, which SQLite's time
     arithmetic would not take)."""
 
+    arity = 1
     output_field = DurationField()
     template = "(%(expressions)s * INTERVAL '1 minute')"
 
