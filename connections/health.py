@@ -112,7 +112,10 @@ def retry_notices(connections: list[Connection]) -> dict[int, str]:
         # One connection (its page): its latest runs off the (connection, -queued_at, -id) index, a
         # LIMIT, not a window over all its runs (10,000 sorted on a busy connection). A connection
         # has one active run at a time (syncrun_one_active_per_connection), so its runs finish in
-        # the order they were queued.
+        # the order they were queued, but for a check of open orders that stepped aside for a sync
+        # (WAITING): it finishes after the runs queued meanwhile. Counted by queue time it sits one
+        # or two places earlier in the window than by finishing time; the notice stays the same
+        # unless that shift moves it in or out of the last RETRY_NOTICE_RUNS.
         recent = finished.order_by("-queued_at", "-id").values_list("connection_id", "retries")[:window]
     else:
         latest_first = Window(

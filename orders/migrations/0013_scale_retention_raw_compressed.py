@@ -1,5 +1,7 @@
 """Order.raw as zlib-compressed JSON (orders/fields.py) instead of JSON: a new column filled in
-batches, the old one dropped, the new one renamed. Reversible: the way back refills the JSON.
+batches (so that memory holds one batch), the old one dropped, the new one renamed, all in the
+migration's one transaction: on PostgreSQL the orders table stays locked until it ends (README,
+"Upgrading": 15-20 s per 100,000 orders). Reversible: the way back refills the JSON.
 """
 
 from django.db import migrations, models
