@@ -11,8 +11,9 @@ runs without the sandbox, as in production).
 
 What it does, over HTTPS through nginx, timing each step: `check --deploy`, the health
 check, a merchant's sign-in, Add Account and a fetch against the sandbox, a signed webhook
-applied by the worker, a staff member's admin sign-in with a second factor, and /healthz
-while 50 idle connections are held open against nginx. It prints a table of the steps and
+applied by the worker, a staff member's admin sign-in with a second factor, /healthz
+while 50 idle connections are held open against nginx, and last, with gunicorn stopped, the
+webhook and the API answered by nginx in JSON (503, Retry-After). It prints a table of the steps and
 fails (exit 1) at the first step that does not do what a user would expect, with the logs.
 
 Needs: root or sudo-less apt for nginx (installed if missing), openssl, PostgreSQL on
@@ -164,6 +165,13 @@ class Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+    def stop_one(self, name: str) -> None:
+        """Stop one started process as its supervisor would (SIGTERM), and wait for it to end."""
+        for started, process, _ in self.processes:
+            if started == name and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=40)
 
     def check_alive(self) -> None:
         for name, process, _ in self.processes:
@@ -574,10 +582,11 @@ def run(stack: Stack, steps: Steps, stack_guard: ExitStack) -> None:
         page = client.get(f"{stack.base}/connections/{pk}/", timeout=10).text
         path = re.search(r"/webhooks/shopify/[0-9a-f-]{36}/", page)
         expect(path, "the connection page shows no webhook URL")
+        webhook_url = f"{stack.base}{path.group(0)}"
         order_name = f"#SMOKE{secrets.randbelow(10**6)}"
-        shopify_order_webhook(stack, client, f"{stack.base}{path.group(0)}", order_name)
+        shopify_order_webhook(stack, client, webhook_url, order_name)
         too_large = requests.post(
-            f"{stack.base}{path.group(0)}",
+            webhook_url,
             data=b"{" + b" " * WEBHOOK_MAX_BYTES + b"}",
             verify=client.verify,
             timeout=30,
@@ -636,6 +645,25 @@ def run(stack: Stack, steps: Steps, stack_guard: ExitStack) -> None:
             worst = max(figures)
             expect(worst < HEALTHZ_BUDGET_MS, f"/healthz took {worst:.0f} ms with idle connections held on {where}")
         stack.check_alive()
+
+    # Last: it stops the portal.
+    with steps.step("gunicorn stopped: nginx answers the webhook and the API in JSON") as note:
+        stack.stop_one("web")
+        webhook = requests.post(
+            webhook_url, data=b"{}", headers={"Content-Type": "application/json"}, verify=client.verify, timeout=30
+        )
+        api = requests.get(f"{stack.base}/api/v1/orders/", verify=client.verify, timeout=30)
+        for what, answer in (("the webhook", webhook), ("the API", api)):
+            said, kind = answer.text[:200], answer.headers.get("Content-Type", "")
+            expect(
+                answer.status_code == 503 and kind.startswith("application/json"),
+                f"with gunicorn stopped, {what} answered {answer.status_code} ({kind}): {said}",
+            )
+            expect(answer.headers.get("Retry-After") == "30", f"{what}'s 503 has no Retry-After: {answer.headers}")
+            expect("not answering" in answer.json()["detail"], f"{what}'s 503 does not say why: {said}")
+        page = client.get(f"{stack.base}/signin/", timeout=30)
+        expect(page.status_code == 502, f"with gunicorn stopped, a page answered {page.status_code}")
+        note["text"] = "webhook and API: 503, JSON, Retry-After 30; pages: nginx's 502"
 
 
 def main() -> int:
