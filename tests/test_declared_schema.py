@@ -3,23 +3,39 @@
 A migration can drop more than it says: on PostgreSQL, taking `db_index` off a foreign key also
 dropped the partial unique index behind `syncrun_one_active_per_connection`, and nothing noticed
 until two syncs of one connection could be queued at once. This compares the migrated database
-with the models, by name, on whichever database the suite runs against.
+with the models, by name, unique or not, and by columns, on whichever database the suite runs
+against.
 """
 
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.models import CheckConstraint, UniqueConstraint
 
 pytestmark = pytest.mark.django_db
 
 
-def declared(model) -> set[str]:
-    return {item.name for item in (*model._meta.constraints, *model._meta.indexes)}
+def declared(model) -> dict[str, dict]:
+    """Each declared index and constraint by name: what the database's own description of it must say
+    (unique or not, or a check; and its columns in order, where it is made of fields)."""
+    expected = {}
+    for item in model._meta.constraints:
+        if isinstance(item, UniqueConstraint):
+            expected[item.name] = {"unique": True, **_columns(model, item.fields)}
+        elif isinstance(item, CheckConstraint):
+            expected[item.name] = {"check": True}
+    for item in model._meta.indexes:
+        expected[item.name] = {"unique": False, **_columns(model, [name.lstrip("-") for name in item.fields])}
+    return expected
 
 
-def present(model) -> set[str]:
+def _columns(model, fields) -> dict:
+    return {"columns": [model._meta.get_field(name).column for name in fields]} if fields else {}
+
+
+def present(model) -> dict[str, dict]:
     with connection.cursor() as cursor:
-        return set(connection.introspection.get_constraints(cursor, model._meta.db_table))
+        return connection.introspection.get_constraints(cursor, model._meta.db_table)
 
 
 @pytest.mark.parametrize(
@@ -28,5 +44,9 @@ def present(model) -> set[str]:
     ids=lambda m: m._meta.label,
 )
 def test_every_declared_index_and_constraint_is_in_the_database(model):
-    missing = declared(model) - present(model)
-    assert not missing, f"{model._meta.label}: declared but not in the database: {sorted(missing)}"
+    found = present(model)
+    missing = sorted(set(declared(model)) - set(found))
+    assert not missing, f"{model._meta.label}: declared but not in the database: {missing}"
+    for name, expected in declared(model).items():
+        actual = {key: found[name][key] for key in expected}
+        assert actual == expected, f"{model._meta.label}: {name} is {actual} in the database, declared {expected}"
