@@ -229,13 +229,23 @@ class TickBench:
 
         from connections.models import Connection
 
-        now = timezone.now()
-        self.clear_queue()
-        Connection.objects.update(next_sync_at=now + timedelta(minutes=10), status=Connection.Status.CONNECTED)
+        self.quiet(status=Connection.Status.CONNECTED)
         ids = list(Connection.objects.order_by("pk").values_list("pk", flat=True)[:count])
+        past = timezone.now() - timedelta(seconds=1)
         for start in range(0, len(ids), 500):
-            Connection.objects.filter(pk__in=ids[start : start + 500]).update(next_sync_at=now - timedelta(seconds=1))
+            Connection.objects.filter(pk__in=ids[start : start + 500]).update(next_sync_at=past)
         return len(ids)
+
+    def quiet(self, **fields) -> None:
+        """Nothing queued (`clear_queue`) and no sync due for ten minutes; `fields` set on every connection too."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from connections.models import Connection
+
+        self.clear_queue()
+        Connection.objects.update(next_sync_at=timezone.now() + timedelta(minutes=10), **fields)
 
     def clear_queue(self) -> None:
         """The round before's runs and broker tasks gone, and their tables and the connections' (each
@@ -254,34 +264,26 @@ class TickBench:
                 for model in (SyncRun, OrmQ, Connection):
                     cursor.execute(f"VACUUM ANALYZE {db.ops.quote_name(model._meta.db_table)}")
 
+    def reconciling(self):
+        """The connections whose open orders are checked again (the tick's reconciliations)."""
+        from connections.models import Connection
+        from connections.reconcile import reconciling_platforms
+
+        return Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True)
+
     def make_checks_due(self) -> int:
         """Every reconciling connection's check of open orders due now, no sync due, nothing queued."""
         from datetime import timedelta
 
         from django.utils import timezone
 
-        from connections.models import Connection
-        from connections.reconcile import reconciling_platforms
-
-        now = timezone.now()
-        self.clear_queue()
-        later, past = now + timedelta(minutes=10), now - timedelta(seconds=1)
-        Connection.objects.update(next_sync_at=later, next_reconcile_at=past)
-        return Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True).count()
+        self.quiet(next_reconcile_at=timezone.now() - timedelta(seconds=1))
+        return self.reconciling().count()
 
     def make_unscheduled(self) -> list[int]:
         """No reconciling connection has a time for its check yet; no sync due, nothing queued. Their ids."""
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from connections.models import Connection
-        from connections.reconcile import reconciling_platforms
-
-        self.clear_queue()
-        Connection.objects.update(next_sync_at=timezone.now() + timedelta(minutes=10), next_reconcile_at=None)
-        checking = Connection.objects.filter(platform__in=reconciling_platforms(), reconcile=True)
-        return list(checking.values_list("pk", flat=True))
+        self.quiet(next_reconcile_at=None)
+        return list(self.reconciling().values_list("pk", flat=True))
 
     def timed(self, call, db) -> tuple[float, int]:
         statements = []
