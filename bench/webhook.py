@@ -326,8 +326,9 @@ def child_main(args) -> int:
     port = free_port()
     # Up when a GET of the trivial view (POST only) answers 405.
     server = start_sandbox(port, work / "gunicorn.log", TRIVIAL_PATH, workers=args.workers, ready_status=405)
-    # INFO: the worker says "running." when it is up, which Worker.start waits for.
-    worker = Worker(work / "qcluster.log", {**os.environ, "LOG_LEVEL": "INFO"})
+    # INFO: the worker says "running." when it is up, which Worker.start waits for. LOG_TASKS: it
+    # logs each task it processed, which is how the drains are counted.
+    worker = Worker(work / "qcluster.log", {**os.environ, "LOG_LEVEL": "INFO", "LOG_TASKS": "true"})
     try:
         worker.start()
         result = bench.run(port, CpuMeter(server.pid, worker.process.pid), worker)
