@@ -19,7 +19,9 @@ its own:
 
 1. throughput: --repeat rounds of --events webhook posts from --senders concurrent senders
    (each a distinct order or status, never a duplicate), and the same posts to the trivial
-   view; after each webhook round it waits for the worker to apply everything;
+   and bare views; after each webhook round it waits for the worker to apply everything.
+   Each round also posts as many new events with the worker paused (SIGSTOP) and applies
+   them after: the request's cost alone, without the apply sharing the CPU;
 2. latency at a fixed rate: --rate posts a second for --seconds, open loop (each post has
    a due time and its latency counts from then, so a stall is not hidden), a share of them
    exact copies of an event sent a second earlier;
@@ -160,13 +162,14 @@ def report(r: dict) -> int:
         f"\n== Webhook benchmark: {PLATFORMS[r['platform']]} ({r['body_bytes']:,} bytes each{signed}), "
         f"{r['database']}, broker {r['broker']}, gunicorn -w {r['workers']} (sync), Python {r['python']}\n"
     )
-    web, trivial, bare = r["throughput"]["webhook"], r["throughput"]["trivial"], r["throughput"]["bare"]
+    throughput = r["throughput"]
+    web, paused, trivial, bare = (throughput[side] for side in ("webhook", "paused", "trivial", "bare"))
     groups = r["cpu_groups"]
     print(
         f"Throughput: {r['senders']} concurrent senders, {r['events']:,} posts a round, "
         f"medians of {r['rounds']} round(s)"
     )
-    sides = (web, trivial, bare)
+    sides = (web, paused, trivial, bare)
     rows = [
         ("answered per second", [f"{x['per_s']:,.0f}" for x in sides]),
         ("latency p50 / p99", [f"{x['p50']:.1f} / {x['p99']:.1f} ms" for x in sides]),
@@ -176,31 +179,31 @@ def report(r: dict) -> int:
         ("CPU ms per post: whole machine", [f"{x['cpu_ms']['machine busy']:.2f}" for x in sides]),
         ("machine busy (2 cores = 200%)", [f"{x['busy']:.0%}" for x in sides]),
         ("taken by the hypervisor meanwhile (steal)", [f"{x['stolen']:.0%}" for x in sides]),
-        ("most events waiting to be applied", [f"{web['backlog']:,}", "", ""]),
-        ("worker done after the last post", [f"{web['drain_s']:.2f} s", "", ""]),
-        (
-            "drain tasks run (events each)",
-            [f"{web['drains']:,.0f} ({r['events'] / max(web['drains'], 1):.1f})", "", ""],
-        ),
-        ("worker CPU ms per event, incl. after", [f"{web['worker_ms_per_event']:.2f}", "", ""]),
+        *[(label, [figure(x) for x in (web, paused)] + ["", ""]) for label, figure in worker_rows(r["events"])],
     ]
-    print_table(["webhook", "trivial view", "bare INSERT view"], rows)
-    each = r["throughput"]["each"]
+    print_table(["webhook", "worker paused", "trivial view", "bare INSERT view"], rows)
+    each = throughput["each"]
     print(
-        f"  each round, posts/s: webhook {rates(each['webhook'])}; trivial view {rates(each['trivial'])}; "
-        f"bare INSERT view {rates(each['bare'])}"
+        f"  each round, posts/s: webhook {rates(each['webhook'])}; worker paused {rates(each['paused'])}; "
+        f"trivial view {rates(each['trivial'])}; bare INSERT view {rates(each['bare'])}"
+    )
+    print(
+        "  worker paused: the same webhook, its events applied only after the round (the worker stopped "
+        "meanwhile), so what the request costs alone"
     )
     ratio = web["per_s"] / trivial["per_s"]
     bare_ratio = web["per_s"] / bare["per_s"]
     print(f"  ratio webhook / trivial view: {ratio:.3f}")
     print(f"  ratio webhook / bare INSERT view: {bare_ratio:.3f}")
+    print(f"  ratio webhook with the worker paused / bare INSERT view: {paused['per_s'] / bare['per_s']:.3f}")
     # What the ratios would be with the machine to ourselves: CPU-bound, posts a second go as
     # the inverse of the machine's CPU per post, and steal is not in that.
     cost_ratio = trivial["cpu_ms"]["machine busy"] / web["cpu_ms"]["machine busy"]
     bare_cost_ratio = bare["cpu_ms"]["machine busy"] / web["cpu_ms"]["machine busy"]
+    paused_cost_ratio = bare["cpu_ms"]["machine busy"] / paused["cpu_ms"]["machine busy"]
     print(
         f"  the same from CPU per post (whole machine, steal left out): trivial {cost_ratio:.3f}, "
-        f"bare INSERT {bare_cost_ratio:.3f}"
+        f"bare INSERT {bare_cost_ratio:.3f}, worker paused / bare INSERT {paused_cost_ratio:.3f}"
     )
 
     lat = r["latency"]
@@ -234,6 +237,7 @@ def report(r: dict) -> int:
         ("probe webhook", "in-process: webhook"),
         ("probe trivial", "trivial view"),
         ("throughput webhook", "served: throughput"),
+        ("throughput paused", "worker paused"),
         ("latency", f"at {r['rate']}/s"),
         ("throughput trivial", "trivial view"),
         ("throughput bare", "bare INSERT view"),
@@ -280,6 +284,16 @@ def report(r: dict) -> int:
     for label, value, ok in checks:
         print(f"  {label.ljust(width)}{value.rjust(8)}   {'PASS' if ok else 'FAIL'}")
     return 0 if all(ok for _, _, ok in checks) else 1
+
+
+def worker_rows(events: int) -> list[tuple[str, object]]:
+    """The rows of the throughput table only a webhook side has: its worker's figures."""
+    return [
+        ("most events waiting to be applied", lambda x: f"{x['backlog']:,}"),
+        ("worker done after the last post", lambda x: f"{x['drain_s']:.2f} s"),
+        ("drain tasks run (events each)", lambda x: f"{x['drains']:,.0f} ({events / max(x['drains'], 1):.1f})"),
+        ("worker CPU ms per event, incl. after", lambda x: f"{x['worker_ms_per_event']:.2f}"),
+    ]
 
 
 def answers(statuses: dict) -> str:
@@ -661,12 +675,14 @@ class Bench:
         self.send(self.jobs(BARE_PATH, list(self.bodies)[:100], "warm-up"), args.senders)
         self.wait_for_worker()
 
-        rounds = {"webhook": [], "trivial": [], "bare": []}
+        rounds = {"webhook": [], "paused": [], "trivial": [], "bare": []}
         for number in range(1, args.repeat + 1):
             keys = self.new_events(args.orders)
             web = self.post(keys, args.senders, "throughput webhook")
             trivial = self.send(self.jobs(TRIVIAL_PATH, keys, "throughput trivial"), args.senders)
+            paused = self.post(self.new_events(args.orders), args.senders, "throughput paused", paused=True)
             rounds["webhook"].append(web)
+            rounds["paused"].append(paused)
             rounds["trivial"].append(trivial)
             # The bare view's rows are never read: the worker has nothing to do for them.
             bare = self.send(self.jobs(BARE_PATH, keys, "throughput bare"), args.senders)
@@ -703,6 +719,7 @@ class Bench:
             "cpu_groups": [g for g in CpuMeter.GROUPS if g != "redis" or settings.REDIS_URL],
             "throughput": {
                 "webhook": median_figures(rounds["webhook"]),
+                "paused": median_figures(rounds["paused"]),
                 "trivial": median_figures(rounds["trivial"]),
                 "bare": median_figures(rounds["bare"]),
                 "each": {kind: [f["per_s"] for f in rounds[kind]] for kind in rounds},
@@ -712,10 +729,20 @@ class Bench:
             "checks": resend + self.checks(),
         }
 
-    def post(self, keys: list[str], senders: int, phase: str, rate: float | None = None) -> dict:
-        """Post these events to the webhook; figures include the worker applying them all."""
+    def post(self, keys: list[str], senders: int, phase: str, rate: float | None = None, *, paused=False) -> dict:
+        """Post these events to the webhook; figures include the worker applying them all.
+
+        `paused`: the worker is stopped (SIGSTOP) while they are posted and applies them after,
+        so the posts' figures are the request's cost alone, without the apply's share of the CPU.
+        """
         drains = self.drains()
-        figures = self.send(self.jobs(self.path, keys, phase), senders, rate, keys=keys)
+        if paused:
+            self.worker.pause()
+        try:
+            figures = self.send(self.jobs(self.path, keys, phase), senders, rate, keys=keys)
+        finally:
+            if paused:
+                self.worker.resume()
         drained_from = self.cpu.snapshot()
         figures["drain_s"] = self.wait_for_worker()
         time.sleep(0.5)  # the worker logs a drain once its result is saved

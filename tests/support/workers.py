@@ -72,6 +72,13 @@ class Worker:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def pause(self) -> None:
+        """SIGSTOP the whole cluster: it takes no task and uses no CPU until `resume`."""
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.killpg(self.process.pid, signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL the whole cluster, as an out-of-memory killer or a lost host would."""
         os.killpg(self.process.pid, signal.SIGKILL)
