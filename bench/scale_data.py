@@ -409,8 +409,8 @@ def _columns(table: str) -> list[str]:
 def _copy(model, source: str, overrides: dict[str, str], params=()) -> int:
     """INSERT INTO the model's table a copy of `tpl` for each row of `source`, with `overrides`."""
     table = model._meta.db_table
-    pk = model._meta.pk.column
-    columns = [c for c in _columns(table) if c != pk]
+    computed = {model._meta.pk.column} | {f.column for f in model._meta.concrete_fields if f.generated}
+    columns = [c for c in _columns(table) if c not in computed]
     unknown = set(overrides) - set(columns)
     if unknown:
         raise RuntimeError(f"{table} has no column {sorted(unknown)}")

@@ -56,7 +56,7 @@ class OrderAdmin(IndexedSearchAdmin, LargeTableAdmin):
     inlines = [OrderItemInline, ShipmentInline, OrderEventInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name != "raw"] + ["raw_payload"]
+        return [f.name for f in self.model._meta.fields if f.name not in ("raw", "search_text")] + ["raw_payload"]
 
     @admin.display(description="Placed", ordering="placed_at")
     def placed(self, order):

@@ -5,7 +5,8 @@ from functools import reduce
 from operator import or_
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Upper
 from django.utils.text import slugify
 
 from connections.models import Connection
@@ -71,10 +72,10 @@ class OrderFilterForm(PortalForm):
             orders = orders.filter(self.states[data["status"]][1])
         term = (data.get("q") or "").strip()
         if len(term) >= MIN_SEARCH:
-            # UPPER(column) LIKE '%TERM%' on PostgreSQL: the trigram indexes of migration 0013 serve it.
-            orders = orders.filter(
-                Q(number__icontains=term) | Q(customer_name__icontains=term) | Q(customer_email__icontains=term)
-            )
+            # The number, name and email, upper-cased as the row was written: the term is upper-cased by the
+            # same database, so both agree on every letter. Its trigram index and the list's index hold it
+            # on PostgreSQL (migration 0016).
+            orders = orders.filter(search_text__contains=Upper(Value(term)))
         elif term:
             orders = orders.filter(number=term)
         return orders

@@ -4,8 +4,9 @@ The list's order is (placed_at DESC, id DESC), orders without a placing time las
 newest first). A page is the rows strictly after a key in that order ("Older", `?after=`)
 or strictly before one ("Newer", `?before=`, read backwards and turned round); "Oldest" is
 the page before the end (`?before=end`). Each is one index range scan of `PAGE_SIZE + 1`
-rows (the extra row says whether there is a further page), so page 8,000 costs what page 1
-does, where OFFSET read and threw away every row before it. The id breaks ties of
+rows (the extra row says whether there is a further page; a search scans for ids, then reads
+their rows), so page 8,000 costs what page 1 does, where OFFSET read and threw away every
+row before it. The id breaks ties of
 placed_at, so no order is shown twice or skipped at a page boundary.
 
 A key is written plainly in the link, `<placed_at ISO>_<id>` (`_<id>` for an order without
@@ -115,26 +116,39 @@ def _newer_parts(orders: QuerySet, key: Key | None) -> list[QuerySet]:
     return [newer.order_by(*OLDEST_FIRST)]
 
 
-def _read(parts: list[QuerySet], limit: int) -> list:
-    rows: list = []
+def _read(orders: QuerySet, parts: list[QuerySet], limit: int, ids_first: bool) -> list:
+    """Up to `limit` of `orders`, taken from the parts in turn.
+
+    `ids_first` (a search): the parts give ids, and the rows are read by id after, in one query.
+    An ids query needs only what the list's index holds (on PostgreSQL the search text too,
+    migration 0016), so it walks the index without the table: 5 to 8 times faster when the
+    search skips many rows (every newer order, for a term only old orders match). Without a
+    search the rows are read at once: the extra query would cost more than it saves.
+    """
+    found: list = []
     for part in parts:
-        rows += part[: limit - len(rows)]
-        if len(rows) >= limit:
+        found += (part.values_list("id", flat=True) if ids_first else part)[: limit - len(found)]
+        if len(found) >= limit:
             break
-    return rows
+    if not ids_first or not found:
+        return found
+    rows = orders.filter(id__in=found).order_by().in_bulk()
+    return [rows[pk] for pk in found if pk in rows]
 
 
 def _key(order) -> str:
     return Key.of(order).encode()
 
 
-def older_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, skip: int = 0) -> Page:
-    """The page after `key` (None: the newest page), `skip` rows further on."""
-    rows = _read(_older_parts(orders, key), skip + size + 1)
+def older_than(
+    orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, skip: int = 0, *, ids_first: bool = False
+) -> Page:
+    """The page after `key` (None: the newest page), `skip` rows further on (`ids_first`: see `_read`)."""
+    rows = _read(orders, _older_parts(orders, key), skip + size + 1, ids_first)
     more = len(rows) > skip + size
     rows = rows[skip : skip + size]
     if not rows:
-        return Page([]) if key is None and not skip else newer_than(orders, None, size)
+        return Page([]) if key is None and not skip else newer_than(orders, None, size, ids_first=ids_first)
     return Page(
         rows,
         newer=_key(rows[0]) if key is not None or skip else None,
@@ -142,11 +156,11 @@ def older_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, skip: i
     )
 
 
-def newer_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE) -> Page:
+def newer_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, *, ids_first: bool = False) -> Page:
     """The page before `key` (None: the oldest page); the newest page where fewer are left."""
-    rows = _read(_newer_parts(orders, key), size + 1)
+    rows = _read(orders, _newer_parts(orders, key), size + 1, ids_first)
     if len(rows) < size and key is not None:
-        return older_than(orders, None, size)  # a short page at the top: show a full newest page
+        return older_than(orders, None, size, ids_first=ids_first)  # a short page at the top: a full newest page
     more = len(rows) > size
     rows = rows[:size][::-1]
     if not rows:
@@ -154,16 +168,17 @@ def newer_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE) -> Page
     return Page(rows, newer=_key(rows[0]) if more else None, older=_key(rows[-1]) if key is not None else None)
 
 
-def page(orders: QuerySet, params, size: int | None = None) -> Page:
-    """The page the request's `after`, `before` or old `page` parameter asks for (`size`: PAGE_SIZE)."""
+def page(orders: QuerySet, params, size: int | None = None, *, ids_first: bool = False) -> Page:
+    """The page the request's `after`, `before` or old `page` parameter asks for (`size`: PAGE_SIZE;
+    `ids_first`, for a search: see `_read`)."""
     size = size or PAGE_SIZE
     if params.get("before") == END:
-        return newer_than(orders, None, size)
+        return newer_than(orders, None, size, ids_first=ids_first)
     if before := Key.decode(params.get("before")):
-        return newer_than(orders, before, size)
+        return newer_than(orders, before, size, ids_first=ids_first)
     if after := Key.decode(params.get("after")):
-        return older_than(orders, after, size)
+        return older_than(orders, after, size, ids_first=ids_first)
     number = params.get("page", "")
     if number.isdigit() and 1 < int(number) <= OFFSET_PAGES:
-        return older_than(orders, None, size, skip=(int(number) - 1) * size)
-    return older_than(orders, None, size)
+        return older_than(orders, None, size, skip=(int(number) - 1) * size, ids_first=ids_first)
+    return older_than(orders, None, size, ids_first=ids_first)

@@ -3,8 +3,8 @@
 A migration can drop more than it says: on PostgreSQL, taking `db_index` off a foreign key also
 dropped the partial unique index behind `syncrun_one_active_per_connection`, and nothing noticed
 until two syncs of one connection could be queued at once. This compares the migrated database
-with the models, by name, unique or not, and by columns, on whichever database the suite runs
-against.
+with the models, by name, unique or not, and by columns (an index's included ones too), on
+whichever database the suite runs against.
 """
 
 import pytest
@@ -25,7 +25,12 @@ def declared(model) -> dict[str, dict]:
         elif isinstance(item, CheckConstraint):
             expected[item.name] = {"check": True}
     for item in model._meta.indexes:
-        expected[item.name] = {"unique": False, **_columns(model, [name.lstrip("-") for name in item.fields])}
+        # An index's INCLUDEd columns follow its key's, where the database keeps them (PostgreSQL).
+        included = list(item.include) if connection.features.supports_covering_indexes else []
+        expected[item.name] = {
+            "unique": False,
+            **_columns(model, [name.lstrip("-") for name in item.fields] + included),
+        }
     return expected
 
 

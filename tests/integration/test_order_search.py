@@ -1,4 +1,5 @@
-"""The order list's search: names and emails by "contains" (trigram-indexed on PostgreSQL), short terms by number."""
+"""The order list's search: number, name and email by "contains" in one upper-cased column (orders.Order.search_text,
+trigram-indexed and in the list's index on PostgreSQL), short terms by number exactly."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import re
 
 import pytest
 from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from connections.platforms import registry
+from orders import paging
+from orders.forms import OrderFilterForm
+from orders.models import Order
 from tests.api.conftest import make_order
 from tests.integration.test_order_state_words import a_connection
 
@@ -36,11 +41,77 @@ def test_search_finds_the_customer_email_too(member_client, merchant):
     assert listed(member_client.get(LIST, {"q": "ORCHARD"}).content.decode()) == ["ORD-0001"]
 
 
+def test_search_is_by_any_case_and_takes_the_term_literally(member_client, merchant):
+    shop = a_connection(merchant, registry.get("noths"))
+    make_order(shop, 1, customer_name="Ada Lovelace", number="50%OFF")
+    make_order(shop, 2, customer_name="Grace Hopper", number="500FF")
+    assert listed(member_client.get(LIST, {"q": "lovelace"}).content.decode()) == ["50%OFF"]
+    assert listed(member_client.get(LIST, {"q": "LoVeLaCe"}).content.decode()) == ["50%OFF"]
+    # % and _ are no wildcards here: "0%o" matches only the number that has it.
+    assert listed(member_client.get(LIST, {"q": "0%o"}).content.decode()) == ["50%OFF"]
+    assert listed(member_client.get(LIST, {"q": "ho_per"}).content.decode()) == []
+
+
+def test_a_term_never_matches_across_two_fields(member_client, merchant):
+    shop = a_connection(merchant, registry.get("noths"))
+    make_order(shop, 1, number="ORD-0001", customer_name="Ada Lovelace", customer_email="ada@example.com")
+    assert listed(member_client.get(LIST, {"q": "0001ada"}).content.decode()) == []
+    assert listed(member_client.get(LIST, {"q": "lovelaceada"}).content.decode()) == []
+    assert listed(member_client.get(LIST, {"q": "0001"}).content.decode()) == ["ORD-0001"]
+
+
+def test_search_finds_an_order_by_its_new_name_once_it_changes(member_client, merchant):
+    shop = a_connection(merchant, registry.get("noths"))
+    order = make_order(shop, 1, customer_name="Ada Byron")
+    Order.objects.filter(pk=order.pk).update(customer_name="Ada Lovelace")
+    assert listed(member_client.get(LIST, {"q": "lovelace"}).content.decode()) == ["ORD-0001"]
+    assert listed(member_client.get(LIST, {"q": "byron"}).content.decode()) == []
+
+
+def test_a_search_page_reads_its_ids_first_and_a_plain_page_its_rows_at_once(member_client, merchant):
+    shop = a_connection(merchant, registry.get("noths"))
+    for n in range(3):
+        make_order(shop, n)
+
+    def ids_queries(params) -> list[str]:
+        with CaptureQueriesContext(db) as ctx:
+            body = member_client.get(LIST, params).content.decode()
+        assert len(listed(body)) == 3
+        return [
+            q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "orders_order"."id" AS "id" FROM')
+        ]
+
+    searched = ids_queries({"q": "customer"})
+    assert searched and all("search_text" in sql for sql in searched)
+    assert ids_queries({}) == []
+
+
 @pytest.mark.django_db
 @pytest.mark.skipif(db.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
-def test_the_searched_columns_have_trigram_indexes_on_the_expressions_icontains_uses():
+def test_the_search_text_has_a_trigram_index_and_the_admin_columns_keep_theirs():
     with db.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'orders_order'")
         indexes = dict(cursor.fetchall())
-    for column in ("number", "customer_name", "customer_email"):
+    assert "gin (search_text gin_trgm_ops)" in indexes["order_search_text_trgm"]
+    for column in ("customer_name", "customer_email"):  # the admin's "contains" search
         assert f"gin (upper(({column})::text) gin_trgm_ops)" in indexes[f"order_{column}_trgm"]
+    assert "order_number_trgm" not in indexes  # only the merchant search used it
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="SQLite has no index-only scans of included columns")
+def test_a_search_page_finds_its_ids_in_the_list_index_alone(merchant):
+    """The page's ids query reads nothing the list's index lacks: with the table scan ruled out, PostgreSQL
+    walks order_merchant_placed_id without the table (what keeps a search that skips many orders fast)."""
+    shop = a_connection(merchant, registry.get("noths"))
+    for n in range(5):
+        make_order(shop, n)
+    form = OrderFilterForm(merchant, {"q": "customer"})
+    orders = form.apply(Order.objects.filter(merchant=merchant))
+    ids = orders.filter(placed_at__isnull=False).order_by(*paging.NEWEST_FIRST).values_list("id", flat=True)[:51]
+    with db.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        sql, params = ids.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using order_merchant_placed_id" in plan, plan
