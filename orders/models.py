@@ -78,7 +78,7 @@ class Order(models.Model):
         indexes = [
             # The merchant's order list (orders/paging.py): keyset pages on (placed_at, id), whole, by
             # one state, of one connection, or both; the id breaks ties so deep pages never sort. On
-            # PostgreSQL placed_at is DESC NULLS LAST, the list's order (migration 0012 builds them).
+            # PostgreSQL placed_at is DESC NULLS LAST, the list's order (migration 0014 builds them).
             # PostgreSQL keeps search_text in it (INCLUDE), for the search's index-only walk; SQLite has
             # no such indexes (models.W040, silenced in the settings).
             models.Index(

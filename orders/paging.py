@@ -6,8 +6,8 @@ or strictly before one ("Newer", `?before=`, read backwards and turned round); "
 the page before the end (`?before=end`). Each is one index range scan of `PAGE_SIZE + 1`
 rows (the extra row says whether there is a further page; a search scans for ids, then reads
 their rows), so page 8,000 costs what page 1 does, where OFFSET read and threw away every
-row before it. The id breaks ties of
-placed_at, so no order is shown twice or skipped at a page boundary.
+row before it. The id breaks ties of placed_at, so no order is shown twice or skipped at a
+page boundary.
 
 A key is written plainly in the link, `<placed_at ISO>_<id>` (`_<id>` for an order without
 a placing time): the merchant scoping of the queryset, not the key, decides what is shown,
@@ -121,7 +121,7 @@ def _read(orders: QuerySet, parts: list[QuerySet], limit: int, ids_first: bool) 
 
     `ids_first` (a search): the parts give ids, and the rows are read by id after, in one query.
     An ids query needs only what the list's index holds (on PostgreSQL the search text too,
-    migration 0016), so it walks the index without the table: 5 to 8 times faster when the
+    migration 0016), so it walks the index without the table: about five times faster when the
     search skips many rows (every newer order, for a term only old orders match). Without a
     search the rows are read at once: the extra query would cost more than it saves.
     """
