@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from connections.admin_platforms import PlatformFilter, platform_choices, platform_name
 
@@ -52,6 +53,13 @@ class SandboxAccountAdmin(admin.ModelAdmin):
         if db_field.name == "platform":  # chosen by name, kept by key
             return forms.ChoiceField(label="Platform", choices=platform_choices())
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class WebhookSenderAdmin(admin.ModelAdmin):
+    """A fake account that sends webhooks (`sandbox.models.WebhookSender`): a URL typed without a
+    scheme is taken as https, as Django 6 will take it (and 5.2 warns until told)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from sandbox.admin import ReadOnlyAdmin
+from sandbox.admin import ReadOnlyAdmin, WebhookSenderAdmin
 
 from .models import (
     SandboxPartnerChain,
@@ -27,7 +27,7 @@ class SandboxPartnerTokenInline(admin.TabularInline):
 
 
 @admin.register(SandboxPartnerChain)
-class SandboxPartnerChainAdmin(admin.ModelAdmin):
+class SandboxPartnerChainAdmin(WebhookSenderAdmin):
     """The first static token is the account's; the others and the access tokens are inline (all fake)."""
 
     list_display = ["account", "chain_id", "picking_mode", "client_id", "rate_limit_per_minute", "webhook_url"]

@@ -1,9 +1,8 @@
 """Admin for the sandbox Shopify: shops with their issued tokens, orders and the webhook outbox (read only)."""
 
 from django.contrib import admin
-from django.db import models
 
-from sandbox.admin import ReadOnlyAdmin
+from sandbox.admin import ReadOnlyAdmin, WebhookSenderAdmin
 
 from .models import SandboxShopifyDelivery, SandboxShopifyOrder, SandboxShopifyShop, SandboxShopifyToken
 
@@ -16,7 +15,7 @@ class SandboxShopifyTokenInline(admin.TabularInline):
 
 
 @admin.register(SandboxShopifyShop)
-class SandboxShopifyShopAdmin(admin.ModelAdmin):
+class SandboxShopifyShopAdmin(WebhookSenderAdmin):
     """The static Admin API token is the account's; the client-credentials tokens are inline (all fake)."""
 
     list_display = ["domain", "account", "client_id", "bucket_size", "restore_rate", "throttle_status", "webhook_url"]
@@ -25,7 +24,6 @@ class SandboxShopifyShopAdmin(admin.ModelAdmin):
     list_select_related = ["account"]
     raw_id_fields = ["account"]
     inlines = [SandboxShopifyTokenInline]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(SandboxShopifyOrder)
