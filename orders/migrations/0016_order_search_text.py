@@ -17,18 +17,16 @@ On SQLite the index is unchanged (it cannot include columns) and there are no tr
 from django.db import migrations, models
 from django.db.models.functions import Concat, Upper
 
-OLD_INDEX = models.Index(fields=["merchant", "-placed_at", "-id"], name="order_merchant_placed_id")
-NEW_INDEX = models.Index(
-    fields=["merchant", "-placed_at", "-id"], include=["search_text"], name="order_merchant_placed_id"
-)
+NAME = "order_merchant_placed_id"
+NEW_INDEX = models.Index(fields=["merchant", "-placed_at", "-id"], include=["search_text"], name=NAME)
 LIST_ORDER = '"merchant_id", "placed_at" DESC NULLS LAST, "id" DESC'
 
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute('DROP INDEX "order_merchant_placed_id"')
-    schema_editor.execute(f'CREATE INDEX "order_merchant_placed_id" ON "orders_order" ({LIST_ORDER}) INCLUDE ("search_text")')
+    schema_editor.execute(f'DROP INDEX "{NAME}"')
+    schema_editor.execute(f'CREATE INDEX "{NAME}" ON "orders_order" ({LIST_ORDER}) INCLUDE ("search_text")')
     schema_editor.execute('CREATE INDEX "order_search_text_trgm" ON "orders_order" USING gin ("search_text" gin_trgm_ops)')
     schema_editor.execute('DROP INDEX IF EXISTS "order_number_trgm"')
 
@@ -40,8 +38,8 @@ def backward(apps, schema_editor):
         'CREATE INDEX IF NOT EXISTS "order_number_trgm" ON "orders_order" USING gin ((UPPER("number"::text)) gin_trgm_ops)'
     )
     schema_editor.execute('DROP INDEX "order_search_text_trgm"')
-    schema_editor.execute('DROP INDEX "order_merchant_placed_id"')
-    schema_editor.execute(f'CREATE INDEX "order_merchant_placed_id" ON "orders_order" ({LIST_ORDER})')
+    schema_editor.execute(f'DROP INDEX "{NAME}"')
+    schema_editor.execute(f'CREATE INDEX "{NAME}" ON "orders_order" ({LIST_ORDER})')
 
 
 class Migration(migrations.Migration):
@@ -64,7 +62,7 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             database_operations=[migrations.RunPython(forward, backward, elidable=False)],
             state_operations=[
-                migrations.RemoveIndex(model_name="order", name=OLD_INDEX.name),
+                migrations.RemoveIndex(model_name="order", name=NAME),
                 migrations.AddIndex(model_name="order", index=NEW_INDEX),
             ],
         ),
