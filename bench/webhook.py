@@ -193,18 +193,21 @@ def report(r: dict) -> int:
     )
     ratio = web["per_s"] / trivial["per_s"]
     bare_ratio = web["per_s"] / bare["per_s"]
-    print(f"  ratio webhook / trivial view: {ratio:.3f}")
-    print(f"  ratio webhook / bare INSERT view: {bare_ratio:.3f}")
-    print(f"  ratio webhook with the worker paused / bare INSERT view: {paused['per_s'] / bare['per_s']:.3f}")
+    # (label, the webhook's side, the view it is held against), for the rate and CPU ratios alike.
+    pairs = [
+        ("webhook / trivial view", web, trivial),
+        ("webhook / bare INSERT view", web, bare),
+        ("webhook with the worker paused / bare INSERT view", paused, bare),
+    ]
+    for label, side, against in pairs:
+        print(f"  ratio {label}: {side['per_s'] / against['per_s']:.3f}")
     # What the ratios would be with the machine to ourselves: CPU-bound, posts a second go as
     # the inverse of the machine's CPU per post, and steal is not in that.
-    cost_ratio = trivial["cpu_ms"]["machine busy"] / web["cpu_ms"]["machine busy"]
-    bare_cost_ratio = bare["cpu_ms"]["machine busy"] / web["cpu_ms"]["machine busy"]
-    paused_cost_ratio = bare["cpu_ms"]["machine busy"] / paused["cpu_ms"]["machine busy"]
-    print(
-        f"  the same from CPU per post (whole machine, steal left out): trivial {cost_ratio:.3f}, "
-        f"bare INSERT {bare_cost_ratio:.3f}, worker paused / bare INSERT {paused_cost_ratio:.3f}"
+    cpu_ratios = ", ".join(
+        f"{label} {against['cpu_ms']['machine busy'] / side['cpu_ms']['machine busy']:.3f}"
+        for label, side, against in pairs
     )
+    print(f"  the same from CPU per post (whole machine, steal left out): {cpu_ratios}")
 
     lat = r["latency"]
     print(
