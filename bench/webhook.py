@@ -191,16 +191,16 @@ def report(r: dict) -> int:
         "  worker paused: the same webhook, its events applied only after the round (the worker stopped "
         "meanwhile), so what the request costs alone"
     )
-    ratio = web["per_s"] / trivial["per_s"]
-    bare_ratio = web["per_s"] / bare["per_s"]
     # (label, the webhook's side, the view it is held against), for the rate and CPU ratios alike.
     pairs = [
         ("webhook / trivial view", web, trivial),
         ("webhook / bare INSERT view", web, bare),
         ("webhook with the worker paused / bare INSERT view", paused, bare),
     ]
-    for label, side, against in pairs:
-        print(f"  ratio {label}: {side['per_s'] / against['per_s']:.3f}")
+    rate_ratios = [side["per_s"] / against["per_s"] for _, side, against in pairs]
+    for (label, _, _), value in zip(pairs, rate_ratios, strict=True):
+        print(f"  ratio {label}: {value:.3f}")
+    ratio, bare_ratio, _ = rate_ratios  # the targets below judge the first two
     # What the ratios would be with the machine to ourselves: CPU-bound, posts a second go as
     # the inverse of the machine's CPU per post, and steal is not in that.
     cpu_ratios = ", ".join(
