@@ -119,6 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test.sqlite3"))}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg prepares what a kept connection has run five times, but only for cursors that bind
+    # on the server: the webhook's one statement (connections/webhook_inbox.py), nothing else.
+    # Behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer before
+    # 1.21), PREPARED_STATEMENTS=false.
+    prepared = env.bool("PREPARED_STATEMENTS", default=True)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5 if prepared else None)
 # Persistent connections on both engines: opening one (SQLite's pragmas included) cost a
 # webhook request about 2 ms of its 6 (bench/webhook.py).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))

@@ -172,3 +172,40 @@ def test_a_backend_the_server_ended_is_replaced(partner, queued, kept_connection
 def test_the_postgresql_statement_sets_the_flag_only_for_a_new_event():
     sql, _ = webhook_inbox._statement("default", True)
     assert "ON CONFLICT DO NOTHING" in sql and "EXISTS (SELECT 1 FROM ins)" in sql and "IS NULL" in sql
+
+
+# -- PostgreSQL: the statement prepared on a kept connection, and only it ---------------------------------------
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
+def test_the_event_statement_is_prepared_after_a_few_events_and_nothing_else_is(partner, queued):
+    connection.ensure_connection()
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None, "the settings leave preparing on (PREPARED_STATEMENTS)"
+    for code in range(threshold + 2):
+        assert receive(partner, partner_order(code=f"o{code}")).status == 202
+        Connection.objects.filter(pk=partner.pk).update(webhook_drain_asked_at=None)  # and the ORM's statements
+    statements = prepared_statements()
+    assert len(statements) == 1 and "INSERT INTO" in statements[0] and "ON CONFLICT DO NOTHING" in statements[0]
+    assert WebhookEvent.objects.count() == threshold + 2
+
+
+@pytest.mark.skipif(not POSTGRES, reason="prepared statements are PostgreSQL's")
+@pytest.mark.django_db
+def test_with_preparing_off_events_are_stored_unprepared(partner, queued):
+    connection.ensure_connection()
+    threshold, connection.connection.prepare_threshold = connection.connection.prepare_threshold, None
+    try:
+        for code in range(8):
+            assert receive(partner, partner_order(code=f"o{code}")).status == 202
+        assert prepared_statements() == []
+    finally:
+        connection.connection.prepare_threshold = threshold
+    assert WebhookEvent.objects.count() == 8
