@@ -149,3 +149,27 @@ def test_every_log_handler_scrubs_secrets_and_log_json_writes_json_lines(tmp_pat
         assert "RuntimeError: refused [redacted]" in line["message"] and line["time"]
     else:
         assert " ERROR django.request: Internal Server Error: /x?token=[redacted]" in result.stderr
+
+
+PREPARE_PROBE = """
+import django
+django.setup()
+print(django.conf.settings.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold", "absent"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("url", "prepared", "threshold"),
+    [
+        ("postgres://portal@db.internal/portal", None, "5"),  # on by default: the webhook's statement
+        ("postgres://portal@db.internal/portal", "false", "None"),  # behind a pooler that cannot keep them
+        ("sqlite:///{tmp}/x.sqlite3", None, "absent"),  # psycopg's setting, not SQLite's
+    ],
+)
+def test_prepared_statements_follow_the_setting_on_postgresql_only(tmp_path, url, prepared, threshold):
+    overrides = {"DATABASE_URL": url.format(tmp=tmp_path)}
+    if prepared is not None:
+        overrides["PREPARED_STATEMENTS"] = prepared
+    result = run_django(tmp_path, "-c", PREPARE_PROBE, **overrides)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == threshold
