@@ -18,9 +18,9 @@ set is read by that drain, and one committed after it was cleared sets it again.
 On PostgreSQL the statement is sent by a cursor that binds its parameters on the server, so
 psycopg prepares it once a kept connection has run it a few times (`prepare_threshold`, set in
 the settings): the server then neither parses nor plans the CTE again, and the body travels as a
-parameter rather than quoted into the SQL. That took 0.3 ms of the server's CPU and 0.1 ms of
-the worker's off each event (bench/webhook.py). Django's own cursors bind on the client and are
-never prepared, so no other statement is.
+parameter rather than quoted into the SQL. That took 0.3-0.5 ms of the database server's CPU
+and about 0.2 ms of the web process's off each event (bench/README.md, "Prepared, for real").
+Django's own cursors bind on the client and are never prepared, so no other statement is.
 
 SQLite has no data-modifying WITH: the INSERT, then the flag read (and, rarely, its
 UPDATE) through `webhooks.ask_for_drain`, all in this process (no round trips to save).
