@@ -1,4 +1,9 @@
-"""The order list as CSV: streamed row by row, so 100,000 orders never sit in memory.
+"""The order list as CSV, streamed in pieces of about BLOCK characters: 100,000 orders never sit in memory.
+
+Pieces, not a line per order: the server writes each piece the view yields to its socket on
+its own, so a line each was one write (and, chunked, one frame) per order. bench/scale.py's
+export of 404,500 orders (61 MB) took 8.9 s that way and 5.1-5.5 s in pieces, about the time
+making the lines takes.
 
 Text from the platforms is written so that a spreadsheet never runs it: a cell that
 starts with = + - @ (or a tab or carriage return) gets a leading apostrophe. Numbers
@@ -8,6 +13,7 @@ and times are the portal's own formatting and are written as they are.
 from __future__ import annotations
 
 import csv
+import io
 import zoneinfo
 from collections.abc import Iterator
 
@@ -18,7 +24,8 @@ from connections.models import Connection
 from .models import STATUS_CHOICES
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CHUNK = 2000
+CHUNK = 2000  # orders read from the database at a time
+BLOCK = 64 * 1024  # characters in a piece yielded to the server, about
 COLUMNS = (
     "Order",
     "Placed ({tz})",
@@ -58,25 +65,22 @@ def safe_cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-class _Echo:
-    """A file whose write returns the line: csv.writer then yields each row's text."""
-
-    def write(self, value):
-        return value
-
-
 def rows(orders: QuerySet, merchant) -> Iterator[str]:
-    """The CSV's lines: a header, then one per order, read from the database in chunks."""
+    """The CSV's text: the byte-order mark and the header at once (before any order is read),
+    then the orders, read from the database in chunks, in pieces of about BLOCK characters."""
     tz = zoneinfo.ZoneInfo(merchant.timezone)
     connections = {c.pk: safe_cell(str(c)) for c in Connection.objects.filter(merchant=merchant)}
     statuses = dict(STATUS_CHOICES)
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # a byte-order mark: spreadsheets then read the file as UTF-8
-    yield writer.writerow([column.format(tz=merchant.timezone) for column in COLUMNS])
+    piece = io.StringIO()
+    writer = csv.writer(piece)
+    piece.write("\ufeff")  # a byte-order mark: spreadsheets then read the file as UTF-8
+    writer.writerow([column.format(tz=merchant.timezone) for column in COLUMNS])
+    yield _taken(piece)
+    size = 0
     for values in orders.values_list(*FIELDS).iterator(chunk_size=CHUNK):
         row = dict(zip(FIELDS, values, strict=True))
         placed = row["placed_at"]
-        yield writer.writerow(
+        size += writer.writerow(
             [
                 safe_cell(row["number"]),
                 placed.astimezone(tz).strftime("%Y-%m-%d %H:%M") if placed else "",
@@ -94,3 +98,16 @@ def rows(orders: QuerySet, merchant) -> Iterator[str]:
                 row["pk"],
             ]
         )
+        if size >= BLOCK:
+            yield _taken(piece)
+            size = 0
+    if size:
+        yield _taken(piece)
+
+
+def _taken(piece: io.StringIO) -> str:
+    """What the piece holds, and the piece emptied."""
+    text = piece.getvalue()
+    piece.seek(0)
+    piece.truncate()
+    return text

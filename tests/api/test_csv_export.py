@@ -10,6 +10,7 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from orders import export as export_module
 from orders.export import safe_cell
 from tests.api.conftest import make_order
 from tests.factories import ConnectionFactory
@@ -104,17 +105,22 @@ def test_safe_cell_leaves_ordinary_text_alone():
     assert safe_cell("=1") == "'=1"
 
 
-def test_the_export_streams_in_chunks_not_one_list(
+def test_the_export_streams_in_pieces_not_one_list(
     member_client, connection, monkeypatch, django_assert_max_num_queries
 ):
-    from orders import export as export_module
-
     monkeypatch.setattr(export_module, "CHUNK", 10)
+    monkeypatch.setattr(export_module, "BLOCK", 500)
     for n in range(35):
         make_order(connection, n)
     response = member_client.get(reverse("orders:export"))
-    chunks = iter(response.streaming_content)
-    next(chunks), next(chunks)  # the byte-order mark and the header come before any order is read
-    with django_assert_max_num_queries(5):
-        lines = list(chunks)
-    assert len(lines) == 35
+    pieces = iter(response.streaming_content)
+    head = next(pieces).decode("utf-8-sig")  # the byte-order mark and the header, before any order is read
+    assert head.startswith("Order,") and head.count("\n") == 1
+    with django_assert_max_num_queries(5):  # the orders in four chunks of 10, not one query each
+        rest = list(pieces)
+    # Whole lines a piece, each piece a little over BLOCK but the last: neither a line each nor all at once.
+    assert 3 <= len(rest) < 35
+    assert all(piece.endswith(b"\r\n") for piece in rest)
+    assert all(500 <= len(piece) < 500 + 200 for piece in rest[:-1])
+    lines = list(csv.reader(io.StringIO(b"".join(rest).decode())))
+    assert len(lines) == 35 and len({line[-1] for line in lines}) == 35
