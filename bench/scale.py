@@ -325,11 +325,34 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
             measure(
                 f"order list, status filter ({states[0]})", MERCHANT, merchant, with_query(orders, status=states[0])
             )
+            # A search with the list's filters: the same walk, reading the state and connection from the index too.
+            measure(
+                f"order list, {OLD_ONLY_TERM} and status filter ({states[0]})",
+                MERCHANT,
+                merchant,
+                with_query(orders, q=OLD_ONLY_TERM, status=states[0]),
+            )
+            # scale_data's surnames and states go round together: the big merchant's Smiths are all in one
+            # state. With any other nothing matches both, so the walk reads every order of the merchant, the
+            # longest a search with a filter can take.
+            for state in states:
+                measure(
+                    f"order list, Smith and status filter ({state})",
+                    MERCHANT,
+                    merchant,
+                    with_query(orders, q="Smith", status=state),
+                )
         measure(
             "order list, the big connection's filter",
             MERCHANT,
             merchant,
             with_query(orders, connection=facts["big_connection"]),
+        )
+        measure(
+            f"order list, {OLD_ONLY_TERM} in the big connection",
+            MERCHANT,
+            merchant,
+            with_query(orders, q=OLD_ONLY_TERM, connection=facts["big_connection"]),
         )
         measure("order page", MERCHANT, merchant, f"/orders/{facts['order']}/")
         measure("Order downloads", MERCHANT, merchant, "/downloads/")

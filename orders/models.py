@@ -79,13 +79,18 @@ class Order(models.Model):
             # The merchant's order list (orders/paging.py): keyset pages on (placed_at, id), whole, by
             # one state, of one connection, or both; the id breaks ties so deep pages never sort. On
             # PostgreSQL placed_at is DESC NULLS LAST, the list's order (migration 0014 builds them).
-            # PostgreSQL keeps search_text in it (INCLUDE), for the search's index-only walk; SQLite has
-            # no such indexes (models.W040, silenced in the settings).
+            # PostgreSQL keeps search_text and the connection in the merchant's two (INCLUDE), so a search,
+            # with or without the list's filters, walks an index alone (migrations 0016, 0018); SQLite has no
+            # such indexes (models.W040, silenced in the settings).
             models.Index(
-                fields=["merchant", "-placed_at", "-id"], include=["search_text"], name="order_merchant_placed_id"
+                fields=["merchant", "-placed_at", "-id"],
+                include=["search_text", "connection"],
+                name="order_merchant_placed_id",
             ),
             models.Index(
-                fields=["merchant", "platform_status", "-placed_at", "-id"], name="order_merchant_state_placed"
+                fields=["merchant", "platform_status", "-placed_at", "-id"],
+                include=["search_text", "connection"],
+                name="order_merchant_state_placed",
             ),
             models.Index(fields=["connection", "-placed_at", "-id"], name="order_connection_placed"),
             models.Index(
