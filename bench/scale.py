@@ -357,10 +357,20 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
         measure("order page", MERCHANT, merchant, f"/orders/{facts['order']}/")
         measure("Order downloads", MERCHANT, merchant, "/downloads/")
         measure("Manage Connection", MERCHANT, merchant, "/connections/")
-        measure("connection page, the big connection", MERCHANT, merchant, f"/connections/{facts['big_connection']}/")
+        big = f"/connections/{facts['big_connection']}/"
+        page = measure("connection page, the big connection", MERCHANT, merchant, big)
         measure(
             "connection page, the webhook connection", MERCHANT, merchant, f"/connections/{facts['hook_connection']}/"
         )
+        run = next((href for href, _ in links(page["html"]) if re.search(r"/runs/\d+/$", href)), None)
+        if run:
+            measure("a sync run's page, the big connection's newest", MERCHANT, merchant, urljoin(big, run))
+        measure("the big connection's fetch progress", MERCHANT, merchant, f"{big}progress/")
+        measure("the big connection's settings", MERCHANT, merchant, f"{big}edit/")
+        measure("Add Connection (the wizard)", MERCHANT, merchant, "/connections/new/")
+        measure("orders not imported", MERCHANT, merchant, "/orders/not-imported/")
+        measure("dispatch note", MERCHANT, merchant, f"/orders/{facts['order']}/dispatch-note/")
+        measure("API tokens", MERCHANT, merchant, "/settings/api-tokens/")
 
         import requests
 
