@@ -325,7 +325,7 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
             measure(
                 f"order list, status filter ({states[0]})", MERCHANT, merchant, with_query(orders, status=states[0])
             )
-            # A search with the list's filters: the same walk, reading the state and connection from the index too.
+            # A search with the list's filters: read from the list's indexes alone too (orders.0018).
             measure(
                 f"order list, {OLD_ONLY_TERM} and status filter ({states[0]})",
                 MERCHANT,
