@@ -5,12 +5,12 @@ from functools import reduce
 from operator import or_
 
 from django import forms
-from django.db.models import Q, Value
-from django.db.models.functions import Upper
+from django.db.models import Q
 from django.utils.text import slugify
 
 from connections.models import Connection
 from connections.platforms import registry
+from orders.search import holding
 from portal.forms import PortalForm
 
 
@@ -75,7 +75,7 @@ class OrderFilterForm(PortalForm):
             # The number, name and email, upper-cased as the row was written: the term is upper-cased by the
             # same database, so both agree on every letter. Its trigram index and the list's index hold it
             # on PostgreSQL (migration 0016).
-            orders = orders.filter(search_text__contains=Upper(Value(term)))
+            orders = orders.filter(holding("search_text", term))
         elif term:
             orders = orders.filter(number=term)
         return orders

@@ -60,8 +60,8 @@ class Order(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
     # When a reconciliation last compared this order with the platform's copy (the start of its pass).
     checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # What the merchant's search looks in (orders/forms.py), upper-cased once when the row is written: one
-    # LIKE per row, not three UPPER()s, and on PostgreSQL held in the list's index too (Meta.indexes), so a
+    # What the merchant's search looks in (orders/search.py), upper-cased once when the row is written: one
+    # test per row, not three UPPER()s, and on PostgreSQL held in the list's index too (Meta.indexes), so a
     # search that matches only old orders walks the index alone, not the table. Lines apart, so a term
     # (one line) never matches across two fields.
     search_text = models.GeneratedField(
