@@ -51,6 +51,9 @@ def test_search_is_by_any_case_and_takes_the_term_literally(member_client, merch
     # % and _ are no wildcards here: "0%o" matches only the number that has it.
     assert listed(member_client.get(LIST, {"q": "0%o"}).content.decode()) == ["50%OFF"]
     assert listed(member_client.get(LIST, {"q": "ho_per"}).content.decode()) == []
+    make_order(shop, 3, customer_name="Back\\slash", number="B-1")  # a backslash is no escape either
+    assert listed(member_client.get(LIST, {"q": "k\\s"}).content.decode()) == ["B-1"]
+    assert listed(member_client.get(LIST, {"q": "k\\\\s"}).content.decode()) == []
 
 
 def test_a_term_never_matches_across_two_fields(member_client, merchant):
