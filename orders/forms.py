@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from connections.models import Connection
 from connections.platforms import registry
-from orders.search import holding
+from orders.search import Search, holding
 from portal.forms import PortalForm
 
 
@@ -62,7 +62,8 @@ class OrderFilterForm(PortalForm):
         self.states = state_options(connections)
         self.fields["status"].choices = [("", "Any status")] + [(v, words) for v, (words, _) in self.states.items()]
 
-    def apply(self, orders):
+    def apply(self, orders, *, search: bool = True):
+        """`orders` with the form's filters, and its search unless `search` is False."""
         if not self.is_valid():
             return orders
         data = self.cleaned_data
@@ -70,19 +71,32 @@ class OrderFilterForm(PortalForm):
             orders = orders.filter(connection_id=data["connection"])
         if data.get("status"):
             orders = orders.filter(self.states[data["status"]][1])
-        term = (data.get("q") or "").strip()
+        term = self._term
+        if not search or not term:
+            return orders
         if len(term) >= MIN_SEARCH:
             # The number, name and email, upper-cased as the row was written: the term is upper-cased by the
             # same database, so both agree on every letter. Its trigram index and the list's index hold it
             # on PostgreSQL (migration 0016).
-            orders = orders.filter(holding("search_text", term))
-        elif term:
-            orders = orders.filter(number=term)
-        return orders
+            return orders.filter(holding("search_text", term))
+        return orders.filter(number=term)
+
+    def text_search(self, orders) -> Search | None:
+        """The search of the order's text, over `orders` with the form's filters, for the list's pages to
+        look through the newest first (orders/paging.py); None without one (no term, or a short one), or
+        with a status: a state two platforms share is several codes, whose orders no index holds in the
+        list's order, so looking through the newest would read them all."""
+        if len(self._term) < MIN_SEARCH or self.cleaned_data.get("status"):
+            return None
+        return Search(self.apply(orders, search=False), self._term)
+
+    @property
+    def _term(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
 
     @property
     def searching(self) -> bool:
-        return self.is_valid() and bool((self.cleaned_data.get("q") or "").strip())
+        return bool(self._term)
 
     @property
     def narrow(self) -> bool:
@@ -92,8 +106,7 @@ class OrderFilterForm(PortalForm):
     @property
     def short_search(self) -> bool:
         """The search term is too short to search names: it matched order numbers exactly."""
-        term = (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
-        return 0 < len(term) < MIN_SEARCH
+        return 0 < len(self._term) < MIN_SEARCH
 
 
 class DispatchForm(PortalForm):

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+
+from orders.search import Search
 
 PAGE_SIZE = 50
 #: Old `?page=N` links are read by OFFSET up to this page; deeper ones show the newest page.
@@ -116,7 +119,7 @@ def _newer_parts(orders: QuerySet, key: Key | None) -> list[QuerySet]:
     return [newer.order_by(*OLDEST_FIRST)]
 
 
-def _read(orders: QuerySet, parts: list[QuerySet], limit: int, ids_first: bool) -> list:
+def _read(orders: QuerySet, parts: list[QuerySet], limit: int, ids_first: bool, looks: list | None = None) -> list:
     """Up to `limit` of `orders`, taken from the parts in turn.
 
     `ids_first` (a search): the parts give ids, and the rows are read by id after, in one query.
@@ -124,10 +127,15 @@ def _read(orders: QuerySet, parts: list[QuerySet], limit: int, ids_first: bool) 
     migration 0016), so it walks the index without the table: about five times faster when the
     search skips many rows (every newer order, for a term only old orders match). Without a
     search the rows are read at once: the extra query would cost more than it saves.
+
+    `looks` (a search of the text): for each part, what finds its first matches among its newest
+    rows (`Search.first_matches`); the part itself is read only where they hold too few.
     """
     found: list = []
-    for part in parts:
-        found += (part.values_list("id", flat=True) if ids_first else part)[: limit - len(found)]
+    for n, part in enumerate(parts):
+        wanted = limit - len(found)
+        first = looks[n](wanted) if looks else None
+        found += first if first is not None else (part.values_list("id", flat=True) if ids_first else part)[:wanted]
         if len(found) >= limit:
             break
     if not ids_first or not found:
@@ -140,15 +148,32 @@ def _key(order) -> str:
     return Key.of(order).encode()
 
 
+def _looks(search: Search | None, parts_of, key: Key | None) -> list | None:
+    """For each part `parts_of` cuts at `key`, what looks through its newest rows first (see `_read`)."""
+    if search is None:
+        return None
+    return [partial(search.first_matches, part) for part in parts_of(search.plain, key)]
+
+
 def older_than(
-    orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, skip: int = 0, *, ids_first: bool = False
+    orders: QuerySet,
+    key: Key | None,
+    size: int = PAGE_SIZE,
+    skip: int = 0,
+    *,
+    ids_first: bool = False,
+    search: Search | None = None,
 ) -> Page:
-    """The page after `key` (None: the newest page), `skip` rows further on (`ids_first`: see `_read`)."""
-    rows = _read(orders, _older_parts(orders, key), skip + size + 1, ids_first)
+    """The page after `key` (None: the newest page), `skip` rows further on (`ids_first`, `search`: see
+    `_read`)."""
+    looks = _looks(search, _older_parts, key)
+    rows = _read(orders, _older_parts(orders, key), skip + size + 1, ids_first, looks)
     more = len(rows) > skip + size
     rows = rows[skip : skip + size]
     if not rows:
-        return Page([]) if key is None and not skip else newer_than(orders, None, size, ids_first=ids_first)
+        if key is None and not skip:
+            return Page([])
+        return newer_than(orders, None, size, ids_first=ids_first, search=search)
     return Page(
         rows,
         newer=_key(rows[0]) if key is not None or skip else None,
@@ -156,11 +181,13 @@ def older_than(
     )
 
 
-def newer_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, *, ids_first: bool = False) -> Page:
+def newer_than(
+    orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, *, ids_first: bool = False, search: Search | None = None
+) -> Page:
     """The page before `key` (None: the oldest page); the newest page where fewer are left."""
-    rows = _read(orders, _newer_parts(orders, key), size + 1, ids_first)
-    if len(rows) < size and key is not None:
-        return older_than(orders, None, size, ids_first=ids_first)  # a short page at the top: a full newest page
+    rows = _read(orders, _newer_parts(orders, key), size + 1, ids_first, _looks(search, _newer_parts, key))
+    if len(rows) < size and key is not None:  # a short page at the top: a full newest page
+        return older_than(orders, None, size, ids_first=ids_first, search=search)
     more = len(rows) > size
     rows = rows[:size][::-1]
     if not rows:
@@ -168,17 +195,20 @@ def newer_than(orders: QuerySet, key: Key | None, size: int = PAGE_SIZE, *, ids_
     return Page(rows, newer=_key(rows[0]) if more else None, older=_key(rows[-1]) if key is not None else None)
 
 
-def page(orders: QuerySet, params, size: int | None = None, *, ids_first: bool = False) -> Page:
+def page(
+    orders: QuerySet, params, size: int | None = None, *, ids_first: bool = False, search: Search | None = None
+) -> Page:
     """The page the request's `after`, `before` or old `page` parameter asks for (`size`: PAGE_SIZE;
-    `ids_first`, for a search: see `_read`)."""
+    `ids_first` and `search`, for a search: see `_read`)."""
     size = size or PAGE_SIZE
+    how = {"ids_first": ids_first, "search": search}
     if params.get("before") == END:
-        return newer_than(orders, None, size, ids_first=ids_first)
+        return newer_than(orders, None, size, **how)
     if before := Key.decode(params.get("before")):
-        return newer_than(orders, before, size, ids_first=ids_first)
+        return newer_than(orders, before, size, **how)
     if after := Key.decode(params.get("after")):
-        return older_than(orders, after, size, ids_first=ids_first)
+        return older_than(orders, after, size, **how)
     number = params.get("page", "")
     if number.isdigit() and 1 < int(number) <= OFFSET_PAGES:
-        return older_than(orders, None, size, skip=(int(number) - 1) * size, ids_first=ids_first)
-    return older_than(orders, None, size, ids_first=ids_first)
+        return older_than(orders, None, size, skip=(int(number) - 1) * size, **how)
+    return older_than(orders, None, size, **how)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connections.platforms import registry
-from orders import paging, views
+from orders import paging, search, views
 from tests.api.conftest import make_order
 from tests.integration.test_order_search import LIST, listed
 from tests.integration.test_order_state_words import a_connection
@@ -109,7 +109,11 @@ def test_filters_and_search_stay_in_the_links(member_client, shop, small_pages):
         assert "q=lovelace" in href and "status=accepted" in href and f"connection={shop.pk}" in href
 
 
-def test_a_search_walks_its_matches_in_order_both_ways(member_client, shop, small_pages):
+@pytest.mark.parametrize("look_first", [3, 40, 20_000])
+def test_a_search_walks_its_matches_in_order_both_ways(member_client, shop, small_pages, monkeypatch, look_first):
+    """Whether a page's matches are found among the newest orders first (orders/search.py, `first_matches`)
+    or not (3: never; 40: page 1 is, the rest partly; 20,000: the whole list is looked through)."""
+    monkeypatch.setattr(search, "LOOK_FIRST", look_first)
     orders = [
         make_order(shop, n, customer_name="Ada Lovelace" if n % 3 == 0 or n > 40 else "Grace Hopper") for n in range(50)
     ]
@@ -121,6 +125,31 @@ def test_a_search_walks_its_matches_in_order_both_ways(member_client, shop, smal
     pages, _ = walk(member_client, f"?q=lovelace&before={paging.END}", "Newer")
     below_top = flat(reversed(pages[:-1]))
     assert below_top == expected[-len(below_top) :] and pages[-1] == expected[:10]
+
+
+def test_a_search_whose_newest_orders_match_reads_no_further_than_its_first_look(
+    member_client, shop, small_pages, monkeypatch
+):
+    """Matches among the newest orders are read by the first look alone; too few there, and the list is
+    searched as a whole after it. Either way the page is the newest matches."""
+    monkeypatch.setattr(search, "LOOK_FIRST", 20)
+    orders = [make_order(shop, n, customer_name="Ada Lovelace" if n < 15 else "Grace Hopper") for n in range(40)]
+
+    def searched(term: str, **filters) -> tuple[list[str], int, int]:
+        """The page, its first looks, and its searches of the whole list (ids queries)."""
+        with CaptureQueriesContext(db) as ctx:
+            body = member_client.get(LIST, {"q": term, **filters}).content.decode()
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        whole = [sql for sql in sqls if sql.startswith('SELECT "orders_order"."id" AS "id" FROM')]
+        return listed(body), sum(" walk " in sql for sql in sqls), len(whole)
+
+    def newest(name: str) -> list[str]:
+        return the_list_order([o for o in orders if name in o.customer_name])[:10]
+
+    assert searched("lovelace") == (newest("Lovelace"), 1, 0)  # 15 in the newest 20: the first look's
+    assert searched("hopper") == (newest("Hopper"), 1, 1)  # 5 in the newest 20: then the whole list
+    # With a status, no first look: a state two platforms word alike is two codes, not in the list's order.
+    assert searched("lovelace", status="accepted") == (newest("Lovelace"), 0, 1)
 
 
 def test_a_key_that_does_not_parse_reads_as_the_newest_page(member_client, tied, small_pages):
