@@ -334,13 +334,15 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
             measure(
                 f"order list, status filter ({states[0]})", MERCHANT, merchant, with_query(orders, status=states[0])
             )
-            # A search with the list's filters: read from the list's indexes alone too (orders.0018).
-            measure(
-                f"order list, {OLD_ONLY_TERM} and status filter ({states[0]})",
-                MERCHANT,
-                merchant,
-                with_query(orders, q=OLD_ONLY_TERM, status=states[0]),
-            )
+            # A search with the list's filters: read from the list's indexes alone too (orders.0018). A state
+            # two platforms word alike is two codes, which no index holds in the list's order.
+            for state in states:
+                measure(
+                    f"order list, {OLD_ONLY_TERM} and status filter ({state})",
+                    MERCHANT,
+                    merchant,
+                    with_query(orders, q=OLD_ONLY_TERM, status=state),
+                )
             # scale_data's surnames and states go round together: the big merchant's Smiths are all in one
             # state. With any other nothing matches both, so the walk reads every order of the merchant, the
             # longest a search with a filter can take.
