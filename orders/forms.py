@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import reduce
 from operator import or_
+from typing import NamedTuple
 
 from django import forms
 from django.db.models import Q
@@ -14,8 +15,14 @@ from orders.search import Search, holding
 from portal.forms import PortalForm
 
 
-def state_options(connections) -> dict[str, tuple[str, Q]]:
-    """{value: (words, the orders in it)}: the states of these connections' platforms, one option per wording.
+class StateOption(NamedTuple):
+    words: str
+    orders: Q  # the orders in the state
+    codes: list[Q]  # the same, one platform code at a time (orders/paging.py reads a search by them)
+
+
+def state_options(connections) -> dict[str, StateOption]:
+    """{value: option}: the states of these connections' platforms, one option per wording.
 
     Two platforms that say a state the same way ("Cancelled") share one option, which finds
     the orders of both. A code no other option uses is matched by the code alone, so the list
@@ -31,12 +38,13 @@ def state_options(connections) -> dict[str, tuple[str, Q]]:
             held.append((state.code, ids))
     owners = Counter(code for _, held in options.values() for code in {code for code, _ in held})
 
-    def matching(held) -> Q:
+    def option(words: str, held) -> StateOption:
         alone = sorted({code for code, _ in held if owners[code] == 1})
         shared = [Q(connection_id__in=ids, platform_status=code) for code, ids in held if owners[code] > 1]
-        return reduce(or_, [Q(platform_status__in=alone)] * bool(alone) + shared)
+        orders = reduce(or_, [Q(platform_status__in=alone)] * bool(alone) + shared)
+        return StateOption(words, orders, [Q(platform_status=code) for code in alone] + shared)
 
-    return {value: (words, matching(held)) for value, (words, held) in options.items()}
+    return {value: option(words, held) for value, (words, held) in options.items()}
 
 
 #: Shorter search terms than this match an order number exactly: a trigram index serves
@@ -60,7 +68,7 @@ class OrderFilterForm(PortalForm):
         connections = list(Connection.objects.filter(merchant=merchant))
         self.fields["connection"].choices = [("", "All connections")] + [(c.pk, str(c)) for c in connections]
         self.states = state_options(connections)
-        self.fields["status"].choices = [("", "Any status")] + [(v, words) for v, (words, _) in self.states.items()]
+        self.fields["status"].choices = [("", "Any status")] + [(v, option.words) for v, option in self.states.items()]
 
     def apply(self, orders, *, search: bool = True):
         """`orders` with the form's filters, and its search unless `search` is False."""
@@ -70,7 +78,7 @@ class OrderFilterForm(PortalForm):
         if data.get("connection"):
             orders = orders.filter(connection_id=data["connection"])
         if data.get("status"):
-            orders = orders.filter(self.states[data["status"]][1])
+            orders = orders.filter(self.states[data["status"]].orders)
         term = self._term
         if not search or not term:
             return orders
@@ -83,12 +91,14 @@ class OrderFilterForm(PortalForm):
 
     def text_search(self, orders) -> Search | None:
         """The search of the order's text, over `orders` with the form's filters, for the list's pages to
-        look through the newest first (orders/paging.py); None without one (no term, or a short one), or
-        with a status: a state two platforms share is several codes, whose orders no index holds in the
-        list's order, so looking through the newest would read them all."""
-        if len(self._term) < MIN_SEARCH or self.cleaned_data.get("status"):
-            return None
-        return Search(self.apply(orders, search=False), self._term)
+        look through the newest first (orders/paging.py); None without one (no term, or a short one)."""
+        return Search(self.apply(orders, search=False), self._term) if len(self._term) >= MIN_SEARCH else None
+
+    @property
+    def status_codes(self) -> list[Q] | None:
+        """The chosen state's codes, where it has more than one (see StateOption), for a search's page."""
+        option = self.states.get(self.cleaned_data.get("status") or "") if self.is_valid() else None
+        return option.codes if option and len(option.codes) > 1 else None
 
     @property
     def _term(self) -> str:

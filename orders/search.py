@@ -61,9 +61,9 @@ def holding(column: str, term: str) -> Q:
 LOOK_FIRST = 5_000
 
 
-def first_matches(ordered: QuerySet, column: str, term: str, limit: int) -> list[int] | None:
-    """The ids of the first `limit` rows of `ordered` (the list's orders in list order, not searched)
-    whose `column` holds `term`, when the first LOOK_FIRST rows hold that many; else None.
+def first_matches(ordered: QuerySet, column: str, term: str, limit: int, keys: tuple[str, ...]) -> list | None:
+    """The `keys` (fields) of the first `limit` rows of `ordered` (the list's orders in list order, not
+    searched) whose `column` holds `term`, when the first LOOK_FIRST rows hold that many; else None.
 
     Left to itself, PostgreSQL chooses between walking the list's index and the trigram index by its
     estimate of how many orders match, and for a customer number's first digits ("customer40") it
@@ -73,16 +73,17 @@ def first_matches(ordered: QuerySet, column: str, term: str, limit: int) -> list
     and bounds them (about 2 ms when it finds too few), and the test outside stops at the `limit`-th match.
     """
     db = connections[ordered.db]
-    walked, params = ordered.values_list("id", column)[:LOOK_FIRST].query.sql_with_params()
+    walked, params = ordered.values_list(*keys, column)[:LOOK_FIRST].query.sql_with_params()
     found_at = "STRPOS" if db.vendor == "postgresql" else "INSTR"
+    selected = ", ".join(f"walk.{db.ops.quote_name(name)}" for name in keys)
     sql = (
-        f"SELECT walk.{db.ops.quote_name('id')} FROM ({walked}) walk "  # noqa: S608 (names from the model)
+        f"SELECT {selected} FROM ({walked}) walk "  # noqa: S608 (names from the model)
         f"WHERE {found_at}(walk.{db.ops.quote_name(column)}, UPPER(%s)) <> 0 LIMIT %s"
     )
     with db.cursor() as cursor:
         cursor.execute(sql, (*params, term, limit))
-        ids = [row[0] for row in cursor.fetchall()]
-    return ids if len(ids) >= limit else None
+        rows = cursor.fetchall()
+    return rows if len(rows) >= limit else None
 
 
 @dataclass(frozen=True)
@@ -94,5 +95,5 @@ class Search:
     term: str
     column: str = "search_text"
 
-    def first_matches(self, ordered: QuerySet, limit: int) -> list[int] | None:
-        return first_matches(ordered, self.column, self.term, limit)
+    def first_matches(self, ordered: QuerySet, limit: int, keys: tuple[str, ...]) -> list | None:
+        return first_matches(ordered, self.column, self.term, limit, keys)

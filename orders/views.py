@@ -52,7 +52,8 @@ def order_list(request):
     """The merchant's orders, newest first, in keyset pages (`orders/paging.py`), with a capped count."""
     form = OrderFilterForm(request.merchant, request.GET or None)
     orders = form.apply(_orders(request)).select_related("connection").only(*LIST_FIELDS)
-    page = paging.page(orders, request.GET, ids_first=form.searching, search=form.text_search(_orders(request)))
+    searching = {"search": form.text_search(_orders(request)), "codes": form.status_codes} if form.searching else {}
+    page = paging.page(orders, request.GET, ids_first=form.searching, **searching)
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)
