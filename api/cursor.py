@@ -50,6 +50,8 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from orders.search import Search
+
 SALT = "api.orders.cursor"
 
 
@@ -98,14 +100,28 @@ def horizon(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(seconds=settings.API_CURSOR_SETTLE_SECONDS)
 
 
-def read_page(orders: QuerySet, start: Position | None, size: int) -> Page:
-    """One page of `orders` after `start`, in key order, no newer than the horizon."""
+def read_page(orders: QuerySet, start: Position | None, size: int, search: Search | None = None) -> Page:
+    """One page of `orders` after `start`, in key order, no newer than the horizon.
+
+    `search` (`orders` are searched): its orders unsearched, which are looked through first, as the
+    order list does (`orders.search.first_matches`): PostgreSQL guesses some terms with thousands of
+    matches rare and reads them all through the trigram index (60 ms for "customer40" on a million)."""
     limit = horizon()  # taken before the query runs: see the guarantee above
-    rows = orders.filter(updated_at__lte=limit)
-    if start is not None:
-        # The range condition lets the database use the index on updated_at alone too.
-        rows = rows.filter(start.after(), updated_at__gte=start.updated_at)
-    page = list(rows.order_by("updated_at", "id")[: size + 1])
+
+    def after_start(rows: QuerySet) -> QuerySet:
+        rows = rows.filter(updated_at__lte=limit)
+        if start is not None:
+            # The range condition lets the database use the index on updated_at alone too.
+            rows = rows.filter(start.after(), updated_at__gte=start.updated_at)
+        return rows.order_by("updated_at", "id")
+
+    rows = after_start(orders)
+    first = search.first_matches(after_start(search.plain), size + 1, ("id",)) if search else None
+    if first is not None:
+        found = {order.pk: order for order in rows.filter(id__in=[pk for (pk,) in first])}
+        page = [found[pk] for (pk,) in first if pk in found]
+    else:
+        page = list(rows[: size + 1])
     has_more = len(page) > size
     page = page[:size]
     position = Position(page[-1].updated_at, page[-1].id) if page else start

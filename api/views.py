@@ -102,14 +102,14 @@ class OrderListView(MerchantAPIView):
         query = OrderListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        orders = self._filtered(params)
+        orders, search = self._filtered(params)
         try:
             start = Position.decode(params["cursor"]) if params.get("cursor") else None
         except BadCursor as exc:
             raise ValidationError({"cursor": [str(exc)]}) from None
         if params.get("updated_since"):
             start = Position.since(params["updated_since"])
-        page = read_page(orders, start, params["page_size"])
+        page = read_page(orders, start, params["page_size"], search)
         next_cursor = page.next_position.encode() if page.next_position else None
         next_url = None
         if page.has_more:
@@ -125,8 +125,9 @@ class OrderListView(MerchantAPIView):
         )
 
     def _filtered(self, params):
-        """The order list page's filters (connection, search), applied by the same form; the status is
-        the canonical one (the page's status filter is in each platform's words, for people)."""
+        """The orders the list page's filters (connection, search) leave, applied by the same form, and
+        the text search for `read_page` to look through first; the status is the canonical one (the
+        page's status filter is in each platform's words, for people)."""
         data = {"q": params.get("search", "")}
         if "connection" in params:
             data["connection"] = str(params["connection"])
@@ -137,8 +138,10 @@ class OrderListView(MerchantAPIView):
                 raise ValidationError({"connection": ["Not one of your connections."]})
             raise ValidationError({("search" if f == "q" else f): [e["message"] for e in v] for f, v in errors.items()})
         # The platform's raw document is never shown by the API: not read either.
-        orders = form.apply(Order.objects.filter(merchant=self.merchant).defer("raw"))
-        return orders.filter(status=params["status"]) if params.get("status") else orders
+        mine = Order.objects.filter(merchant=self.merchant).defer("raw")
+        if params.get("status"):
+            mine = mine.filter(status=params["status"])
+        return form.apply(mine), form.text_search(mine)
 
 
 class OrderDetailView(MerchantAPIView, generics.RetrieveAPIView):

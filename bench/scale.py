@@ -395,6 +395,9 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
             hops += 1
         if hops:
             measure(f"API: orders feed, page {hops + 1}", MERCHANT, api, url)
+        # The feed runs oldest first: a term with thousands of matches that PostgreSQL guesses rare, and a rare one.
+        for term in (newest_term, facts["number_fragment"]):
+            measure(f"API: orders feed, search {term}", MERCHANT, api, with_query("/api/v1/orders/", search=term))
         measure("API: an order", MERCHANT, api, f"/api/v1/orders/{facts['order']}/")
         measure("API: connections", MERCHANT, api, "/api/v1/connections/")
         rows.append(("CSV export of the big merchant", "", export(merchant, base)))

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from orders import search
 from orders.models import Order
 from tests.api.conftest import make_order
 from tests.factories import ConnectionFactory
@@ -203,3 +204,35 @@ def test_a_page_costs_a_constant_number_of_queries(api, connection, django_asser
         make_order(connection, n)
     with django_assert_max_num_queries(4):
         assert len(api.get(ORDERS, {"page_size": 50}).json()["results"]) == 50
+
+
+@pytest.mark.parametrize("look_first", [2, 20, 5_000])
+def test_a_searched_pass_returns_every_match_once_in_key_order(api, connection, monkeypatch, look_first):
+    """A search's pages are looked through first (orders/search.py, `first_matches`): a look that finds
+    the page (20: the first pages), one that never does (2), and one over the whole feed (5,000)."""
+    monkeypatch.setattr(search, "LOOK_FIRST", look_first)
+    base = timezone.now() - timedelta(hours=1)
+    orders = [
+        make_order(
+            connection,
+            n,
+            customer_name="Ada Lovelace" if n % 3 == 0 or n > 30 else "Grace Hopper",
+            status="pending" if n % 4 else "accepted",
+            updated_at=base + timedelta(seconds=n // 2),
+        )
+        for n in range(40)
+    ]
+    for params in ({"search": "lovelace"}, {"search": "lovelace", "status": "pending"}):
+        expected = [
+            o.pk
+            for o in sorted(orders, key=lambda o: (o.updated_at, o.pk))
+            if "Lovelace" in o.customer_name and o.status == params.get("status", o.status)
+        ]
+        seen, query = [], {"page_size": 4, **params}
+        while True:
+            body = api.get(ORDERS, query).json()
+            seen += [row["id"] for row in body["results"]]
+            if not body["has_more"]:
+                break
+            query = {**query, "cursor": body["next_cursor"]}
+        assert seen == expected
