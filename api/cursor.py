@@ -50,6 +50,7 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from orders.paging import in_order
 from orders.search import Search
 
 SALT = "api.orders.cursor"
@@ -117,11 +118,7 @@ def read_page(orders: QuerySet, start: Position | None, size: int, search: Searc
 
     rows = after_start(orders)
     first = search.first_matches(after_start(search.plain), size + 1, ("id",)) if search else None
-    if first is not None:
-        found = {order.pk: order for order in rows.filter(id__in=[pk for (pk,) in first])}
-        page = [found[pk] for (pk,) in first if pk in found]
-    else:
-        page = list(rows[: size + 1])
+    page = in_order(rows, [pk for (pk,) in first]) if first is not None else list(rows[: size + 1])
     has_more = len(page) > size
     page = page[:size]
     position = Position(page[-1].updated_at, page[-1].id) if page else start
