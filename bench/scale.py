@@ -335,24 +335,18 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
                 f"order list, status filter ({states[0]})", MERCHANT, merchant, with_query(orders, status=states[0])
             )
             # A search with the list's filters: read from the list's indexes alone too (orders.0018). A state
-            # two platforms word alike is two codes, which no index holds in the list's order.
-            for state in states:
-                measure(
-                    f"order list, {OLD_ONLY_TERM} and status filter ({state})",
-                    MERCHANT,
-                    merchant,
-                    with_query(orders, q=OLD_ONLY_TERM, status=state),
-                )
-            # scale_data's surnames and states go round together: the big merchant's Smiths are all in one
-            # state. With any other nothing matches both, so the walk reads every order of the merchant, the
-            # longest a search with a filter can take.
-            for state in states:
-                measure(
-                    f"order list, Smith and status filter ({state})",
-                    MERCHANT,
-                    merchant,
-                    with_query(orders, q="Smith", status=state),
-                )
+            # two platforms word alike is two codes, which no index holds in the list's order. scale_data's
+            # surnames and states go round together: the big merchant's Smiths are all in one state. With any
+            # other nothing matches both, so the walk reads every order of the merchant, the longest a search
+            # with a filter can take.
+            for term in (OLD_ONLY_TERM, "Smith"):
+                for state in states:
+                    measure(
+                        f"order list, {term} and status filter ({state})",
+                        MERCHANT,
+                        merchant,
+                        with_query(orders, q=term, status=state),
+                    )
         measure(
             "order list, the big connection's filter",
             MERCHANT,
