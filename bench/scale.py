@@ -260,6 +260,15 @@ def select_values(html: str, name: str) -> list[str]:
     return [v for v in re.findall(r'<option value="([^"]*)"', match.group(1)) if v] if match else []
 
 
+def feed_statuses(base: str) -> list[str]:
+    """The canonical statuses the API's order feed filters by, as its OpenAPI schema lists them."""
+    import requests
+
+    schema = requests.get(urljoin(base, "/api/schema/?format=json"), timeout=60).json()
+    (status,) = [p for p in schema["paths"]["/api/v1/orders/"]["get"]["parameters"] if p["name"] == "status"]
+    return [code for code in status["schema"]["enum"] if code]
+
+
 def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, str, dict]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -392,6 +401,16 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
         # The feed runs oldest first: a term with thousands of matches that PostgreSQL guesses rare, and a rare one.
         for term in (newest_term, facts["number_fragment"]):
             measure(f"API: orders feed, search {term}", MERCHANT, api, with_query("/api/v1/orders/", search=term))
+        # Each canonical status the feed offers, alone and with a surname: the big merchant has orders in four
+        # of them, so most are a status it has none of, and "Smith" matches none of its accepted orders.
+        for status in feed_statuses(base):
+            measure(f"API: orders feed, status {status}", MERCHANT, api, with_query("/api/v1/orders/", status=status))
+            measure(
+                f"API: orders feed, Smith and status {status}",
+                MERCHANT,
+                api,
+                with_query("/api/v1/orders/", search="Smith", status=status),
+            )
         measure("API: an order", MERCHANT, api, f"/api/v1/orders/{facts['order']}/")
         measure("API: connections", MERCHANT, api, "/api/v1/connections/")
         rows.append(("CSV export of the big merchant", "", export(merchant, base)))
