@@ -106,7 +106,10 @@ def read_page(orders: QuerySet, start: Position | None, size: int, search: Searc
 
     `search` (`orders` are searched): its orders unsearched, which are looked through first, as the
     order list does (`orders.search.first_matches`): PostgreSQL guesses some terms with thousands of
-    matches rare and reads them all through the trigram index (60 ms for "customer40" on a million)."""
+    matches rare and reads them all through the trigram index (60 ms for "customer40" on a million).
+    Where the look finds too few, the page's ids are read first, then their rows, as the order list's
+    are (`orders.paging`): the ids are in the feed's indexes, so a walk past many orders that do not
+    match reads no table rows (97 ms for "Smith" among a status it has none of, on a million)."""
     limit = horizon()  # taken before the query runs: see the guarantee above
 
     def after_start(rows: QuerySet) -> QuerySet:
@@ -117,8 +120,12 @@ def read_page(orders: QuerySet, start: Position | None, size: int, search: Searc
         return rows.order_by("updated_at", "id")
 
     rows = after_start(orders)
-    first = search.first_matches(after_start(search.plain), size + 1, ("id",)) if search else None
-    page = in_order(rows, [pk for (pk,) in first]) if first is not None else list(rows[: size + 1])
+    if search is None:
+        page = list(rows[: size + 1])
+    else:
+        first = search.first_matches(after_start(search.plain), size + 1, ("id",))
+        ids = [pk for (pk,) in first] if first is not None else list(rows.values_list("id", flat=True)[: size + 1])
+        page = in_order(rows, ids)
     has_more = len(page) > size
     page = page[:size]
     position = Position(page[-1].updated_at, page[-1].id) if page else start
