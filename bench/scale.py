@@ -434,6 +434,7 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
         measure("admin: webhook events", ADMIN, staff, hooks)
         measure("admin: webhook events, search", ADMIN, staff, with_query(hooks, q=facts["event_order_id"]))
         measure("admin: sync runs", ADMIN, staff, "/admin/connections/syncrun/")
+        measure("admin: outbound actions", ADMIN, staff, "/admin/orders/outboundaction/")
         measure("admin: fleet health", ADMIN, staff, "/admin/fleet-health/")
     finally:
         stop(server)

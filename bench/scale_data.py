@@ -38,7 +38,7 @@ from connections.models import Connection, Credential, SyncRun, WebhookEvent
 from connections.platforms import registry
 from connections.platforms.base import NormalizedItem, NormalizedOrder
 from orders.ingest import ImportPolicy, ingest_page
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Order, OrderEvent, OrderItem, OutboundAction
 from portal.models import Membership, Merchant
 
 PASSWORD = "bench-scale-pass-7Qe!"  # noqa: S105 (the scratch database's users only)
@@ -158,7 +158,7 @@ def build(sizes: Sizes, log=print) -> dict:
     log(f"orders: {sizes.orders:,}")
     with transaction.atomic():
         _items_and_events(sizes, templates)
-    log("items and order events")
+    log("items, order events and outbound actions")
     with transaction.atomic():
         _runs(sizes, facts, templates)
         _webhook_events(sizes, facts, templates)
@@ -191,6 +191,7 @@ def counts() -> dict[str, int]:
         "order_events": OrderEvent.objects.count(),
         "sync_runs": SyncRun.objects.count(),
         "webhook_events": WebhookEvent.objects.count(),
+        "outbound_actions": OutboundAction.objects.count(),
     }
 
 
@@ -387,6 +388,14 @@ def _templates(now) -> dict:
         outcome="Applied: the order's state is now Accepted.",
     )
     items = list(OrderItem.objects.filter(order=any_order).order_by("position").values_list("pk", flat=True))
+    action = OutboundAction.objects.create(
+        order=any_order,
+        kind=OutboundAction.Kind.ACCEPT,
+        state=OutboundAction.State.DONE,
+        attempts=1,
+        result="Accepted on the platform.",
+        finished_at=now,
+    )
     return {
         "merchant": merchant.pk,
         "connections": [c.pk for c in connections.values()] + [hook_connection.pk],
@@ -395,6 +404,7 @@ def _templates(now) -> dict:
         "events": [first_event.pk, second_event.pk],
         "runs": runs,
         "webhook_event": event.pk,
+        "action": action.pk,
     }
 
 
@@ -510,6 +520,14 @@ def _items_and_events(sizes: Sizes, templates: dict) -> None:
         f"AND mod(o.id, 5) < {sizes.second_events_per_5}",
         {**events, "at": "o.updated_at + interval '3 hours'"},
         [template_connections, second],
+    )
+    # An action an order, as accepting each one makes (the admin's list of them).
+    at = "coalesce(o.placed_at, o.first_seen_at) + interval '1 hour'"
+    _copy(
+        OutboundAction,
+        f"orders_order o, orders_outboundaction tpl WHERE {made} AND tpl.id = %s",
+        {"order_id": "o.id", "created_at": at, "enqueued_at": at, "finished_at": at},
+        [template_connections, templates["action"]],
     )
 
 

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from bench import scale_data
 from connections.models import Connection, SyncRun, WebhookEvent
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Order, OrderEvent, OrderItem, OutboundAction
 from portal.models import Merchant
 
 pytestmark = [
@@ -32,6 +32,7 @@ def test_tiny_data_set_has_the_promised_counts():
         "order_events": sizes.orders + sum(1 for pk in orders if pk % 5 < sizes.second_events_per_5),
         "sync_runs": sizes.runs,
         "webhook_events": sizes.webhook_events,
+        "outbound_actions": sizes.orders,  # one an order
     }
     big = Connection.objects.get(pk=facts["big_connection"])
     assert big.merchant_id == facts["big_merchant"]
@@ -46,6 +47,7 @@ def test_tiny_data_set_has_the_promised_counts():
     assert Order.objects.filter(number__icontains=facts["number_fragment"]).exists()
     assert OrderItem.objects.filter(order_id=facts["order"]).count() == sizes.items_per_order
     assert OrderEvent.objects.filter(order_id=facts["order"]).exists()
+    assert OutboundAction.objects.filter(order_id=facts["order"]).count() == 1
     assert Merchant.objects.filter(name="Bench templates").count() == 0
 
 
