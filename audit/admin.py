@@ -15,6 +15,7 @@ from .staff import MerchantFilter
 @admin.register(AuditEntry)
 class AuditEntryAdmin(IndexedSearchAdmin, LargeTableAdmin):
     list_display = ("at", "merchant_label", "connection_link", "action", "summary", "actor_label", "ip")
+    sortable_by = ("at",)
     list_filter = (MerchantFilter, "action", platform_filter("connection__platform"), "at")
     exact_search_fields = ip_search_fields = ("ip",)
     contains_search_fields = ("connection_label", "merchant_label", "actor_label")

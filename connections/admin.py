@@ -609,6 +609,7 @@ class SyncRunAdmin(IndexedSearchAdmin, LargeTableAdmin):
         "retries_column",
         "checked",
     )
+    sortable_by = ("queued_at",)  # syncrun_queued_id (connections/admin_paging.py)
     list_filter = (
         merchant_filter("connection__merchant"),
         "kind",
@@ -658,6 +659,7 @@ class WebhookEventAdmin(StaffActionsMixin, IndexedSearchAdmin, LargeTableAdmin):
         "attempts",
         "short_outcome",
     )
+    sortable_by = ("received_at",)  # webhookevent_received_id (connections/admin_paging.py)
     list_filter = (
         merchant_filter("connection__merchant"),
         "state",
@@ -724,6 +726,7 @@ class ProblemAdmin(IndexedSearchAdmin, LargeTableAdmin):
     """Every connection's problems, open and closed: what support looks at first."""
 
     list_display = ("connection", "merchant", "cause", "count", "first_seen_at", "last_seen_at", "closed_at")
+    sortable_by = ("first_seen_at", "last_seen_at", "closed_at")
     list_filter = (
         OpenFilter,
         merchant_filter("connection__merchant"),

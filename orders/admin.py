@@ -44,6 +44,7 @@ class OrderEventInline(ReadOnlyInline):
 class OrderAdmin(IndexedSearchAdmin, LargeTableAdmin):
     # The portal's columns, short and wrapping: the list fits a laptop's 1280 px (static/portal-admin.css).
     list_display = ("number", "placed", "merchant", "connection", "status_column", "total_column")
+    sortable_by = ("number", "placed")  # order_number, order_placed_id (connections/admin_paging.py)
     list_filter = (merchant_filter("merchant"), "status", platform_filter("connection__platform"), "placed_at")
     exact_search_fields = ("number", "external_id")
     contains_search_fields = ("customer_name", "customer_email")
@@ -91,6 +92,7 @@ class ActionAttemptInline(ReadOnlyInline):
 @admin.register(OutboundAction)
 class OutboundActionAdmin(StaffActionsMixin, IndexedSearchAdmin, LargeTableAdmin):
     list_display = ("pk", "kind", "order", "state", "attempts", "next_attempt_at", "created_at")
+    sortable_by = ("created_at",)  # action_created_id; most actions have no next attempt (NULL), unordered
     list_filter = (
         merchant_filter("order__merchant"),
         "kind",
