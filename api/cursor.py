@@ -109,7 +109,8 @@ def read_page(orders: QuerySet, start: Position | None, size: int, search: Searc
     matches rare and reads them all through the trigram index (60 ms for "customer40" on a million).
     Where the look finds too few, the page's ids are read first, then their rows, as the order list's
     are (`orders.paging`): the ids are in the feed's indexes, so a walk past many orders that do not
-    match reads no table rows (97 ms for "Smith" among a status it has none of, on a million)."""
+    match reads no table rows ("Smith" among the 101,125 orders of a status he has none of, on a million:
+    97 ms reading each row, 18 ms from the index)."""
     limit = horizon()  # taken before the query runs: see the guarantee above
 
     def after_start(rows: QuerySet) -> QuerySet:
