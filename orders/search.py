@@ -1,4 +1,5 @@
-"""Which orders' search text holds a term: the order list's search (orders/forms.py).
+"""Which orders' search text holds a term: the order list's search (orders/forms.py) and the API feed's
+(api/cursor.py).
 
 Written as two tests of the same thing. PostgreSQL runs a filter's cheaper tests first, so the order
 matters when a search walks the list's index past many orders that do not match (a term only old orders
@@ -88,8 +89,9 @@ def first_matches(ordered: QuerySet, column: str, term: str, limit: int, keys: t
 
 @dataclass(frozen=True)
 class Search:
-    """A search of the list: `plain` is the list's orders with its filters but not the search, which
-    `orders/paging.py` looks through first (`first_matches`) before it reads `plain` searched."""
+    """A search of the list or the API feed: `plain` is their orders with the filters but not the search,
+    which `orders/paging.py` and `api/cursor.py` look through first (`first_matches`) before they read the
+    orders searched."""
 
     plain: QuerySet
     term: str
