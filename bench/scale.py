@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -401,6 +402,15 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
         # The feed runs oldest first: a term with thousands of matches that PostgreSQL guesses rare, and a rare one.
         for term in (newest_term, facts["number_fragment"]):
             measure(f"API: orders feed, search {term}", MERCHANT, api, with_query("/api/v1/orders/", search=term))
+        # From 18 months back (the orders span two years), the newest customer numbers: the feed walks up from
+        # `updated_since` past some 300,000 of the big merchant's orders before the first match.
+        since = (datetime.now(UTC) - timedelta(days=548)).date().isoformat()
+        measure(
+            f"API: orders feed, updated since 18 months ago, search {newest_term}",
+            MERCHANT,
+            api,
+            with_query("/api/v1/orders/", updated_since=since, search=newest_term),
+        )
         # Each canonical status the feed offers, alone and with a surname: the big merchant has orders in four
         # of them, so most are a status it has none of, and "Smith" matches none of its accepted orders.
         for status in feed_statuses(base):
@@ -413,6 +423,8 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
             )
         measure("API: an order", MERCHANT, api, f"/api/v1/orders/{facts['order']}/")
         measure("API: connections", MERCHANT, api, "/api/v1/connections/")
+        if facts.get("chain_owner"):  # a database built before the chain has none
+            chain_pages(measure, sign_in(base, facts["chain_owner"], facts["password"]), facts)
         rows.append(("CSV export of the big merchant", "", export(merchant, base)))
         print(f"  CSV export: {rows[-1][2]['median_ms'] / 1000:.1f} s, {rows[-1][2]['bytes']:,} bytes", flush=True)
 
@@ -423,6 +435,9 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
             staff,
             f"/admin/connections/connection/{facts['big_connection']}/change/",
         )
+        connections = "/admin/connections/connection/"
+        measure("admin: connections", ADMIN, staff, connections)
+        measure("admin: connections, Show counts", ADMIN, staff, with_query(connections, _facets="True"))
         admin_orders = "/admin/orders/order/"
         measure("admin: orders", ADMIN, staff, admin_orders)
         measure("admin: orders ?p=1000", ADMIN, staff, with_query(admin_orders, p=1000))
@@ -439,6 +454,23 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
     finally:
         stop(server)
     return rows
+
+
+def chain_pages(measure, chain, facts: dict) -> None:
+    """The pages that list a merchant's connections, as the owner of a chain of outlets (200 at full size)."""
+    import requests
+
+    label = f"a chain of {facts['sizes']['chain']} outlets"
+    measure(f"{label}: Order downloads", MERCHANT, chain, "/downloads/")
+    measure(f"{label}: Order downloads, its last page", MERCHANT, chain, "/downloads/?page=999")
+    measure(f"{label}: Order downloads, find an outlet", MERCHANT, chain, "/downloads/?q=store-0004")
+    measure(f"{label}: Manage Connection", MERCHANT, chain, "/connections/")
+    measure(f"{label}: order list", MERCHANT, chain, "/orders/")
+    measure(f"{label}: Add Connection", MERCHANT, chain, "/connections/new/")
+    measure(f"{label}: orders not imported", MERCHANT, chain, "/orders/not-imported/")
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {facts['chain_api_token']}"
+    measure(f"{label}: API connections", MERCHANT, api, "/api/v1/connections/")
 
 
 def export(session, base: str) -> dict:
@@ -563,8 +595,6 @@ def tick_phases() -> dict:
 def tick_at(size: int) -> list[dict]:
     """A steady tick (one connection in 30 due, as a half-hourly fleet is each minute) three
     times, then every connection due twice; each undone before the next."""
-    from datetime import timedelta
-
     from django.db import transaction
     from django.utils import timezone
     from django_q.models import OrmQ

@@ -8,7 +8,8 @@ row as the app wrote it, so a column added or changed elsewhere (a compressed pa
 needs no change here. The templates are deleted at the end.
 
 Full size (scale 1.0): 200 merchants, 1,000 connections (the registry's platforms in turn),
-1,000,000 orders (404,500 of them on one connection of one merchant), 3,000,000 items,
+1,000,000 orders (404,500 of them on one connection of one merchant; 200 of the connections are
+one other merchant's, a chain's outlets), 3,000,000 items,
 1,600,000 order events, 30,000 sync runs (10,000 on the big connection) and 500,000 webhook
 events (100,000 on one connection of the first platform that takes webhooks). `Sizes.scaled`
 shrinks everything in proportion.
@@ -121,6 +122,7 @@ class Sizes:
     big_runs: int = 10_000
     webhook_events: int = 500_000
     big_webhook_events: int = 100_000
+    chain: int = 200  # of the connections, the outlets of one merchant (a Partner API chain's are each one)
 
     @classmethod
     def scaled(cls, orders: int) -> Sizes:
@@ -140,6 +142,7 @@ class Sizes:
             big_runs=part(full.big_runs, 2),
             webhook_events=part(full.webhook_events, 4),
             big_webhook_events=part(full.big_webhook_events, 2),
+            chain=part(full.chain, 2),
         )
 
 
@@ -243,9 +246,11 @@ def _people_and_fleet(sizes: Sizes, now) -> dict:
         _connection(big_merchant.pk, big_platform, "big-store", now, next_sync_at=now + timedelta(minutes=15)),
         _connection(big_merchant.pk, hook_platform, "hook-store", now, next_sync_at=now + timedelta(minutes=15)),
     ]
+    chain = min(sizes.chain, sizes.connections - len(rows))
     for i in range(sizes.connections - len(rows)):
         platform = platforms[i % len(platforms)]
-        merchant = merchants[1 + i % (len(merchants) - 1)]
+        # The first `chain` go to the second merchant, a chain of outlets; the rest round the others.
+        merchant = merchants[1] if i < chain else merchants[2 + i % (len(merchants) - 2)]
         # Spread over the half hour, as a steady fleet is: about 1 in 30 due each minute.
         due = now + timedelta(seconds=60 + (i * 1_777) % 1_800)
         rows.append(_connection(merchant.pk, platform, f"store-{i:05}", now, next_sync_at=due))
@@ -257,12 +262,15 @@ def _people_and_fleet(sizes: Sizes, now) -> dict:
         credentials.append(credential)
     Credential.objects.bulk_create(credentials)
     _, token = ApiToken.issue(owners[0], big_merchant, "bench")
+    _, chain_token = ApiToken.issue(owners[1], merchants[1], "bench")
     return {
         "password": PASSWORD,
         "owner": owners[0].username,
+        "chain_owner": owners[1].username,
         "staff": staff.username,
         "totp_key": totp_key,
         "api_token": token,
+        "chain_api_token": chain_token,
         "big_merchant": big_merchant.pk,
         "big_connection": fleet[0].pk,
         "hook_connection": fleet[1].pk,

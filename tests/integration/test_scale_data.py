@@ -49,6 +49,11 @@ def test_tiny_data_set_has_the_promised_counts():
     assert OrderEvent.objects.filter(order_id=facts["order"]).exists()
     assert OutboundAction.objects.filter(order_id=facts["order"]).count() == 1
     assert Merchant.objects.filter(name="Bench templates").count() == 0
+    chain = Connection.objects.filter(merchant__members__user__username=facts["chain_owner"])
+    assert chain.count() == sizes.chain
+    assert Connection.objects.exclude(merchant__members__user__username=facts["chain_owner"]).count() == (
+        sizes.connections - sizes.chain
+    )
 
 
 def test_cheap_connections_for_the_tick():
