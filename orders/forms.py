@@ -13,6 +13,7 @@ from connections.models import Connection
 from connections.platforms import registry
 from orders.search import Search, holding
 from portal.forms import PortalForm
+from portal.widgets import LongSelect
 
 
 class StateOption(NamedTuple):
@@ -60,12 +61,14 @@ class OrderFilterForm(PortalForm):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "Order number, customer or email", "type": "search"}),
     )
-    connection = forms.TypedChoiceField(label="Connection", required=False, coerce=int, empty_value=None)
+    connection = forms.TypedChoiceField(
+        label="Connection", required=False, coerce=int, empty_value=None, widget=LongSelect
+    )
     status = forms.ChoiceField(label="Status", required=False)
 
     def __init__(self, merchant, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        connections = list(Connection.objects.filter(merchant=merchant))
+        connections = list(Connection.objects.filter(merchant=merchant).only("platform", "name"))
         self.fields["connection"].choices = [("", "All connections")] + [(c.pk, str(c)) for c in connections]
         self.states = state_options(connections)
         self.fields["status"].choices = [("", "Any status")] + [(v, option.words) for v, option in self.states.items()]
