@@ -98,3 +98,13 @@ def test_the_order_list_offers_every_connection_in_its_filter(member_client, mer
     select = re.search(r'<select name="connection"[^>]*>(.*?)</select>', body, flags=re.S).group(1)
     assert len(re.findall(r"<option ", select)) == len(chain) + 1  # and "All connections"
     assert f'<option value="{chosen.pk}" selected>NOTHS · Outlet 049</option>' in select
+
+
+def test_add_connection_offers_every_store_reading_only_what_it_shows(member_client, merchant):
+    chain = outlets(merchant, 30)
+    with CaptureQueriesContext(db) as queries:
+        body = member_client.get(reverse("connections:wizard")).content.decode()
+    select = re.search(r'<select name="existing"[^>]*>(.*?)</select>', body, flags=re.S).group(1)
+    assert len(re.findall(r"<option ", select)) == len(chain) + 1  # and the empty choice
+    whole_rows = [q["sql"] for q in queries if '"connections_connection"."account_facts"' in q["sql"]]
+    assert whole_rows == []
