@@ -65,6 +65,12 @@ class ConnectionQuerySet(models.QuerySet):
         """
         return self.exclude(status__in=[Connection.Status.PAUSED, Connection.Status.DISCONNECTED])
 
+    def labelled(self):
+        """Only what a connection's label (`str()`) reads, its platform and name: what a picker of one
+        connection shows. A whole row (its JSON settings and state) costs about 0.1 ms to load, and a
+        chain's 200 outlets took Add Connection past its target."""
+        return self.only("platform", "name")
+
 
 class Connection(models.Model):
     class Status(models.TextChoices):

@@ -48,6 +48,11 @@ def state_options(connections) -> dict[str, StateOption]:
     return {value: option(words, held) for value, (words, held) in options.items()}
 
 
+def connection_choices(connections) -> list[tuple]:
+    """The choices of a filter by one connection: "All connections", then each by its label."""
+    return [("", "All connections"), *((connection.pk, str(connection)) for connection in connections)]
+
+
 #: Shorter search terms than this match an order number exactly: a trigram index serves
 #: "contains" only from three characters on, and a shorter one matches too many orders.
 MIN_SEARCH = 3
@@ -68,8 +73,8 @@ class OrderFilterForm(PortalForm):
 
     def __init__(self, merchant, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        connections = list(Connection.objects.filter(merchant=merchant).only("platform", "name"))
-        self.fields["connection"].choices = [("", "All connections")] + [(c.pk, str(c)) for c in connections]
+        connections = list(Connection.objects.filter(merchant=merchant).labelled())
+        self.fields["connection"].choices = connection_choices(connections)
         self.states = state_options(connections)
         self.fields["status"].choices = [("", "Any status")] + [(v, option.words) for v, option in self.states.items()]
 

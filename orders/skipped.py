@@ -18,6 +18,7 @@ from connections.models import Connection
 from portal.access import merchant_required
 from portal.widgets import LongSelect
 
+from .forms import connection_choices
 from .models import Order, SkippedOrder
 
 PAGE_SIZE = 50
@@ -42,7 +43,7 @@ def way_out(reason: str) -> str:
 @merchant_required
 @require_GET
 def skipped_orders(request):
-    connections = Connection.objects.filter(merchant=request.merchant).order_by("name").only("platform", "name")
+    connections = Connection.objects.filter(merchant=request.merchant).order_by("name").labelled()
     skipped = still_missing(SkippedOrder.objects.filter(connection__merchant=request.merchant))
     chosen = request.GET.get("connection", "")
     if chosen.isdigit():
@@ -55,7 +56,7 @@ def skipped_orders(request):
         row.way_out = way_out(row.reason)
     query = request.GET.copy()
     query.pop("page", None)
-    choices = [("", "All connections"), *((connection.pk, str(connection)) for connection in connections)]
+    choices = connection_choices(connections)
     connection_select = LongSelect(choices=choices).render("connection", chosen, {"id": "id_connection"})
     context = {"page": page, "connection_select": connection_select, "q": search, "query": query.urlencode()}
     return render(request, "orders/skipped.html", context)
