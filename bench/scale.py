@@ -189,6 +189,15 @@ def totp(key_hex: str, at: float | None = None) -> str:
     return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
 
 
+def api_session(token: str):
+    """A session that calls the API with this token."""
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
 def sign_in(base: str, username: str, password: str, totp_key: str | None = None):
     import requests
 
@@ -387,10 +396,7 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
         measure("dispatch note", MERCHANT, merchant, f"/orders/{facts['order']}/dispatch-note/")
         measure("API tokens", MERCHANT, merchant, "/settings/api-tokens/")
 
-        import requests
-
-        api = requests.Session()
-        api.headers["Authorization"] = f"Bearer {facts['api_token']}"
+        api = api_session(facts["api_token"])
         feed = measure("API: orders feed, page 1", MERCHANT, api, "/api/v1/orders/")
         url, hops = feed["url"], 0
         while hops < 20 and feed["json"] and feed["json"].get("next"):
@@ -458,8 +464,6 @@ def pages(env: dict, facts: dict, work: Path, repeat: int) -> list[tuple[str, st
 
 def chain_pages(measure, chain, facts: dict) -> None:
     """The pages that list a merchant's connections, as the owner of a chain of outlets (200 at full size)."""
-    import requests
-
     label = f"a chain of {facts['sizes']['chain']} outlets"
     measure(f"{label}: Order downloads", MERCHANT, chain, "/downloads/")
     measure(f"{label}: Order downloads, its last page", MERCHANT, chain, "/downloads/?page=999")
@@ -468,9 +472,7 @@ def chain_pages(measure, chain, facts: dict) -> None:
     measure(f"{label}: order list", MERCHANT, chain, "/orders/")
     measure(f"{label}: Add Connection", MERCHANT, chain, "/connections/new/")
     measure(f"{label}: orders not imported", MERCHANT, chain, "/orders/not-imported/")
-    api = requests.Session()
-    api.headers["Authorization"] = f"Bearer {facts['chain_api_token']}"
-    measure(f"{label}: API connections", MERCHANT, api, "/api/v1/connections/")
+    measure(f"{label}: API connections", MERCHANT, api_session(facts["chain_api_token"]), "/api/v1/connections/")
 
 
 def export(session, base: str) -> dict:
