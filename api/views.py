@@ -138,7 +138,7 @@ class OrderListView(MerchantAPIView):
                 raise ValidationError({"connection": ["Not one of your connections."]})
             raise ValidationError({("search" if f == "q" else f): [e["message"] for e in v] for f, v in errors.items()})
         # The platform's raw document is never shown by the API: not read either.
-        mine = Order.objects.filter(merchant=self.merchant).defer("raw")
+        mine = Order.objects.of_merchant(self.merchant).defer("raw")
         if params.get("status"):
             mine = mine.filter(status=params["status"])
         return form.apply(mine), form.text_search(mine)

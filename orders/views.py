@@ -39,7 +39,7 @@ CONNECTION_COUNT_CAP = 1_000
 
 
 def _orders(request):
-    return Order.objects.filter(merchant=request.merchant)
+    return Order.objects.of_merchant(request.merchant)
 
 
 def _order(request, pk) -> Order:

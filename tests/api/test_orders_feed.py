@@ -275,6 +275,15 @@ def test_a_searched_feed_page_finds_its_ids_in_the_feed_index_alone(api, connect
     assert {index for _, index in scans} <= {"order_merchant_updated", "order_merchant_status_updated"}, plan
 
 
+@pytest.mark.skipif(db.vendor != "postgresql", reason="btree_gin is PostgreSQL's")
+def test_a_searched_feed_compares_the_merchant_as_a_bigint(api, connection):
+    """As the search's trigram index, which leads with the merchant, can use it (`OrderQuerySet.of_merchant`)."""
+    make_order(connection, 1)
+    searched = [sql for sql in feed_queries(api, {"search": "customer"}) if "search_text" in sql]
+    merchant = connection.merchant_id
+    assert searched and all(f'"merchant_id" = ({merchant})::bigint' in sql for sql in searched), searched
+
+
 @pytest.mark.skipif(db.vendor != "postgresql", reason="the choice of index is PostgreSQL's")
 def test_a_status_the_merchant_has_none_of_is_an_index_range_not_a_walk(api, connection):
     """`?status=ready` where none of the merchant's orders is ready: the feed's status index starts and
