@@ -78,14 +78,14 @@ class OrderFilterForm(PortalForm):
         self.states = state_options(connections)
         self.fields["status"].choices = [("", "Any status")] + [(v, option.words) for v, option in self.states.items()]
 
-    def apply(self, orders, *, search: bool = True):
-        """`orders` with the form's filters, and its search unless `search` is False."""
+    def apply(self, orders, *, search: bool = True, status: bool = True):
+        """`orders` with the form's filters: its search unless `search` is False, its state unless `status` is."""
         if not self.is_valid():
             return orders
         data = self.cleaned_data
         if data.get("connection"):
             orders = orders.filter(connection_id=data["connection"])
-        if data.get("status"):
+        if data.get("status") and status:
             orders = orders.filter(self.states[data["status"]].orders)
         term = self._term
         if not search or not term:
@@ -97,10 +97,13 @@ class OrderFilterForm(PortalForm):
             return orders.filter(holding("search_text", term))
         return orders.filter(number=term)
 
-    def text_search(self, orders) -> Search | None:
-        """The search of the order's text, over `orders` with the form's filters, for the list's pages to
-        look through the newest first (orders/paging.py); None without one (no term, or a short one)."""
-        return Search(self.apply(orders, search=False), self._term) if len(self._term) >= MIN_SEARCH else None
+    def text_search(self, orders, *, status: bool = True) -> Search | None:
+        """The search of the order's text, over `orders` with the form's filters (its state unless `status` is
+        False), for the list's pages to look through the newest first (orders/paging.py); None without one
+        (no term, or a short one)."""
+        if len(self._term) < MIN_SEARCH:
+            return None
+        return Search(self.apply(orders, search=False, status=status), self._term)
 
     @property
     def status_codes(self) -> list[Q] | None:

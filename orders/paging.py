@@ -157,7 +157,8 @@ def _key(order) -> str:
 def _looks(orders: QuerySet, search: Search | None, codes: list[Q] | None, parts_of, key: Key | None) -> list | None:
     """For each part `parts_of` cuts at `key`, how a search reads its ids (see `_read`), or None for the
     part's own query: the search's first look through its newest rows, and a state of several codes one
-    code at a time (`_merged_ids`)."""
+    code at a time (`_merged_ids`). With `codes`, `orders` and the search's leave the state out: each code
+    is then the whole of its condition, which PostgreSQL guesses better (orders/views.py)."""
     if search is None and not codes:
         return None
     branches = []

@@ -51,8 +51,13 @@ def _order(request, pk) -> Order:
 def order_list(request):
     """The merchant's orders, newest first, in keyset pages (`orders/paging.py`), with a capped count."""
     form = OrderFilterForm(request.merchant, request.GET or None)
-    orders = form.apply(_orders(request)).select_related("connection").only(*LIST_FIELDS)
-    searching = {"search": form.text_search(_orders(request)), "codes": form.status_codes} if form.searching else {}
+    codes = form.status_codes if form.searching else None
+    # A search within a state of several codes reads one code at a time (orders/paging.py, `_merged_ids`), each
+    # then the state's whole condition: the state's IN beside it would have PostgreSQL count the code twice and
+    # guess its matches several times too few ("customer1" within Accepted, on a million orders: 6 ms, or 24).
+    stated = codes is None
+    orders = form.apply(_orders(request), status=stated).select_related("connection").only(*LIST_FIELDS)
+    searching = {"search": form.text_search(_orders(request), status=stated), "codes": codes} if form.searching else {}
     page = paging.page(orders, request.GET, ids_first=form.searching, **searching)
     query = request.GET.copy()
     for name in ("page", "after", "before"):
