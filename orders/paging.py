@@ -172,7 +172,8 @@ def _looks(orders: QuerySet, search: Search | None, codes: list[Q] | None, parts
 def _merged_ids(branches: list[tuple[QuerySet, QuerySet | None]], search: Search | None, limit: int) -> list[int]:
     """The first `limit` ids of one part of the list, read branch by branch, each in the part's order,
     and merged in it. Each branch's rows are its search's first look through its newest rows unsearched
-    (`Search.first_matches`), or, where those hold too few, the branch's own query.
+    (`orders.search.first_matches`), or, where those hold too few, the branch's own query (planned for every
+    match, `Search.matches`).
 
     A state two platforms word alike is two codes, a branch each. Searched as one (`IN`), no index gives
     the list's order, and PostgreSQL either sorts every match or walks the merchant's index reading each
@@ -182,8 +183,9 @@ def _merged_ids(branches: list[tuple[QuerySet, QuerySet | None]], search: Search
     descending = first.startswith("-") if isinstance(first, str) else first.descending
     rows = []
     for part, plain in branches:
-        found = search.first_matches(plain, limit, KEY_FIELDS) if search else None
-        rows.append(found if found is not None else list(part.values_list(*KEY_FIELDS)[:limit]))
+        rows.append(
+            search.matches(plain, part, limit, KEY_FIELDS) if search else list(part.values_list(*KEY_FIELDS)[:limit])
+        )
     # Within a part placed_at is all set or all None (an undated part), so the pairs compare.
     return [pk for _, pk in islice(heapq.merge(*rows, reverse=descending), limit)]
 

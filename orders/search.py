@@ -87,15 +87,42 @@ def first_matches(ordered: QuerySet, column: str, term: str, limit: int, keys: t
     return rows if len(rows) >= limit else None
 
 
+def planned_whole(searched: QuerySet, limit: int, keys: tuple[str, ...]) -> list:
+    """The `keys` of the first `limit` rows of `searched` (the list's orders searched, in list order), with
+    PostgreSQL left to plan for every match, not for the first `limit`.
+
+    Asked for the first rows, PostgreSQL supposes a term's matches are spread evenly and walks the list's
+    index until it has enough. A term whose few matches all lie at the far end of the part asked for is then
+    the worst case: "customer40" in the API feed from 18 months back (4,501 of the big merchant's orders,
+    all among the newest) walked past 299,151 index entries, 46 ms, where reading its matches through the
+    trigram index and sorting them takes 7 (bench/scale.py). A MATERIALIZED WITH query is planned on its
+    own, for all its rows: by its guess of the matches, PostgreSQL reads few through the trigram index and
+    sorts them, or walks the index as before where they are many, and the walk reads only as far as the
+    LIMIT outside asks (a WITH query is read as its reader needs). Elsewhere the query is run as it is."""
+    rows = searched.values_list(*keys)
+    db = connections[searched.db]
+    if db.vendor != "postgresql":
+        return list(rows[:limit])
+    sql, params = rows.query.sql_with_params()
+    with db.cursor() as cursor:
+        # The rows come out in the WITH query's order, as `first_matches`'s do from its subquery's.
+        whole = f"WITH found AS MATERIALIZED ({sql}) SELECT * FROM found LIMIT %s"  # noqa: S608 (Django's SQL)
+        cursor.execute(whole, (*params, limit))
+        return cursor.fetchall()
+
+
 @dataclass(frozen=True)
 class Search:
     """A search of the list or the API feed: `plain` is their orders with the filters but not the search,
     which `orders/paging.py` and `api/cursor.py` look through first (`first_matches`) before they read the
-    orders searched."""
+    orders searched (`planned_whole`)."""
 
     plain: QuerySet
     term: str
     column: str = "search_text"
 
-    def first_matches(self, ordered: QuerySet, limit: int, keys: tuple[str, ...]) -> list | None:
-        return first_matches(ordered, self.column, self.term, limit, keys)
+    def matches(self, plain: QuerySet, searched: QuerySet, limit: int, keys: tuple[str, ...]) -> list:
+        """The `keys` of the first `limit` matches in list order: the first look through `plain` (the part
+        of the list, in its order, unsearched), else `searched` (the same part searched), planned whole."""
+        found = first_matches(plain, self.column, self.term, limit, keys)
+        return found if found is not None else planned_whole(searched, limit, keys)

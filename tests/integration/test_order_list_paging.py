@@ -153,7 +153,7 @@ def test_a_search_within_a_state_of_two_codes_reads_them_one_at_a_time_in_order(
     assert below_top == expected[-len(below_top) :] and pages[-1] == expected[:10]
     with CaptureQueriesContext(db) as ctx:
         member_client.get(LIST + query)
-    by_code = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith((LOOK, READ))]
+    by_code = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith((LOOK, *READ))]
     codes = [re.findall(r""""platform_status" = '(\w+)'""", sql) for sql in by_code]
     assert sorted(codes) == [["ACCEPTED"], ["accepted"]], by_code  # the page is all dated orders
     # Each code is the whole condition: the state's IN beside it would be counted twice by PostgreSQL.

@@ -4,14 +4,16 @@ trigram-indexed and in the list's index on PostgreSQL), short terms by number ex
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from connections.platforms import registry
-from orders import paging
+from orders import paging, search
 from orders.forms import OrderFilterForm
 from orders.models import Order
 from orders.search import holding
@@ -25,9 +27,11 @@ def listed(body: str) -> list[str]:
     return re.findall(r'<td><a href="\d+/">([^<]+)</a></td>', body)
 
 
-#: How a search's ids queries start (orders/paging.py, `_merged_ids`; orders/search.py, `first_matches`).
+#: How a search's ids queries start (orders/paging.py, `_merged_ids`; orders/search.py, `first_matches`, and
+#: `planned_whole`, which on PostgreSQL wraps the list's query in a WITH query).
 LOOK = 'SELECT walk."placed_at", walk."id" FROM'
-READ = 'SELECT "orders_order"."placed_at" AS "placed_at", "orders_order"."id" AS "id" FROM'
+_IDS = 'SELECT "orders_order"."placed_at" AS "placed_at", "orders_order"."id" AS "id" FROM'
+READ = (_IDS, f"WITH found AS MATERIALIZED ({_IDS}")
 
 
 def test_a_short_search_matches_an_order_number_exactly(member_client, merchant):
@@ -86,7 +90,7 @@ def test_a_search_page_reads_its_ids_first_and_a_plain_page_its_rows_at_once(mem
         with CaptureQueriesContext(db) as ctx:
             body = member_client.get(LIST, params).content.decode()
         assert len(listed(body)) == 3
-        return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith((LOOK, READ))]
+        return [q["sql"] for q in ctx.captured_queries if q["sql"].startswith((LOOK, *READ))]
 
     searched = ids_queries({"q": "customer"})
     assert searched and all("search_text" in sql for sql in searched)
@@ -231,3 +235,27 @@ def test_the_planner_guesses_a_search_from_a_thousand_sampled_texts(merchant):
             "WHERE tablename = 'orders_order' AND attname = 'search_text'"
         )
         assert cursor.fetchone() == (1_001,)
+
+
+@pytest.mark.skipif(db.vendor != "postgresql", reason="the choice of plan is PostgreSQL's")
+@pytest.mark.parametrize("scans", [["seqscan", "indexscan", "indexonlyscan"], ["seqscan", "bitmapscan"]])
+def test_a_search_planned_whole_reads_its_matches_in_list_order_either_way(merchant, other_merchant, scans):
+    """Planned for every match (orders/search.py, `planned_whole`), PostgreSQL may read them through the
+    trigram index and sort them, or walk the list's index: either way the first matches come in list order,
+    the merchant's only, and no more than asked for."""
+    shop = a_connection(merchant, registry.get("noths"))
+    start = timezone.now() - timedelta(days=30)
+    orders = [
+        make_order(
+            shop, n, customer_name="Ada Lovelace" if n % 4 else "Grace Hopper", placed_at=start + timedelta(hours=n % 7)
+        )
+        for n in range(30)
+    ]
+    make_order(a_connection(other_merchant, registry.get("noths")), 99, customer_name="Ada Lovelace")
+    with db.cursor() as cursor:
+        for scan in scans:
+            cursor.execute(f"SET LOCAL enable_{scan} = off")
+    searched = Order.objects.of_merchant(merchant).filter(holding("search_text", "lovelace"))
+    found = search.planned_whole(searched.order_by(*paging.NEWEST_FIRST), 6, paging.KEY_FIELDS)
+    expected = sorted((o for o in orders if "Lovelace" in o.customer_name), key=lambda o: (o.placed_at, o.pk))
+    assert [pk for _, pk in found] == [o.pk for o in reversed(expected)][:6]
