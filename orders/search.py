@@ -98,16 +98,20 @@ def planned_whole(searched: QuerySet, limit: int, keys: tuple[str, ...]) -> list
     trigram index and sorting them takes 7 (bench/scale.py). A MATERIALIZED WITH query is planned on its
     own, for all its rows: by its guess of the matches, PostgreSQL reads few through the trigram index and
     sorts them, or walks the index as before where they are many, and the walk reads only as far as the
-    LIMIT outside asks (a WITH query is read as its reader needs). Elsewhere the query is run as it is."""
-    rows = searched.values_list(*keys)
+    LIMIT outside asks (a WITH query is read as its reader needs). Elsewhere the query is run as it is.
+
+    The outer SELECT has no ORDER BY of its own: one would make PostgreSQL read every match before the
+    first. It relies, as `first_matches` does with its subquery, on PostgreSQL reading a WITH query's rows
+    back in the order the query made them, which it does but the SQL standard does not promise.
+
+    The rows are read through the cursor on every database, as `first_matches`'s are, so the two kinds
+    are alike (on SQLite the times come back naive) and a page's branches merge (orders/paging.py)."""
     db = connections[searched.db]
-    if db.vendor != "postgresql":
-        return list(rows[:limit])
-    sql, params = rows.query.sql_with_params()
+    sql, params = searched.values_list(*keys).query.sql_with_params()
+    if db.vendor == "postgresql":
+        sql = f"WITH found AS MATERIALIZED ({sql}) SELECT * FROM found"  # noqa: S608 (Django's SQL)
     with db.cursor() as cursor:
-        # The rows come out in the WITH query's order, as `first_matches`'s do from its subquery's.
-        whole = f"WITH found AS MATERIALIZED ({sql}) SELECT * FROM found LIMIT %s"  # noqa: S608 (Django's SQL)
-        cursor.execute(whole, (*params, limit))
+        cursor.execute(f"{sql} LIMIT %s", (*params, limit))
         return cursor.fetchall()
 
 
@@ -121,8 +125,8 @@ class Search:
     term: str
     column: str = "search_text"
 
-    def matches(self, plain: QuerySet, searched: QuerySet, limit: int, keys: tuple[str, ...]) -> list:
-        """The `keys` of the first `limit` matches in list order: the first look through `plain` (the part
-        of the list, in its order, unsearched), else `searched` (the same part searched), planned whole."""
-        found = first_matches(plain, self.column, self.term, limit, keys)
-        return found if found is not None else planned_whole(searched, limit, keys)
+    def matches(self, part: QuerySet, part_searched: QuerySet, limit: int, keys: tuple[str, ...]) -> list:
+        """The `keys` of the first `limit` matches in list order: the first look through `part` (a part of
+        `plain`, in the list's order), else `part_searched` (the same part searched), planned whole."""
+        found = first_matches(part, self.column, self.term, limit, keys)
+        return found if found is not None else planned_whole(part_searched, limit, keys)

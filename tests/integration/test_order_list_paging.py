@@ -249,3 +249,20 @@ def test_keys_round_trip():
     moment = timezone.now()
     assert paging.Key.decode(paging.Key(moment, 5).encode()) == paging.Key(moment, 5)
     assert paging.Key.decode(paging.Key(None, 7).encode()) == paging.Key(None, 7)
+
+
+def test_a_two_code_search_merges_a_code_its_first_look_found_with_one_it_did_not(
+    member_client, merchant, small_pages, monkeypatch
+):
+    """One code's matches are among its newest orders (its first look finds the page), the other's are old
+    (its rows come from the read of every match): both kinds of rows merge in the list's order."""
+    monkeypatch.setattr(search, "LOOK_FIRST", 15)
+    noths, partner = (a_connection(merchant, registry.get(key), key) for key in ("noths", "partner"))
+    orders = [make_order(noths, n, platform_status="accepted", customer_name="Ada Lovelace") for n in range(20)]
+    orders += [
+        make_order(partner, 100 + n, platform_status="ACCEPTED", customer_name="Ada Lovelace" if n >= 20 else "Grace")
+        for n in range(25)
+    ]
+    expected = the_list_order([o for o in orders if "Lovelace" in o.customer_name])
+    pages, _ = walk(member_client, "?q=lovelace&status=accepted", "Older")
+    assert flat(pages) == expected
