@@ -54,7 +54,8 @@ def order_list(request):
     codes = form.status_codes if form.searching else None
     # A search within a state of several codes reads one code at a time (orders/paging.py, `_merged_ids`), each
     # then the state's whole condition: the state's IN beside it would have PostgreSQL count the code twice and
-    # guess its matches several times too few ("customer1" within Accepted, on a million orders: 6 ms, or 24).
+    # guess its matches several times too few ("customer1" within Accepted, on a million orders: its read of
+    # every match then sorted all 27,778 of them, 24 ms, where the walk it now chooses takes 6).
     stated = codes is None
     orders = form.apply(_orders(request), status=stated).select_related("connection").only(*LIST_FIELDS)
     searching = {"search": form.text_search(_orders(request), status=stated), "codes": codes} if form.searching else {}

@@ -7,7 +7,7 @@ merchant's 5,612 alone, in 1.5 ms. A query on the search text alone (none of our
 
 The merchant must be compared as a bigint for btree_gin to use it (`OrderQuerySet.of_merchant`).
 btree_gin is one of PostgreSQL's contrib extensions and, like pg_trgm, trusted: the database's owner
-may create it. Built in 7.6 s on a million orders, the table locked for writes (README: Upgrading).
+may create it. Going back leaves it installed, as 0015 leaves pg_trgm (other indexes may use it). Built in 7.6 s on a million orders, the table locked for writes (README: Upgrading).
 Nothing changes on SQLite.
 """
 
