@@ -58,6 +58,9 @@ def shot(page_or_element, name: str) -> None:
 
 def assert_drawn_from_its_numbers(page: Page, canvas_selector: str, column: int | None = None) -> dict:
     """The canvas has ink on it, and Chart.js holds exactly the figures of its numbers table."""
+    # The canvas is visible as soon as the page is parsed; Chart.js and charts.js are deferred scripts,
+    # run before the page has loaded. Read before then, `Chart` is not defined yet.
+    page.wait_for_load_state("load")
     canvas = page.locator(canvas_selector)
     expect(canvas).to_be_visible()
     drawn = canvas.evaluate(DRAWN)
