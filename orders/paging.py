@@ -7,8 +7,8 @@ the page before the end (`?before=end`). Each is one index range scan of `PAGE_S
 rows (the extra row says whether there is a further page; a search scans for ids, then reads
 their rows, and where its matches are few may read them through the trigram index and sort
 them instead: orders/search.py), so page 8,000 costs what page 1 does, where OFFSET read and
-threw away every row before it. The id breaks ties of placed_at, so no order is shown twice or skipped at a
-page boundary.
+threw away every row before it. The id breaks ties of placed_at, so no order is shown twice
+or skipped at a page boundary.
 
 A key is written plainly in the link, `<placed_at ISO>_<id>` (`_<id>` for an order without
 a placing time): the merchant scoping of the queryset, not the key, decides what is shown,
